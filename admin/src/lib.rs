@@ -1,0 +1,1 @@
+//! Admin REST API and console; every change is an event on en.config.

@@ -1,0 +1,210 @@
+# Shared functions of dev/up, dev/down and dev/test. Sourced, not run.
+# Everything lives under $ROOT/.dev: downloads, data, logs, PIDs, secrets and the env file.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+DEV="$ROOT/.dev"
+KAFKA_VERSION=4.1.1
+KAFKA_PORT=${DEV_KAFKA_PORT:-19092}
+KAFKA_CONTROLLER_PORT=${DEV_KAFKA_CONTROLLER_PORT:-19093}
+PG_PORT=${DEV_PG_PORT:-15432}
+INGEST_PORT=${DEV_INGEST_PORT:-18080}
+ADMIN_PORT=${DEV_ADMIN_PORT:-18081}
+EXPORTER_PORT=${DEV_EXPORTER_PORT:-18082}
+PROCESSOR_PORT=${DEV_PROCESSOR_PORT:-18083}
+PROJECTOR_PORT=${DEV_PROJECTOR_PORT:-18084}
+SERVICES=(processor projector ingest admin exporter)
+
+log() { printf '\033[1;34m[dev]\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[1;31m[dev] error:\033[0m %s\n' "$*" >&2; exit 1; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_updated=
+apt_install() {
+  if [ -z "$apt_updated" ]; then
+    log "apt-get update"
+    as_root apt-get update -qq >/dev/null
+    apt_updated=1
+  fi
+  log "installing $*"
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+pg_bindir() {
+  local d
+  for d in /usr/lib/postgresql/*/bin; do
+    [ -x "$d/initdb" ] && { echo "$d"; return 0; }
+  done
+  return 1
+}
+
+# Installs what the local stack needs and is missing: a Java runtime, Maven, PostgreSQL, openssl.
+ensure_packages() {
+  local missing=()
+  command -v java >/dev/null || missing+=(default-jre-headless)
+  command -v mvn >/dev/null || missing+=(maven)
+  pg_bindir >/dev/null || missing+=(postgresql postgresql-contrib)
+  command -v openssl >/dev/null || missing+=(openssl)
+  command -v curl >/dev/null || missing+=(curl)
+  if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
+  command -v cargo >/dev/null || die "cargo is missing: install the Rust toolchain (rustup) first"
+}
+
+# --- Kafka ------------------------------------------------------------------------------------
+
+kafka_fetch() {
+  local libs="$DEV/kafka/libs"
+  if [ -f "$libs/.version" ] && [ "$(cat "$libs/.version")" = "$KAFKA_VERSION" ]; then return 0; fi
+  log "fetching Apache Kafka $KAFKA_VERSION from the Maven registry"
+  rm -rf "$libs"; mkdir -p "$libs"
+  mvn -q -B -f "$ROOT/dev/kafka/pom.xml" -Dkafka.version="$KAFKA_VERSION" \
+    dependency:copy-dependencies -DoutputDirectory="$libs" -DincludeScope=runtime >&2
+  echo "$KAFKA_VERSION" > "$libs/.version"
+}
+
+kafka_running() { pid_alive "$DEV/kafka/kafka.pid"; }
+
+kafka_start() {
+  kafka_fetch
+  if kafka_running; then log "Kafka already running (pid $(cat "$DEV/kafka/kafka.pid"))"; return 0; fi
+  local conf="$DEV/kafka/server.properties" data="$DEV/kafka/data"
+  mkdir -p "$data"
+  sed -e "s#@DATA@#$data#g" -e "s#@PORT@#$KAFKA_PORT#g" -e "s#@CPORT@#$KAFKA_CONTROLLER_PORT#g" \
+    "$ROOT/dev/kafka/server.properties.in" > "$conf"
+  if [ ! -f "$data/meta.properties" ]; then
+    log "formatting KRaft storage"
+    java -cp "$DEV/kafka/libs/*" -Dlog4j2.configurationFile="$ROOT/dev/kafka/log4j2.properties" \
+      kafka.tools.StorageTool format -t "$(kafka_cluster_id)" -c "$conf" >/dev/null
+  fi
+  log "starting Kafka on 127.0.0.1:$KAFKA_PORT"
+  nohup java -Xms256m -Xmx1g -XX:+UseG1GC -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="$ROOT/dev/kafka/log4j2.properties" -Dkafka.logs.dir="$DEV/kafka" \
+    -cp "$DEV/kafka/libs/*" kafka.Kafka "$conf" > "$DEV/kafka/kafka.log" 2>&1 &
+  echo $! > "$DEV/kafka/kafka.pid"
+  wait_port "$KAFKA_PORT" 90 "Kafka" "$DEV/kafka/kafka.log"
+  # The port opens before the broker can serve metadata; wait until it logs that it started.
+  local deadline=$((SECONDS + 90))
+  until grep -q "Kafka Server started\|KafkaServer id=.*started\|\[KafkaRaftServer nodeId=1\] Kafka Server started" "$DEV/kafka/kafka.log" 2>/dev/null; do
+    kafka_running || die "Kafka exited; see $DEV/kafka/kafka.log"
+    [ $SECONDS -lt $deadline ] || die "Kafka did not finish starting; see $DEV/kafka/kafka.log"
+    sleep 0.5
+  done
+}
+
+kafka_cluster_id() {
+  local f="$DEV/kafka/cluster.id"
+  # A KRaft cluster id is 16 random bytes in URL-safe base64 without padding (22 chars).
+  [ -f "$f" ] || head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=' > "$f"
+  cat "$f"
+}
+
+# --- PostgreSQL -------------------------------------------------------------------------------
+
+PG_USER=postgres
+pg_run() {
+  # initdb and pg_ctl refuse to run as root: use the postgres OS user then.
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+pg_running() { [ -f "$DEV/pg/data/postmaster.pid" ] && pg_run "$(pg_bindir)/pg_ctl" -D "$DEV/pg/data" status >/dev/null 2>&1; }
+
+pg_start() {
+  local bin; bin=$(pg_bindir) || die "PostgreSQL server binaries not found"
+  mkdir -p "$DEV/pg"
+  if [ "$(id -u)" = 0 ]; then chown postgres: "$DEV/pg"; fi
+  if [ ! -f "$DEV/pg/data/PG_VERSION" ]; then
+    log "creating PostgreSQL cluster in $DEV/pg/data"
+    local pwfile="$DEV/pg/pwfile"
+    cp "$DEV/secrets/pg-password" "$pwfile"
+    if [ "$(id -u)" = 0 ]; then chown postgres: "$pwfile"; fi
+    pg_run "$bin/initdb" -D "$DEV/pg/data" --username="$PG_USER" --pwfile="$pwfile" \
+      --auth-local=scram-sha-256 --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
+    rm -f "$pwfile"
+  fi
+  if pg_running; then log "PostgreSQL already running"; return 0; fi
+  log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
+  pg_run "$bin/pg_ctl" -D "$DEV/pg/data" -l "$DEV/pg/postgres.log" -w -t 60 start \
+    -o "-p $PG_PORT -k /tmp -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=on -c shared_buffers=256MB" >/dev/null
+  local url="postgres://$PG_USER:$(cat "$DEV/secrets/pg-password")@127.0.0.1:$PG_PORT"
+  PGPASSWORD=$(cat "$DEV/secrets/pg-password") psql -q -h 127.0.0.1 -p "$PG_PORT" -U "$PG_USER" -d postgres -tAc \
+    "SELECT 1 FROM pg_database WHERE datname='exposure'" | grep -q 1 ||
+    PGPASSWORD=$(cat "$DEV/secrets/pg-password") psql -q -h 127.0.0.1 -p "$PG_PORT" -U "$PG_USER" -d postgres -c "CREATE DATABASE exposure" >/dev/null
+  : "$url"
+}
+
+pg_stop() {
+  if pg_running; then
+    log "stopping PostgreSQL"
+    pg_run "$(pg_bindir)/pg_ctl" -D "$DEV/pg/data" -m fast -w stop >/dev/null || true
+  fi
+}
+
+# --- secrets and env --------------------------------------------------------------------------
+
+ensure_secrets() {
+  local s="$DEV/secrets"
+  mkdir -p "$s"; chmod 700 "$s"
+  [ -f "$s/pg-password" ] || head -c 18 /dev/urandom | base64 | tr -d '+/=' > "$s/pg-password"
+  [ -f "$s/admin-token" ] || head -c 24 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=' > "$s/admin-token"
+  # Revision-token keys: one `<key id>:<base64 of 64 random bytes>` per line (AES-256-SIV keys);
+  # the last line encrypts, every line decrypts.
+  [ -f "$s/revision-token-keys" ] || echo "1:$(head -c 64 /dev/urandom | base64 -w0)" > "$s/revision-token-keys"
+  [ -f "$s/export-signing-key.pem" ] ||
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$s/export-signing-key.pem" 2>/dev/null
+  chmod 600 "$s"/*
+}
+
+write_env() {
+  local pw; pw=$(cat "$DEV/secrets/pg-password")
+  cat > "$DEV/env" <<ENV
+# Written by dev/up and dev/test: connection settings of the local stack.
+KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
+DATABASE_URL=postgres://$PG_USER:$pw@127.0.0.1:$PG_PORT/exposure
+DATABASE_ADMIN_URL=postgres://$PG_USER:$pw@127.0.0.1:$PG_PORT/postgres
+INGEST_URL=http://127.0.0.1:$INGEST_PORT
+ADMIN_URL=http://127.0.0.1:$ADMIN_PORT
+EXPORT_URL=http://127.0.0.1:$EXPORTER_PORT
+PROCESSOR_URL=http://127.0.0.1:$PROCESSOR_PORT
+PROJECTOR_URL=http://127.0.0.1:$PROJECTOR_PORT
+ADMIN_TOKEN=$(cat "$DEV/secrets/admin-token")
+ADMIN_TOKEN_FILE=$DEV/secrets/admin-token
+REVISION_TOKEN_KEYS_FILE=$DEV/secrets/revision-token-keys
+EXPORT_SIGNING_KEY_FILE=$DEV/secrets/export-signing-key.pem
+EXPORT_DIR=$DEV/exports
+ENV
+  chmod 600 "$DEV/env"
+}
+
+# --- processes --------------------------------------------------------------------------------
+
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+wait_port() { # port timeout name logfile
+  local deadline=$((SECONDS + $2))
+  until (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; do
+    [ $SECONDS -lt $deadline ] || die "$3 did not open port $1 within $2 s; see $4"
+    sleep 0.3
+  done
+}
+
+wait_http_ok() { # url timeout name logfile
+  local deadline=$((SECONDS + $2))
+  until curl -fsS -o /dev/null "$1" 2>/dev/null; do
+    [ $SECONDS -lt $deadline ] || die "$3 is not healthy at $1 after $2 s; see $4"
+    sleep 0.3
+  done
+}
+
+stop_pidfile() { # pidfile name
+  local f=$1 pid
+  pid_alive "$f" || { rm -f "$f"; return 0; }
+  pid=$(cat "$f")
+  log "stopping $2 (pid $pid)"
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$pid" 2>/dev/null && { log "$2 did not stop in 10 s; killing"; kill -KILL "$pid" 2>/dev/null || true; }
+  rm -f "$f"
+}
+
+load_env() { set -a; . "$DEV/env"; set +a; }

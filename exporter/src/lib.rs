@@ -1,0 +1,1 @@
+//! Cuts, signs and serves export files.

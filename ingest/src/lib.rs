@@ -1,0 +1,1 @@
+//! Edge HTTP service: POST /v1/publish.

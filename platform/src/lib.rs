@@ -1,0 +1,17 @@
+//! Plumbing shared by every service binary, so each service crate holds only its own logic.
+//!
+//! - [`env`]: typed settings from environment variables, reporting every problem at once;
+//! - [`telemetry`]: one tracing setup for all services;
+//! - [`shutdown`]: SIGTERM/SIGINT into one cancellation token;
+//! - [`ops`]: `/health` and `/metrics` on a service's HTTP port;
+//! - [`kafka`]: client settings, topic names and creation, the idempotent producer;
+//! - [`config_log`]: the in-memory configuration snapshot that follows `en.config`;
+//! - [`pg`]: PostgreSQL pools and the migration runner.
+
+pub mod config_log;
+pub mod env;
+pub mod kafka;
+pub mod ops;
+pub mod pg;
+pub mod shutdown;
+pub mod telemetry;

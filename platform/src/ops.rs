@@ -1,0 +1,104 @@
+//! Operational HTTP endpoints every service serves on its port: `/health` (liveness),
+//! `/ready` (readiness: config caught up, dependencies reachable) and `/metrics` (Prometheus text).
+//!
+//! Each service owns its own [`prometheus::Registry`] (no global registry), so several services
+//! can run in one test process without their metrics colliding.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use prometheus::{Encoder, Registry, TextEncoder};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+/// Shared state of the ops endpoints.
+#[derive(Debug, Clone)]
+pub struct Ops {
+    /// The service's metrics.
+    pub registry: Registry,
+    ready: Arc<AtomicBool>,
+    service: &'static str,
+}
+
+impl Ops {
+    /// A fresh registry whose metrics carry the constant label `service`.
+    pub fn new(service: &'static str) -> Self {
+        let labels = [("service".to_owned(), service.to_owned())].into_iter().collect();
+        let registry = Registry::new_custom(None, Some(labels)).unwrap_or_default();
+        Self {
+            registry,
+            ready: Arc::new(AtomicBool::new(false)),
+            service,
+        }
+    }
+
+    /// Marks the service ready (or not) for `/ready`.
+    pub fn set_ready(&self, ready: bool) {
+        self.ready.store(ready, Ordering::Release);
+    }
+
+    /// Whether the service reported itself ready.
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Acquire)
+    }
+
+    /// Routes `/health`, `/ready` and `/metrics`, to merge into a service's router.
+    pub fn router<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
+        Router::new()
+            .route("/health", get(health))
+            .route("/ready", get(ready))
+            .route("/metrics", get(metrics))
+            .with_state(self.clone())
+    }
+}
+
+async fn health(State(ops): State<Ops>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        format!(r#"{{"status":"ok","service":"{}"}}"#, ops.service),
+    )
+        .into_response()
+}
+
+async fn ready(State(ops): State<Ops>) -> Response {
+    if ops.is_ready() {
+        (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], r#"{"status":"ready"}"#).into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::CONTENT_TYPE, "application/json")],
+            r#"{"status":"starting"}"#,
+        )
+            .into_response()
+    }
+}
+
+async fn metrics(State(ops): State<Ops>) -> Response {
+    let encoder = TextEncoder::new();
+    let mut body = Vec::new();
+    match encoder.encode(&ops.registry.gather(), &mut body) {
+        Ok(()) => ([(header::CONTENT_TYPE, encoder.format_type().to_owned())], body).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "Cannot encode metrics");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// Serves `router` on `listener` until `shutdown` is cancelled, then finishes in-flight requests.
+pub async fn serve(listener: TcpListener, router: Router, shutdown: CancellationToken) -> std::io::Result<()> {
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async move { shutdown.cancelled().await })
+        .await
+}
+
+/// Binds `addr` (`host:port`; port 0 picks a free port).
+pub async fn bind(addr: &str) -> anyhow::Result<TcpListener> {
+    use anyhow::Context as _;
+    TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))
+}

@@ -1,0 +1,1 @@
+//! Applies certificate claims and metadata to received publishes.

@@ -1,0 +1,1 @@
+//! Writes processed publishes to the PostgreSQL query store, exactly once.
