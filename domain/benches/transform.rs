@@ -54,6 +54,11 @@ fn request() -> TransformRequest {
 fn bench_transform(c: &mut Criterion) {
     let req = request();
     let policy = PublishPolicy::default();
+    // Measure the success path: every key must survive.
+    assert!(matches!(
+        transform(&req, &policy),
+        domain::TransformOutcome::Transformed(ref t) if t.exposures.len() == 30
+    ));
     c.bench_function("transform_30_keys", |b| {
         b.iter(|| transform(black_box(&req), black_box(&policy)))
     });

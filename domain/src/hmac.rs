@@ -190,7 +190,9 @@ mod tests {
         let mut tampered = b"iruinedit".to_vec();
         tampered.extend_from_slice(&mac);
         assert_eq!(
-            verify(b"s", &tampered, &d19_keys()).unwrap_err().to_string(),
+            verify(b"s", &tampered, &d19_keys())
+                .unwrap_err()
+                .to_string(),
             "HMAC mismatch, publish request does not match disgnosis verification certificate"
         );
         assert_eq!(

@@ -73,9 +73,8 @@ pub fn truncate(t: DateTime<Utc>, window: Duration) -> DateTime<Utc> {
     if window_ns == 0 {
         return t;
     }
-    let since_zero =
-        (i128::from(t.timestamp()) + GO_ZERO_TO_UNIX_SECONDS) * NANOS_PER_SECOND
-            + i128::from(t.timestamp_subsec_nanos());
+    let since_zero = (i128::from(t.timestamp()) + GO_ZERO_TO_UNIX_SECONDS) * NANOS_PER_SECOND
+        + i128::from(t.timestamp_subsec_nanos());
     let remainder = since_zero.rem_euclid(window_ns);
     // remainder < window and remainder <= since_zero for times after year 1; both conversions
     // below only fail for absurd inputs, in which case `t` is returned unchanged.
@@ -190,7 +189,10 @@ mod tests {
 
     fn any_time() -> impl Strategy<Value = DateTime<Utc>> {
         // Year 1 .. year 9999 with nanoseconds.
-        (-62_135_596_800_i64..253_402_300_799_i64, 0u32..1_000_000_000)
+        (
+            -62_135_596_800_i64..253_402_300_799_i64,
+            0u32..1_000_000_000,
+        )
             .prop_map(|(s, ns)| DateTime::from_timestamp(s, ns).unwrap())
     }
 

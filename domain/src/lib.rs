@@ -1,6 +1,6 @@
 //! Publish rules of the key server, as pure functions: no I/O, no async, no clock.
 //!
-//! * [`transform`] turns the keys of one publish request into [`Exposure`]s (or a rejection),
+//! * [`transform()`] turns the keys of one publish request into [`Exposure`]s (or a rejection),
 //!   applying the reference validation order, claims, backfill, days since symptom onset and
 //!   embargo;
 //! * [`hmac`] checks that a verification certificate was issued for exactly these keys;
@@ -30,8 +30,7 @@ pub use policy::{PolicyError, PublishPolicy};
 pub use quote::go_quote;
 pub use revision::{
     allowed_transition, next_token_entries, plan_revisions, InternalCause, InvalidTokenCause,
-    RevisableKey, Revision, RevisionError, RevisionPlan, RevisionRules, StoredExposure,
-    TokenState,
+    RevisableKey, Revision, RevisionError, RevisionPlan, RevisionRules, StoredExposure, TokenState,
 };
 pub use transform::{
     transform, Claims, KeyProblem, PublishStatsInfo, Rejected, Rejection, TransformOutcome,

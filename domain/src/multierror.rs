@@ -10,11 +10,12 @@ pub fn aggregate<S: AsRef<str>>(errors: &[S]) -> String {
     if let [only] = errors {
         return format!("1 error occurred:\n\t* {}\n\n", only.as_ref());
     }
-    let points: Vec<String> = errors
-        .iter()
-        .map(|e| format!("* {}", e.as_ref()))
-        .collect();
-    format!("{} errors occurred:\n\t{}\n\n", errors.len(), points.join("\n\t"))
+    let points: Vec<String> = errors.iter().map(|e| format!("* {}", e.as_ref())).collect();
+    format!(
+        "{} errors occurred:\n\t{}\n\n",
+        errors.len(),
+        points.join("\n\t")
+    )
 }
 
 #[cfg(test)]
@@ -24,7 +25,10 @@ mod tests {
     #[test]
     fn go_multierror_format() {
         assert_eq!(aggregate(&["a"]), "1 error occurred:\n\t* a\n\n");
-        assert_eq!(aggregate(&["a", "b"]), "2 errors occurred:\n\t* a\n\t* b\n\n");
+        assert_eq!(
+            aggregate(&["a", "b"]),
+            "2 errors occurred:\n\t* a\n\t* b\n\n"
+        );
         assert_eq!(aggregate::<&str>(&[]), "0 errors occurred:\n\t\n\n");
         let owned = vec![String::from("x"), String::from("y"), String::from("z")];
         assert_eq!(

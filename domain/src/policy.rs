@@ -135,8 +135,7 @@ mod tests {
         let back: PublishPolicy = serde_json::from_value(json).unwrap();
         assert_eq!(back, p);
         let partial: PublishPolicy =
-            serde_json::from_str(r#"{"allow_partial_failure":true,"truncate_window":60}"#)
-                .unwrap();
+            serde_json::from_str(r#"{"allow_partial_failure":true,"truncate_window":60}"#).unwrap();
         assert!(partial.allow_partial_failure);
         assert_eq!(partial.truncate_window, Duration::from_secs(60));
         assert_eq!(partial.max_keys_on_publish, 30);

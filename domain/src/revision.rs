@@ -200,7 +200,9 @@ fn check_token(
     }
     let mut in_token: HashMap<String, &RevisableKey> = HashMap::new();
     for entry in entries.into_iter().flatten() {
-        in_token.entry(encode_std(&entry.key_bytes)).or_insert(entry);
+        in_token
+            .entry(encode_std(&entry.key_bytes))
+            .or_insert(entry);
     }
 
     for row in stored {
@@ -307,7 +309,10 @@ impl fmt::Debug for Revision {
                 "revised_days_since_symptom_onset",
                 &self.revised_days_since_symptom_onset,
             )
-            .field("revised_transmission_risk", &self.revised_transmission_risk.get())
+            .field(
+                "revised_transmission_risk",
+                &self.revised_transmission_risk.get(),
+            )
             .field("health_authority_id", &self.health_authority_id)
             .finish()
     }

@@ -237,9 +237,7 @@ pub fn transform(request: &TransformRequest, policy: &PublishPolicy) -> Transfor
             traveler: request.traveler,
             local_provenance: true,
             created_at: checked.created_at,
-            health_authority_id: claims
-                .map(|c| c.health_authority_id)
-                .filter(|id| *id > 0),
+            health_authority_id: claims.map(|c| c.health_authority_id).filter(|id| *id > 0),
             report_type,
             days_since_symptom_onset: Some(dsos),
         });

@@ -6,12 +6,14 @@
 //! - [`ops`]: `/health` and `/metrics` on a service's HTTP port;
 //! - [`kafka`]: client settings, topic names and creation, the idempotent producer;
 //! - [`config_log`]: the in-memory configuration snapshot that follows `en.config`;
-//! - [`pg`]: PostgreSQL pools and the migration runner.
+//! - [`pg`]: PostgreSQL pools and the migration runner;
+//! - [`service`]: the `Service` trait and the shared `main` of every binary.
 
 pub mod config_log;
 pub mod env;
 pub mod kafka;
 pub mod ops;
 pub mod pg;
+pub mod service;
 pub mod shutdown;
 pub mod telemetry;

@@ -1,1 +1,79 @@
-//! Applies certificate claims and metadata to received publishes.
+//! The processor: turns `PublishReceived` events into `PublishProcessed` events.
+//!
+//! It consumes `en.publish.received` in a consumer group, runs the publish transform of the
+//! `domain` crate on each event (certificate claims, transmission-risk backfill, days since
+//! symptom onset, region metadata, traveler flag, embargo time) with the batch time and settings
+//! the event carries — so replays decide the same — and produces the result to
+//! `en.publish.processed` in one Kafka transaction together with its consumer offsets: each
+//! received event is processed exactly once. Events it cannot decode go to the dead-letter topic
+//! with a reason, in the same transaction.
+
+mod convert;
+mod metrics;
+mod pipeline;
+mod settings;
+
+use std::net::SocketAddr;
+
+use anyhow::Context as _;
+use platform::ops::Ops;
+use platform::service::Service;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+pub use convert::process;
+pub use settings::ProcessorSettings;
+
+/// The processor service.
+#[derive(Debug)]
+pub struct Processor {
+    settings: ProcessorSettings,
+    listener: TcpListener,
+    ops: Ops,
+    shutdown: CancellationToken,
+}
+
+impl Service for Processor {
+    const NAME: &'static str = "processor";
+    type Settings = ProcessorSettings;
+
+    fn settings(env: &mut platform::env::Env) -> Self::Settings {
+        ProcessorSettings::from_env(env)
+    }
+
+    async fn build(settings: Self::Settings, shutdown: CancellationToken) -> anyhow::Result<Self> {
+        if settings.kafka.create_topics {
+            settings.kafka.ensure_topics().await?;
+        }
+        let listener = platform::ops::bind(&settings.listen_addr).await?;
+        Ok(Self {
+            settings,
+            listener,
+            ops: Ops::new(Self::NAME),
+            shutdown,
+        })
+    }
+
+    fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
+    }
+
+    async fn run(self) -> anyhow::Result<()> {
+        let metrics = metrics::Metrics::register(&self.ops.registry)?;
+        let pipeline = pipeline::Pipeline::new(&self.settings, metrics)?;
+        let router = self.ops.router();
+        let http = tokio::spawn(platform::ops::serve(
+            self.listener,
+            router,
+            self.shutdown.clone(),
+        ));
+        self.ops.set_ready(true);
+        let result = pipeline.run(self.shutdown.clone()).await;
+        // Whatever ended the pipeline, stop the HTTP side too.
+        self.shutdown.cancel();
+        http.await.context("ops server task")??;
+        result
+    }
+}

@@ -1,1 +1,130 @@
-//! Writes processed publishes to the PostgreSQL query store, exactly once.
+//! The projector: the only writer of the query store's `exposure` table.
+//!
+//! It consumes `en.publish.processed` (read-committed, so it sees only what the processor's
+//! transactions committed) in batches; each batch is applied in one PostgreSQL transaction with
+//! the revision rules of the `domain` crate, together with the consumer offsets it consumed
+//! ([`batch`]), so every event changes the store exactly once even across crashes, redeliveries
+//! and rebalances. After the commit it produces one `PublishOutcome` per request for the ingest
+//! instance waiting on it. [`rebuild`] replays the log into another database and checksums it.
+
+pub mod apply;
+pub mod batch;
+mod consumer;
+mod lag;
+mod metrics;
+pub mod migrations;
+pub mod rebuild;
+pub mod repository;
+pub mod retention;
+mod settings;
+
+use std::net::SocketAddr;
+
+use anyhow::Context as _;
+use platform::ops::Ops;
+use platform::service::Service;
+use rdkafka::consumer::{Consumer, StreamConsumer};
+use schemas::topics::Topic;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+pub use settings::ProjectorSettings;
+
+/// The projector service.
+#[derive(Debug)]
+pub struct Projector {
+    settings: ProjectorSettings,
+    listener: TcpListener,
+    pool: deadpool_postgres::Pool,
+    ops: Ops,
+    shutdown: CancellationToken,
+}
+
+impl Service for Projector {
+    const NAME: &'static str = "projector";
+    type Settings = ProjectorSettings;
+
+    fn settings(env: &mut platform::env::Env) -> Self::Settings {
+        ProjectorSettings::from_env(env)
+    }
+
+    async fn build(settings: Self::Settings, shutdown: CancellationToken) -> anyhow::Result<Self> {
+        if settings.kafka.create_topics {
+            settings.kafka.ensure_topics().await?;
+        }
+        let pool = settings.pg.pool()?;
+        platform::pg::migrate(&pool, migrations::MIGRATIONS)
+            .await
+            .context("cannot migrate the query store")?;
+        let listener = platform::ops::bind(&settings.listen_addr).await?;
+        Ok(Self {
+            settings,
+            listener,
+            pool,
+            ops: Ops::new(Self::NAME),
+            shutdown,
+        })
+    }
+
+    fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
+    }
+
+    async fn run(self) -> anyhow::Result<()> {
+        let metrics = metrics::Metrics::register(&self.ops.registry)?;
+        let input = self.settings.kafka.topic(Topic::PublishProcessed);
+        let consumer: StreamConsumer = self
+            .settings
+            .kafka
+            .client_config()
+            .set("group.id", &self.settings.group_id)
+            .set("enable.auto.commit", "false")
+            .set("enable.auto.offset.store", "false")
+            .set("auto.offset.reset", "earliest")
+            .set("isolation.level", "read_committed")
+            .set("fetch.wait.max.ms", "20")
+            .create()
+            .context("cannot create the projector consumer")?;
+        consumer.subscribe(&[&input]).context("cannot subscribe")?;
+        let worker = consumer::Loop {
+            consumer,
+            producer: self.settings.kafka.producer()?,
+            pool: self.pool.clone(),
+            group: self.settings.group_id.clone(),
+            input,
+            outcome_topic: self.settings.kafka.topic(Topic::PublishOutcome),
+            batch_size: self.settings.batch_size,
+            batch_wait: self.settings.batch_wait,
+            metrics: metrics.clone(),
+        };
+        let tracker = tokio_util::task::TaskTracker::new();
+        if !self.settings.cleanup_interval.is_zero() {
+            tracker.spawn(retention::run(
+                self.pool.clone(),
+                self.settings.retention,
+                self.settings.cleanup_interval,
+                metrics.clone(),
+                self.shutdown.clone(),
+            ));
+        }
+        tracker.spawn(lag::run(
+            self.settings.kafka.clone(),
+            self.pool.clone(),
+            self.settings.group_id.clone(),
+            worker.input.clone(),
+            worker.metrics.clone(),
+            std::time::Duration::from_secs(5),
+            self.shutdown.clone(),
+        ));
+        let http = tracker.spawn(platform::ops::serve(self.listener, self.ops.router(), self.shutdown.clone()));
+        tracker.close();
+        self.ops.set_ready(true);
+        let result = worker.run(self.shutdown.clone()).await;
+        self.shutdown.cancel();
+        http.await.context("ops server task")??;
+        tracker.wait().await;
+        result
+    }
+}

@@ -34,6 +34,16 @@ pub enum KeyProblem {
         /// Interval of `batch_time - max_interval_age`.
         min_start: i32,
     },
+    /// The key is still valid inside the window but started before it (the seed's rule: every
+    /// `rollingStartNumber` must be at or after the interval of `now - MAX_INTERVAL_AGE_ON_PUBLISH`;
+    /// the reference accepted such keys).
+    #[error("key starts before minimum window; {start} is too old, must be >= {min_start}")]
+    StartsTooEarly {
+        /// `rollingStartNumber`.
+        start: i32,
+        /// Interval of `batch_time - max_interval_age`.
+        min_start: i32,
+    },
     /// The key starts after the current interval.
     #[error("interval number {start} is in the future, must be <= {now}")]
     Future {
@@ -85,6 +95,12 @@ pub(crate) fn check_key(raw: &RawKey, window: &KeyWindow) -> Result<CheckedKey, 
             start,
             period: interval_count.get(),
             end,
+            min_start: window.min_start,
+        });
+    }
+    if start < window.min_start {
+        return Err(KeyProblem::StartsTooEarly {
+            start,
             min_start: window.min_start,
         });
     }

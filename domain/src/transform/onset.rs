@@ -78,7 +78,9 @@ mod tests {
     use chrono::TimeZone;
 
     fn t() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2024, 6, 15, 15, 37, 0).single().unwrap()
+        Utc.with_ymd_and_hms(2024, 6, 15, 15, 37, 0)
+            .single()
+            .unwrap()
     }
 
     #[test]
@@ -88,9 +90,21 @@ mod tests {
         let req = midnight(now) - 3 * 144;
         let cert = midnight(now) - 5 * 144;
         let got = select_onset(req, Some(u32::try_from(cert).unwrap()), t(), &p);
-        assert_eq!(got, Onset { interval: req, defaulted: false });
+        assert_eq!(
+            got,
+            Onset {
+                interval: req,
+                defaulted: false
+            }
+        );
         let got = select_onset(0, Some(u32::try_from(cert).unwrap()), t(), &p);
-        assert_eq!(got, Onset { interval: cert, defaulted: false });
+        assert_eq!(
+            got,
+            Onset {
+                interval: cert,
+                defaulted: false
+            }
+        );
     }
 
     #[test]

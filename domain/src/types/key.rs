@@ -110,7 +110,8 @@ mod tests {
         let k = TemporaryExposureKey::from_array([0xff; 16]);
         let json = serde_json::to_string(&k).unwrap();
         assert_eq!(json, "\"/////////////////////w==\"");
-        let back: TemporaryExposureKey = serde_json::from_str("\"_____________________w\"").unwrap();
+        let back: TemporaryExposureKey =
+            serde_json::from_str("\"_____________________w\"").unwrap();
         assert_eq!(back, k);
         assert!(serde_json::from_str::<TemporaryExposureKey>("\"AAAA\"").is_err());
     }

@@ -130,7 +130,10 @@ mod tests {
 
     #[test]
     fn serde_validates() {
-        assert_eq!(serde_json::to_string(&RollingPeriod::FULL_DAY).unwrap(), "144");
+        assert_eq!(
+            serde_json::to_string(&RollingPeriod::FULL_DAY).unwrap(),
+            "144"
+        );
         assert!(serde_json::from_str::<RollingPeriod>("0").is_err());
         assert_eq!(
             serde_json::from_str::<TransmissionRisk>("8").unwrap().get(),

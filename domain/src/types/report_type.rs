@@ -108,7 +108,10 @@ impl<'de> Deserialize<'de> for ReportType {
 
 /// Transmission-risk backfill (§3.4): a non-zero client value is kept; otherwise `confirmed` → 2,
 /// `likely` → 4, `negative` → 6, anything else (`user-report`, unspecified) → 0.
-pub fn transmission_risk_for(report_type: ReportType, client: TransmissionRisk) -> TransmissionRisk {
+pub fn transmission_risk_for(
+    report_type: ReportType,
+    client: TransmissionRisk,
+) -> TransmissionRisk {
     if client.get() != 0 {
         return client;
     }
@@ -132,7 +135,10 @@ mod tests {
             let json = serde_json::to_string(&t).unwrap();
             assert_eq!(serde_json::from_str::<ReportType>(&json).unwrap(), t);
         }
-        assert_eq!(serde_json::to_string(&ReportType::Unspecified).unwrap(), "\"\"");
+        assert_eq!(
+            serde_json::to_string(&ReportType::Unspecified).unwrap(),
+            "\"\""
+        );
         assert_eq!(ReportType::UserReport.to_string(), "user-report");
     }
 
@@ -143,14 +149,21 @@ mod tests {
             r#"invalid report type: """#
         );
         assert_eq!(
-            ReportType::parse_claim("Confirmed").unwrap_err().to_string(),
+            ReportType::parse_claim("Confirmed")
+                .unwrap_err()
+                .to_string(),
             r#"invalid report type: "Confirmed""#
         );
         assert_eq!(
-            ReportType::parse_claim("self\"report").unwrap_err().to_string(),
+            ReportType::parse_claim("self\"report")
+                .unwrap_err()
+                .to_string(),
             r#"invalid report type: "self\"report""#
         );
-        assert_eq!(ReportType::parse_claim("likely").unwrap(), ReportType::Likely);
+        assert_eq!(
+            ReportType::parse_claim("likely").unwrap(),
+            ReportType::Likely
+        );
     }
 
     #[test]

@@ -1,0 +1,212 @@
+//! Conformance group H rows that the merge decides, plus G5 (negative keys).
+
+use chrono::{TimeDelta, TimeZone, Utc};
+
+use super::*;
+
+#[test]
+fn h1_likely_revised_to_confirmed() {
+    let (existing, token) = first_publish();
+    let plan = plan_revisions(resend(ReportType::Confirmed), existing, &token, REQUIRED).unwrap();
+    assert!(plan.inserts.is_empty());
+    assert_eq!(plan.dropped, 0);
+    assert_eq!(plan.revisions.len(), 2);
+    for (rev, dsos) in plan.revisions.iter().zip([0, -1]) {
+        assert_eq!(rev.revised_report_type, ReportType::Confirmed);
+        assert_eq!(rev.revised_transmission_risk.get(), 2);
+        assert_eq!(rev.revised_days_since_symptom_onset, Some(dsos));
+        assert_eq!(
+            rev.revised_at,
+            Utc.with_ymd_and_hms(2024, 6, 15, 15, 0, 0)
+                .single()
+                .unwrap()
+        );
+        assert_eq!(rev.health_authority_id, Some(7));
+    }
+    assert_eq!(plan.revisions[0].key, key_string(1));
+    assert_eq!(plan.processed, vec![entry(1, 1), entry(2, 2)]);
+    let next = next_token_entries(token.entries(), &plan.processed, t(), hours(360));
+    assert_eq!(next, vec![entry(1, 1), entry(2, 2)]);
+}
+
+#[test]
+fn h3_existing_key_missing_from_token() {
+    let (existing, _) = first_publish();
+    let t1 = TokenState::Valid(vec![entry(1, 1)]);
+    let err = plan_revisions(
+        resend(ReportType::Confirmed),
+        existing.clone(),
+        &t1,
+        REQUIRED,
+    )
+    .unwrap_err();
+    assert_eq!(
+        err,
+        RevisionError::InvalidRevisionToken {
+            cause: InvalidTokenCause::ExistingKeyNotInToken
+        }
+    );
+    assert_eq!(err.code(), "invalid_revision_token");
+    assert_eq!(err.to_string(), "revision token is invalid");
+
+    // ALLOW_PARTIAL_REVISIONS drops K(2) silently instead.
+    let partial = RevisionRules {
+        allow_partial_revisions: true,
+        ..REQUIRED
+    };
+    let plan = plan_revisions(resend(ReportType::Confirmed), existing, &t1, partial).unwrap();
+    assert_eq!(plan.dropped, 1);
+    assert_eq!(plan.revisions.len(), 1);
+    assert_eq!(plan.processed, vec![entry(1, 1)]);
+}
+
+#[test]
+fn h5_missing_token_and_undecryptable_token() {
+    let (existing, _) = first_publish();
+    let err = plan_revisions(
+        resend(ReportType::Confirmed),
+        existing.clone(),
+        &TokenState::Absent,
+        REQUIRED,
+    )
+    .unwrap_err();
+    assert_eq!(err, RevisionError::MissingRevisionToken);
+    assert_eq!(err.code(), "missing_revision_token");
+    assert_eq!(err.to_string(), "no revision token, but sent existing keys");
+
+    let err = plan_revisions(
+        resend(ReportType::Confirmed),
+        existing,
+        &TokenState::DecryptFailed,
+        REQUIRED,
+    )
+    .unwrap_err();
+    assert_eq!(
+        err,
+        RevisionError::InvalidRevisionToken {
+            cause: InvalidTokenCause::DecryptFailed
+        }
+    );
+}
+
+#[test]
+fn h7_same_report_type_is_a_no_op() {
+    let (existing, token) = first_publish();
+    let plan = plan_revisions(resend(ReportType::Likely), existing, &token, REQUIRED).unwrap();
+    assert_eq!(plan, RevisionPlan::default());
+    // The retained token entries still give a new, non-empty token.
+    let next = next_token_entries(token.entries(), &plan.processed, t(), hours(360));
+    assert_eq!(next, token.entries());
+}
+
+#[test]
+fn h9_key_already_revised() {
+    let (mut existing, token) = first_publish();
+    for row in &mut existing {
+        row.revised_report_type = Some(ReportType::Negative);
+        row.revised_at = Some(t() - TimeDelta::hours(2));
+    }
+    let err = plan_revisions(
+        resend(ReportType::Confirmed),
+        existing.clone(),
+        &token,
+        REQUIRED,
+    )
+    .unwrap_err();
+    assert_eq!(err, RevisionError::KeyAlreadyRevised);
+    assert_eq!(err.code(), "key_already_revised");
+    assert_eq!(err.to_string(), "key was already revised");
+    // Re-sending the revised type again is a no-op.
+    let plan = plan_revisions(resend(ReportType::Negative), existing, &token, REQUIRED).unwrap();
+    assert!(plan.revisions.is_empty() && plan.inserts.is_empty());
+}
+
+#[test]
+fn h11_bypassed_upload_cannot_clear_the_report_type() {
+    let (existing, token) = first_publish();
+    let err =
+        plan_revisions(resend(ReportType::Unspecified), existing, &token, REQUIRED).unwrap_err();
+    assert_eq!(err.code(), "invalid_report_type_transition");
+    assert_eq!(
+        err.to_string(),
+        r#"invalid report type transition: cannot transition from "likely" to """#
+    );
+}
+
+#[test]
+fn h13_token_metadata_mismatch() {
+    let (existing, _) = first_publish();
+    let mut bad = entry(1, 1);
+    bad.interval_number += 1;
+    let token = TokenState::Valid(vec![bad, entry(2, 2)]);
+    let err =
+        plan_revisions(resend(ReportType::Confirmed), existing, &token, REQUIRED).unwrap_err();
+    assert_eq!(
+        err,
+        RevisionError::InvalidRevisionToken {
+            cause: InvalidTokenCause::MetadataMismatch
+        }
+    );
+}
+
+#[test]
+fn h15_token_not_required() {
+    let (existing, _) = first_publish();
+    let plan = plan_revisions(
+        resend(ReportType::Confirmed),
+        existing,
+        &TokenState::Absent,
+        BYPASS_TOKEN,
+    )
+    .unwrap();
+    assert_eq!(plan.revisions.len(), 2);
+    let next = next_token_entries(&[], &plan.processed, t(), hours(360));
+    assert_eq!(next.len(), 2);
+}
+
+#[test]
+fn h17_federated_key_cannot_be_revised() {
+    let (mut existing, token) = first_publish();
+    existing[0].local_provenance = false;
+    let err =
+        plan_revisions(resend(ReportType::Confirmed), existing, &token, REQUIRED).unwrap_err();
+    assert_eq!(
+        err,
+        RevisionError::Internal {
+            cause: InternalCause::NotLocalProvenance
+        }
+    );
+    assert_eq!(err.code(), "internal_error");
+    assert_eq!(err.to_string(), "Internal Server Error");
+}
+
+#[test]
+fn h19_identical_upload_without_token_writes_nothing() {
+    let (existing, _) = first_publish();
+    let plan = plan_revisions(
+        resend(ReportType::Likely),
+        existing,
+        &TokenState::Absent,
+        BYPASS_TOKEN,
+    )
+    .unwrap();
+    assert_eq!(plan, RevisionPlan::default());
+    assert!(next_token_entries(&[], &plan.processed, t(), hours(360)).is_empty());
+}
+
+#[test]
+fn g5_negative_keys_are_not_inserted_but_tokenised() {
+    let plan = plan_revisions(
+        resend(ReportType::Negative),
+        vec![],
+        &TokenState::Absent,
+        REQUIRED,
+    )
+    .unwrap();
+    assert!(plan.inserts.is_empty());
+    assert_eq!(plan.processed, vec![entry(1, 1), entry(2, 2)]);
+    assert_eq!(
+        next_token_entries(&[], &plan.processed, t(), hours(360)).len(),
+        2
+    );
+}

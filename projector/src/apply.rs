@@ -1,0 +1,200 @@
+//! Deciding a batch: which rows to insert and revise, and each request's outcome.
+//!
+//! Pure over its inputs: the events of the batch in log order, and the stored rows for every key
+//! they mention (read under `FOR UPDATE` by the caller). Events are decided one after another
+//! against an overlay of the rows written earlier in the same batch, so a batch gives the same
+//! result as applying its events one by one — and a replay of the log gives the same store.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use domain::{
+    next_token_entries, plan_revisions, Exposure, RevisionRules, RevisableKey, ReportType,
+    RollingPeriod, StoredExposure, TemporaryExposureKey, TokenState, TransmissionRisk,
+};
+use schemas::publish::{
+    ProcessedExposure, PublishOutcome, PublishProcessed, RevisableKey as WireRevisableKey,
+    RevisionTokenState,
+};
+use uuid::Uuid;
+
+/// One processed event of the batch.
+#[derive(Debug, Clone)]
+pub struct BatchEvent {
+    pub request_id: Option<Uuid>,
+    pub event: PublishProcessed,
+}
+
+/// A row to insert (a processed exposure that the merge accepted as new).
+pub type Insert = ProcessedExposure;
+
+/// Everything a batch writes and answers.
+#[derive(Debug, Default)]
+pub struct BatchDecision {
+    pub inserts: Vec<Insert>,
+    pub revisions: Vec<domain::Revision>,
+    /// One outcome per event that has a request id, in event order.
+    pub outcomes: Vec<(Uuid, PublishOutcome)>,
+    /// Counts by outcome code (`ok`, `partial_failure`, error codes), for metrics.
+    pub results: Vec<&'static str>,
+}
+
+/// Decides `events` against `stored` (rows for all keys of the batch, keyed by `exposure_key`).
+pub fn decide(events: &[BatchEvent], mut stored: HashMap<String, StoredExposure>) -> BatchDecision {
+    let mut decision = BatchDecision::default();
+    for BatchEvent { request_id, event } in events {
+        let outcome = decide_one(event, &mut stored, &mut decision);
+        decision.results.push(outcome_label(&outcome));
+        if let Some(id) = request_id {
+            decision.outcomes.push((*id, outcome));
+        }
+    }
+    decision
+}
+
+fn outcome_label(outcome: &PublishOutcome) -> &'static str {
+    match outcome.code.as_deref() {
+        None => "ok",
+        Some("partial_failure") => "partial_failure",
+        Some("bad_request") => "bad_request",
+        Some("invalid_revision_token") => "invalid_revision_token",
+        Some("missing_revision_token") => "missing_revision_token",
+        Some("key_already_revised") => "key_already_revised",
+        Some("invalid_report_type_transition") => "invalid_report_type_transition",
+        Some(_) => "internal_error",
+    }
+}
+
+fn failure(event: &PublishProcessed, code: &str, error: String) -> PublishOutcome {
+    PublishOutcome {
+        reply_to: event.reply_to.clone(),
+        status: 400,
+        code: Some(code.to_owned()),
+        error: Some(error),
+        inserted: 0,
+        revised: 0,
+        dropped: 0,
+        warnings: event.warnings.clone(),
+        token_entries: Vec::new(),
+    }
+}
+
+fn decide_one(
+    event: &PublishProcessed,
+    stored: &mut HashMap<String, StoredExposure>,
+    decision: &mut BatchDecision,
+) -> PublishOutcome {
+    if let Some(rejection) = &event.rejection {
+        return failure(event, &rejection.code, rejection.error.clone());
+    }
+    let token = match token_state(&event.revision_token) {
+        Some(token) => token,
+        None => return failure(event, "internal_error", "Internal Server Error".into()),
+    };
+    let incoming: Option<Vec<Exposure>> = event.exposures.iter().map(to_domain).collect();
+    let Some(incoming) = incoming else {
+        tracing::error!("Processed event holds an invalid exposure; answering internal_error");
+        return failure(event, "internal_error", "Internal Server Error".into());
+    };
+    let existing: Vec<StoredExposure> = incoming
+        .iter()
+        .filter_map(|e| stored.get(&e.key).cloned())
+        .collect();
+    let rules = RevisionRules {
+        require_token: event.require_revision_token,
+        allow_partial_revisions: event.allow_partial_revisions,
+    };
+    let plan = match plan_revisions(incoming, existing, &token, rules) {
+        Ok(plan) => plan,
+        Err(e) => return failure(event, e.code(), e.to_string()),
+    };
+    let by_key: HashMap<&str, &ProcessedExposure> =
+        event.exposures.iter().map(|e| (e.key.as_str(), e)).collect();
+    for insert in &plan.inserts {
+        if let Some(row) = by_key.get(insert.key.as_str()) {
+            stored.insert(insert.key.clone(), stored_row(row));
+            decision.inserts.push((*row).clone());
+        }
+    }
+    for revision in &plan.revisions {
+        if let Some(row) = stored.get_mut(&revision.key) {
+            row.revised_report_type = Some(revision.revised_report_type);
+            row.revised_at = Some(revision.revised_at);
+            row.health_authority_id = revision.health_authority_id;
+        }
+        decision.revisions.push(revision.clone());
+    }
+    let max_age = Duration::from_secs(u64::try_from(event.max_interval_age_seconds).unwrap_or(0));
+    let entries = next_token_entries(token.entries(), &plan.processed, event.batch_time, max_age);
+    let partial_error = (!event.key_errors.is_empty()).then(|| domain::aggregate(&event.key_errors));
+    PublishOutcome {
+        reply_to: event.reply_to.clone(),
+        status: 200,
+        code: partial_error.as_ref().map(|_| "partial_failure".to_owned()),
+        error: partial_error,
+        inserted: u32::try_from(plan.inserts.len()).unwrap_or(u32::MAX),
+        revised: u32::try_from(plan.revisions.len()).unwrap_or(u32::MAX),
+        dropped: u32::try_from(plan.dropped).unwrap_or(u32::MAX),
+        warnings: event.warnings.clone(),
+        token_entries: entries.iter().map(to_wire).collect(),
+    }
+}
+
+/// The stored-row view of a row this batch inserts.
+fn stored_row(row: &ProcessedExposure) -> StoredExposure {
+    StoredExposure {
+        key: row.key.clone(),
+        interval_number: row.interval_number,
+        interval_count: row.interval_count,
+        report_type: ReportType::parse(&row.report_type).unwrap_or_default(),
+        revised_report_type: None,
+        revised_at: None,
+        local_provenance: true,
+        health_authority_id: row.health_authority_id,
+    }
+}
+
+fn to_domain(e: &ProcessedExposure) -> Option<Exposure> {
+    Some(Exposure {
+        key: e.key.clone(),
+        key_bytes: TemporaryExposureKey::from_base64(&e.key).ok()?,
+        interval_number: e.interval_number,
+        interval_count: RollingPeriod::new(e.interval_count).ok()?,
+        transmission_risk: TransmissionRisk::new(i64::from(e.transmission_risk)).ok()?,
+        app_package_name: e.app_package_name.clone(),
+        regions: e.regions.clone(),
+        traveler: e.traveler,
+        local_provenance: true,
+        created_at: e.created_at,
+        health_authority_id: e.health_authority_id,
+        report_type: ReportType::parse(&e.report_type).ok()?,
+        days_since_symptom_onset: e.days_since_symptom_onset,
+    })
+}
+
+fn token_state(wire: &RevisionTokenState) -> Option<TokenState> {
+    Some(match wire {
+        RevisionTokenState::Absent => TokenState::Absent,
+        RevisionTokenState::DecryptFailed => TokenState::DecryptFailed,
+        RevisionTokenState::Valid { entries } => TokenState::Valid(
+            entries
+                .iter()
+                .map(|e| {
+                    Some(RevisableKey {
+                        key_bytes: *TemporaryExposureKey::from_base64(&e.key).ok()?.as_bytes(),
+                        interval_number: e.interval_number,
+                        interval_count: e.interval_count,
+                    })
+                })
+                .collect::<Option<Vec<_>>>()?,
+        ),
+    })
+}
+
+fn to_wire(k: &RevisableKey) -> WireRevisableKey {
+    WireRevisableKey {
+        key: domain::base64::encode_std(&k.key_bytes),
+        interval_number: k.interval_number,
+        interval_count: k.interval_count,
+    }
+}

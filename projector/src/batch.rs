@@ -1,0 +1,107 @@
+//! Applying one batch of processed events to PostgreSQL in one transaction, together with the
+//! consumer offsets it consumed.
+//!
+//! Records below the stored offset of their partition were applied before (a redelivery after a
+//! crash or rebalance) and are skipped, so every event changes the store exactly once. The live
+//! consumer and the rebuild command share this function.
+
+use std::collections::HashMap;
+
+use schemas::publish::PublishProcessed;
+use schemas::Envelope;
+
+use crate::apply::{self, BatchDecision, BatchEvent};
+use crate::repository;
+
+/// One record of the processed topic.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub partition: i32,
+    pub offset: i64,
+    pub payload: Vec<u8>,
+}
+
+/// What a committed batch did.
+#[derive(Debug, Default)]
+pub struct Applied {
+    pub decision: BatchDecision,
+    /// Records skipped because they were applied before.
+    pub duplicates: usize,
+    /// Records that were not decodable events (skipped, counted).
+    pub undecodable: usize,
+    /// Keys inserted.
+    pub inserted: u64,
+    /// Next offset per partition after this batch.
+    pub next_offsets: HashMap<i32, i64>,
+}
+
+/// Why a batch could not be applied: always transient from the consumer's point of view (the
+/// batch is retried), e.g. PostgreSQL unreachable.
+#[derive(Debug, thiserror::Error)]
+pub enum BatchError {
+    #[error("cannot get a database connection: {0}")]
+    Pool(#[from] deadpool_postgres::PoolError),
+    #[error("database error: {0}")]
+    Db(#[from] tokio_postgres::Error),
+    #[error("revision update matched {updated} rows, expected {expected}: the store changed under the lock")]
+    RevisionMismatch { updated: u64, expected: usize },
+}
+
+/// Applies `records` (in log order) in one transaction on `pool`.
+pub async fn apply_batch(
+    pool: &deadpool_postgres::Pool,
+    group: &str,
+    topic: &str,
+    records: &[Record],
+) -> Result<Applied, BatchError> {
+    let mut client = pool.get().await?;
+    let tx = client.transaction().await?;
+    let mut partitions: Vec<i32> = records.iter().map(|r| r.partition).collect();
+    partitions.sort_unstable();
+    partitions.dedup();
+    let stored_next = repository::lock_offsets(&tx, group, topic, &partitions).await?;
+
+    let mut applied = Applied::default();
+    let mut events = Vec::with_capacity(records.len());
+    for record in records {
+        let next = stored_next.get(&record.partition).copied().unwrap_or(0);
+        if record.offset < next {
+            applied.duplicates += 1;
+            continue;
+        }
+        let entry = applied.next_offsets.entry(record.partition).or_insert(0);
+        *entry = (*entry).max(record.offset + 1);
+        match Envelope::<PublishProcessed>::from_bytes(&record.payload) {
+            Ok(envelope) => events.push(BatchEvent {
+                request_id: envelope.request_id,
+                event: envelope.payload,
+            }),
+            Err(e) => {
+                applied.undecodable += 1;
+                tracing::warn!(partition = record.partition, offset = record.offset, error = %e, "Skipping undecodable processed event");
+            }
+        }
+    }
+    if applied.next_offsets.is_empty() {
+        tx.commit().await?;
+        return Ok(applied);
+    }
+    let keys: Vec<&str> = events
+        .iter()
+        .flat_map(|e| e.event.exposures.iter().map(|x| x.key.as_str()))
+        .collect();
+    let existing = repository::lock_existing(&tx, &keys).await?;
+    let decision = apply::decide(&events, existing);
+    applied.inserted = repository::insert_exposures(&tx, &decision.inserts).await?;
+    let updated = repository::apply_revisions(&tx, &decision.revisions).await?;
+    if usize::try_from(updated).ok() != Some(decision.revisions.len()) {
+        return Err(BatchError::RevisionMismatch {
+            updated,
+            expected: decision.revisions.len(),
+        });
+    }
+    repository::save_offsets(&tx, group, topic, &applied.next_offsets).await?;
+    tx.commit().await?;
+    applied.decision = decision;
+    Ok(applied)
+}

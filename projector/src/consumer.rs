@@ -1,0 +1,174 @@
+//! The live loop: consume processed events in batches, apply each batch exactly once, then
+//! send the outcomes to the waiting ingest instances.
+//!
+//! While PostgreSQL is unreachable the current batch is retried with backoff and nothing further
+//! is consumed; the log keeps everything, so no acknowledged upload is lost.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use futures::future::join_all;
+use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
+use rdkafka::error::KafkaError;
+use rdkafka::message::Message;
+use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::{Offset, TopicPartitionList};
+use schemas::Envelope;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument as _;
+
+use crate::batch::{apply_batch, Record};
+use crate::metrics::Metrics;
+
+/// What the loop needs.
+pub struct Loop {
+    pub consumer: StreamConsumer,
+    pub producer: FutureProducer,
+    pub pool: deadpool_postgres::Pool,
+    pub group: String,
+    pub input: String,
+    pub outcome_topic: String,
+    pub batch_size: usize,
+    pub batch_wait: Duration,
+    pub metrics: Metrics,
+}
+
+impl std::fmt::Debug for Loop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Loop").field("input", &self.input).field("group", &self.group).finish_non_exhaustive()
+    }
+}
+
+impl Loop {
+    /// Runs until `shutdown` is cancelled.
+    pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        tracing::info!(topic = %self.input, group = %self.group, "Projecting");
+        while !shutdown.is_cancelled() {
+            let records = tokio::select! {
+                () = shutdown.cancelled() => break,
+                records = self.next_batch() => records,
+            };
+            if records.is_empty() {
+                continue;
+            }
+            let span = tracing::info_span!(
+                "batch",
+                events = records.len(),
+                first_partition = records[0].partition,
+                first_offset = records[0].offset,
+            );
+            if !self.apply_with_retry(&records, &shutdown).instrument(span).await {
+                break;
+            }
+        }
+        tracing::info!("Projector stopping");
+        Ok(())
+    }
+
+    async fn next_batch(&self) -> Vec<Record> {
+        let mut records = Vec::new();
+        // Block for the first record, then fill the batch for at most `batch_wait`.
+        match self.consumer.recv().await {
+            Ok(m) => records.push(to_record(&m)),
+            Err(e) => {
+                log_consumer_error(&e);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                return records;
+            }
+        }
+        let deadline = tokio::time::Instant::now() + self.batch_wait;
+        while records.len() < self.batch_size {
+            match tokio::time::timeout_at(deadline, self.consumer.recv()).await {
+                Ok(Ok(m)) => records.push(to_record(&m)),
+                Ok(Err(e)) => {
+                    log_consumer_error(&e);
+                    break;
+                }
+                Err(_) => break,
+            }
+        }
+        records
+    }
+
+    /// Applies `records`, retrying transient failures until it succeeds or shutdown. Returns
+    /// false when interrupted by shutdown.
+    async fn apply_with_retry(&self, records: &[Record], shutdown: &CancellationToken) -> bool {
+        let mut backoff = Duration::from_millis(100);
+        loop {
+            let started = Instant::now();
+            match apply_batch(&self.pool, &self.group, &self.input, records).await {
+                Ok(applied) => {
+                    self.metrics.transaction_seconds.observe(started.elapsed().as_secs_f64());
+                    #[allow(clippy::cast_precision_loss)] // batch sizes are small
+                    self.metrics.batch_size.observe(records.len() as f64);
+                    self.metrics.keys_inserted.inc_by(applied.inserted);
+                    self.metrics.keys_revised.inc_by(applied.decision.revisions.len() as u64);
+                    self.metrics.duplicates.inc_by(applied.duplicates as u64);
+                    self.metrics.undecodable.inc_by(applied.undecodable as u64);
+                    for result in &applied.decision.results {
+                        self.metrics.outcomes.with_label_values(&[result]).inc();
+                    }
+                    self.send_outcomes(&applied.decision.outcomes).await;
+                    self.commit_hint(&applied.next_offsets);
+                    return true;
+                }
+                Err(e) => {
+                    self.metrics.transaction_failures.inc();
+                    tracing::warn!(error = %e, retry_in_ms = backoff.as_millis(), "Cannot apply batch; retrying");
+                    tokio::select! {
+                        () = shutdown.cancelled() => return false,
+                        () = tokio::time::sleep(backoff) => {}
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+    }
+
+    async fn send_outcomes(&self, outcomes: &[(uuid::Uuid, schemas::publish::PublishOutcome)]) {
+        let sends = outcomes.iter().map(|(request_id, outcome)| async move {
+            let envelope = Envelope::new(outcome.clone(), Some(*request_id));
+            let Ok(payload) = envelope.to_bytes() else {
+                return;
+            };
+            let key = request_id.to_string();
+            let record = FutureRecord::to(&self.outcome_topic).key(&key).payload(&payload);
+            if let Err((e, _)) = self.producer.send(record, Duration::from_secs(5)).await {
+                // The store is already committed; the waiting request falls back to degraded mode.
+                tracing::warn!(error = %e, "Cannot send outcome");
+            }
+        });
+        join_all(sends).await;
+    }
+
+    /// Commits the applied position to Kafka too, so a restart resumes near it. PostgreSQL's
+    /// stored offsets stay the source of truth (redeliveries are skipped there).
+    fn commit_hint(&self, next: &HashMap<i32, i64>) {
+        let mut list = TopicPartitionList::new();
+        for (partition, offset) in next {
+            if list
+                .add_partition_offset(&self.input, *partition, Offset::Offset(*offset))
+                .is_err()
+            {
+                return;
+            }
+        }
+        if let Err(e) = self.consumer.commit(&list, CommitMode::Async) {
+            tracing::debug!(error = %e, "Cannot commit offsets to Kafka (hint only)");
+        }
+    }
+}
+
+fn to_record(m: &rdkafka::message::BorrowedMessage<'_>) -> Record {
+    Record {
+        partition: m.partition(),
+        offset: m.offset(),
+        payload: m.payload().unwrap_or_default().to_vec(),
+    }
+}
+
+fn log_consumer_error(e: &KafkaError) {
+    if !matches!(e, KafkaError::PartitionEOF(_)) {
+        tracing::warn!(error = %e, "Consumer error");
+    }
+}

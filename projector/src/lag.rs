@@ -1,0 +1,66 @@
+//! Consumer lag: how far the store is behind the log, per partition, from the broker's high
+//! watermarks and the offsets stored with the data (the truth, not Kafka's committed hint).
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use platform::kafka::KafkaSettings;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use tokio_util::sync::CancellationToken;
+
+use crate::metrics::Metrics;
+
+/// Updates `projector_consumer_lag` every `every` until shutdown.
+pub async fn run(
+    kafka: KafkaSettings,
+    pool: deadpool_postgres::Pool,
+    group: String,
+    topic: String,
+    metrics: Metrics,
+    every: Duration,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let client: BaseConsumer = kafka
+        .client_config()
+        .set("group.id", format!("{group}-lag"))
+        .set("enable.auto.commit", "false")
+        .create()
+        .context("cannot create the lag client")?;
+    let client = std::sync::Arc::new(client);
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return Ok(()),
+            () = tokio::time::sleep(every) => {}
+        }
+        let Ok(db) = pool.get().await else { continue };
+        let Ok(stored) = crate::repository::stored_offsets(&**db, &group, &topic).await else { continue };
+        drop(db);
+        let c = client.clone();
+        let t = topic.clone();
+        let highs = tokio::task::spawn_blocking(move || {
+            let metadata = c.fetch_metadata(Some(&t), Duration::from_secs(2)).ok()?;
+            let partitions: Vec<i32> = metadata
+                .topics()
+                .iter()
+                .flat_map(|m| m.partitions().iter().map(|p| p.id()))
+                .collect();
+            Some(
+                partitions
+                    .into_iter()
+                    .filter_map(|p| c.fetch_watermarks(&t, p, Duration::from_secs(2)).ok().map(|(_, h)| (p, h)))
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+        for (partition, high) in highs {
+            let applied = stored.get(&partition).copied().unwrap_or(0);
+            metrics
+                .lag
+                .with_label_values(&[&partition.to_string()])
+                .set((high - applied).max(0));
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! The query store's schema migrations, embedded in the binary.
+
+use platform::pg::Migration;
+
+/// Every migration of the query store, in order.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "exposure",
+    sql: include_str!("../migrations/0001_exposure.sql"),
+}];

@@ -1,0 +1,213 @@
+//! Every SQL statement of the projector: the query store's `exposure` rows, the projector's
+//! stored offsets, retention cleanup and the content checksum.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use domain::{ReportType, Revision, StoredExposure};
+use tokio_postgres::{GenericClient, Transaction};
+
+use crate::apply::Insert;
+
+/// Locks the offset rows of `partitions` (creating missing ones at 0) and returns the next
+/// offset to apply for each.
+pub async fn lock_offsets(
+    tx: &Transaction<'_>,
+    group: &str,
+    topic: &str,
+    partitions: &[i32],
+) -> Result<HashMap<i32, i64>, tokio_postgres::Error> {
+    tx.execute(
+        "INSERT INTO projector_offsets (consumer_group, topic, kafka_partition, next_offset)
+         SELECT $1, $2, p, 0 FROM UNNEST($3::int[]) AS p
+         ON CONFLICT DO NOTHING",
+        &[&group, &topic, &partitions],
+    )
+    .await?;
+    let rows = tx
+        .query(
+            "SELECT kafka_partition, next_offset FROM projector_offsets
+             WHERE consumer_group = $1 AND topic = $2 AND kafka_partition = ANY($3)
+             ORDER BY kafka_partition FOR UPDATE",
+            &[&group, &topic, &partitions],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+/// Stores the next offsets to apply.
+pub async fn save_offsets(
+    tx: &Transaction<'_>,
+    group: &str,
+    topic: &str,
+    next: &HashMap<i32, i64>,
+) -> Result<(), tokio_postgres::Error> {
+    let partitions: Vec<i32> = next.keys().copied().collect();
+    let offsets: Vec<i64> = partitions.iter().map(|p| next[p]).collect();
+    tx.execute(
+        "UPDATE projector_offsets o SET next_offset = u.next_offset, updated_at = now()
+         FROM UNNEST($3::int[], $4::bigint[]) AS u(kafka_partition, next_offset)
+         WHERE o.consumer_group = $1 AND o.topic = $2 AND o.kafka_partition = u.kafka_partition",
+        &[&group, &topic, &partitions, &offsets],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Stored offsets of a consumer group (for seeking after an assignment).
+pub async fn stored_offsets(
+    client: &impl GenericClient,
+    group: &str,
+    topic: &str,
+) -> Result<HashMap<i32, i64>, tokio_postgres::Error> {
+    let rows = client
+        .query(
+            "SELECT kafka_partition, next_offset FROM projector_offsets
+             WHERE consumer_group = $1 AND topic = $2",
+            &[&group, &topic],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+/// The stored rows for `keys`, locked for update.
+pub async fn lock_existing(
+    tx: &Transaction<'_>,
+    keys: &[&str],
+) -> Result<HashMap<String, StoredExposure>, tokio_postgres::Error> {
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = tx
+        .query(
+            "SELECT exposure_key, interval_number, interval_count, report_type,
+                    revised_report_type, revised_at, local_provenance, health_authority_id
+             FROM exposure WHERE exposure_key = ANY($1)
+             ORDER BY exposure_key FOR UPDATE",
+            &[&keys],
+        )
+        .await?;
+    let mut out = HashMap::with_capacity(rows.len());
+    for r in rows {
+        let key: String = r.get(0);
+        let interval_number: i64 = r.get(1);
+        let interval_count: i64 = r.get(2);
+        let report_type: String = r.get(3);
+        let revised: Option<String> = r.get(4);
+        out.insert(
+            key.clone(),
+            StoredExposure {
+                key,
+                interval_number: i32::try_from(interval_number).unwrap_or(i32::MAX),
+                interval_count: i32::try_from(interval_count).unwrap_or(i32::MAX),
+                // Unknown stored types read as unspecified: the transition rules then refuse.
+                report_type: ReportType::parse(&report_type).unwrap_or_default(),
+                revised_report_type: revised.map(|t| ReportType::parse(&t).unwrap_or_default()),
+                revised_at: r.get(5),
+                local_provenance: r.get(6),
+                health_authority_id: r.get(7),
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// Inserts new rows (`ON CONFLICT DO NOTHING` on the key). Returns rows written.
+pub async fn insert_exposures(tx: &Transaction<'_>, rows: &[Insert]) -> Result<u64, tokio_postgres::Error> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let keys: Vec<&str> = rows.iter().map(|r| r.key.as_str()).collect();
+    let risks: Vec<i64> = rows.iter().map(|r| i64::from(r.transmission_risk)).collect();
+    let apps: Vec<&str> = rows.iter().map(|r| r.app_package_name.as_str()).collect();
+    // Regions differ in length per row; pass them as JSON arrays and unpack in SQL.
+    let regions: Vec<String> = rows
+        .iter()
+        .map(|r| serde_json::to_string(&r.regions).unwrap_or_else(|_| "[]".into()))
+        .collect();
+    let starts: Vec<i64> = rows.iter().map(|r| i64::from(r.interval_number)).collect();
+    let counts: Vec<i64> = rows.iter().map(|r| i64::from(r.interval_count)).collect();
+    let created: Vec<DateTime<Utc>> = rows.iter().map(|r| r.created_at).collect();
+    let authorities: Vec<Option<i64>> = rows.iter().map(|r| r.health_authority_id).collect();
+    let types: Vec<&str> = rows.iter().map(|r| r.report_type.as_str()).collect();
+    let dsos: Vec<Option<i64>> = rows
+        .iter()
+        .map(|r| r.days_since_symptom_onset.map(i64::from))
+        .collect();
+    let travelers: Vec<bool> = rows.iter().map(|r| r.traveler).collect();
+    tx.execute(
+        "INSERT INTO exposure (exposure_key, transmission_risk, app_package_name, regions,
+             interval_number, interval_count, created_at, local_provenance, health_authority_id,
+             report_type, days_since_symptom_onset, traveler)
+         SELECT k, tr, app, ARRAY(SELECT jsonb_array_elements_text(reg::jsonb)), iv, ic, ca, true,
+                ha, rt, dsos, trav
+         FROM UNNEST($1::text[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::bigint[],
+                     $7::timestamptz[], $8::bigint[], $9::text[], $10::bigint[], $11::bool[])
+              AS u(k, tr, app, reg, iv, ic, ca, ha, rt, dsos, trav)
+         ON CONFLICT (exposure_key) DO NOTHING",
+        &[
+            &keys, &risks, &apps, &regions, &starts, &counts, &created, &authorities, &types,
+            &dsos, &travelers,
+        ],
+    )
+    .await
+}
+
+/// Applies revisions to rows not revised yet. Returns rows updated.
+pub async fn apply_revisions(tx: &Transaction<'_>, revisions: &[Revision]) -> Result<u64, tokio_postgres::Error> {
+    if revisions.is_empty() {
+        return Ok(0);
+    }
+    let keys: Vec<&str> = revisions.iter().map(|r| r.key.as_str()).collect();
+    let types: Vec<&str> = revisions.iter().map(|r| r.revised_report_type.as_str()).collect();
+    let at: Vec<DateTime<Utc>> = revisions.iter().map(|r| r.revised_at).collect();
+    let dsos: Vec<Option<i64>> = revisions
+        .iter()
+        .map(|r| r.revised_days_since_symptom_onset.map(i64::from))
+        .collect();
+    let risks: Vec<i32> = revisions.iter().map(|r| r.revised_transmission_risk.get()).collect();
+    let authorities: Vec<Option<i64>> = revisions.iter().map(|r| r.health_authority_id).collect();
+    tx.execute(
+        "UPDATE exposure e SET revised_report_type = u.rt, revised_at = u.at,
+             revised_days_since_symptom_onset = u.dsos, revised_transmission_risk = u.tr,
+             health_authority_id = u.ha
+         FROM UNNEST($1::text[], $2::text[], $3::timestamptz[], $4::bigint[], $5::int[], $6::bigint[])
+              AS u(k, rt, at, dsos, tr, ha)
+         WHERE e.exposure_key = u.k AND e.revised_at IS NULL",
+        &[&keys, &types, &at, &dsos, &risks, &authorities],
+    )
+    .await
+}
+
+/// Deletes up to `limit` keys released before `cutoff`. Returns rows deleted.
+pub async fn delete_expired(
+    client: &impl GenericClient,
+    cutoff: DateTime<Utc>,
+    limit: i64,
+) -> Result<u64, tokio_postgres::Error> {
+    client
+        .execute(
+            "DELETE FROM exposure WHERE exposure_key IN (
+                 SELECT exposure_key FROM exposure WHERE created_at < $1 LIMIT $2)",
+            &[&cutoff, &limit],
+        )
+        .await
+}
+
+/// Content checksum of the query store: MD5 over every row's content columns in key order, and
+/// the row count. Two stores with equal checksums hold the same keys with the same values.
+pub async fn checksum(client: &impl GenericClient) -> Result<(i64, String), tokio_postgres::Error> {
+    let row = client
+        .query_one(
+            "SELECT count(*), coalesce(md5(string_agg(md5(ROW(
+                 exposure_key, transmission_risk, app_package_name, regions, interval_number,
+                 interval_count, created_at AT TIME ZONE 'UTC', local_provenance,
+                 health_authority_id, report_type, days_since_symptom_onset, revised_report_type,
+                 revised_at AT TIME ZONE 'UTC', revised_days_since_symptom_onset,
+                 revised_transmission_risk, traveler)::text), '' ORDER BY exposure_key)), md5(''))
+             FROM exposure",
+            &[],
+        )
+        .await?;
+    Ok((row.get(0), row.get(1)))
+}

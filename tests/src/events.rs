@@ -1,0 +1,83 @@
+//! Building and producing pipeline events directly, to test the processor and projector
+//! without the edge in front of them.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use schemas::api::ExposureKey;
+use schemas::publish::{
+    Platform, PublishReceived, PublishSettings, RevisionTokenState, SentKey, VerifiedClaims,
+};
+use schemas::topics::Topic;
+use schemas::Envelope;
+use uuid::Uuid;
+
+use crate::TestEnv;
+
+/// The seed's default publish settings.
+pub fn default_settings() -> PublishSettings {
+    PublishSettings {
+        max_keys_on_publish: 30,
+        max_same_start_interval_keys: 3,
+        max_interval_age_seconds: 360 * 3600,
+        truncate_window_seconds: 3600,
+        max_symptom_onset_days: 21,
+        max_valid_symptom_onset_report_days: 28,
+        default_symptom_onset_days_ago: 4,
+        debug_release_same_day_keys: false,
+        allow_partial_failure: false,
+        allow_partial_revisions: false,
+    }
+}
+
+/// Verified claims of health authority 1 with `report_type`.
+pub fn claims(report_type: &str) -> Option<VerifiedClaims> {
+    Some(VerifiedClaims {
+        health_authority_id: 1,
+        report_type: report_type.to_owned(),
+        symptom_onset_interval: 0,
+    })
+}
+
+/// A received publish of `keys` for `com.example.app` in region US, now.
+pub fn received(keys: &[ExposureKey], claims: Option<VerifiedClaims>, token: RevisionTokenState) -> PublishReceived {
+    PublishReceived {
+        authorized_app: "com.example.app".into(),
+        batch_time: Utc::now(),
+        regions: vec!["US".into()],
+        claims,
+        keys: keys
+            .iter()
+            .map(|k| SentKey {
+                key: k.key.clone(),
+                rolling_start_number: k.rolling_start_number,
+                rolling_period: k.rolling_period,
+                transmission_risk: k.transmission_risk,
+            })
+            .collect(),
+        symptom_onset_interval: 0,
+        traveler: false,
+        platform: Platform::Android,
+        revision_token: token,
+        require_revision_token: true,
+        settings: default_settings(),
+        reply_to: "test".into(),
+    }
+}
+
+/// Produces `event` to the test's received topic under a new request id; returns the id.
+pub async fn produce_received(env: &TestEnv, producer: &rdkafka::producer::FutureProducer, event: PublishReceived) -> Uuid {
+    let request_id = Uuid::new_v4();
+    let key = event.authorized_app.clone();
+    let envelope = Envelope::new(event, Some(request_id));
+    platform::kafka::produce(
+        producer,
+        &env.kafka.topic(Topic::PublishReceived),
+        &key,
+        &envelope,
+        Duration::from_secs(10),
+    )
+    .await
+    .expect("received event acknowledged");
+    request_id
+}

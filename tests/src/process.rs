@@ -1,0 +1,92 @@
+//! Services as real OS processes, for fault tests (`kill -9`) and load runs.
+//!
+//! Binaries come from `TEST_BIN_DIR` (set by `dev/test` after `cargo build --bins`) or
+//! `target/debug`.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::process::{Child, Command};
+
+use crate::TestEnv;
+
+/// A running service process.
+#[derive(Debug)]
+pub struct ServiceProcess {
+    pub name: String,
+    pub child: Child,
+    pub url: String,
+}
+
+fn bin_dir() -> PathBuf {
+    std::env::var_os("TEST_BIN_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| crate::repo_root().join("target/debug"))
+}
+
+/// Picks a free loopback port (bind to 0, read it, release it).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// Starts binary `name` with the test's settings plus `extra`, and waits for `/health`.
+pub async fn spawn_bin(env: &TestEnv, name: &str, extra: &[(&str, &str)]) -> ServiceProcess {
+    let port = free_port();
+    let path = bin_dir().join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo build --bins` (dev/test does)",
+        path.display()
+    );
+    let mut cmd = Command::new(&path);
+    cmd.envs(env.env_vars())
+        .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
+        .stdin(Stdio::null())
+        .kill_on_drop(true);
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    if std::env::var_os("TEST_LOG").is_none() {
+        cmd.stdout(Stdio::null()).stderr(Stdio::null());
+    }
+    let child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
+    let url = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    crate::wait_for(Duration::from_secs(30), &format!("{name} /health"), || {
+        let client = client.clone();
+        let url = format!("{url}/health");
+        async move { client.get(&url).send().await.ok().filter(|r| r.status().is_success()).map(|_| ()) }
+    })
+    .await;
+    ServiceProcess {
+        name: name.to_owned(),
+        child,
+        url,
+    }
+}
+
+impl ServiceProcess {
+    /// `kill -9`: no shutdown hooks run.
+    pub async fn kill_9(&mut self) {
+        let _ = self.child.start_kill();
+        let _ = self.child.wait().await;
+    }
+
+    /// SIGTERM and wait for a clean exit; returns whether it exited successfully.
+    pub async fn terminate(&mut self) -> bool {
+        if let Some(pid) = self.child.id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status();
+        }
+        match tokio::time::timeout(Duration::from_secs(20), self.child.wait()).await {
+            Ok(Ok(status)) => status.success(),
+            _ => false,
+        }
+    }
+}
