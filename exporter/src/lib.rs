@@ -125,8 +125,14 @@ mod tests {
 
     #[test]
     fn index_is_never_cached_and_zips_are() {
-        assert_eq!(cache_control(Path::new("a/index.txt")), "no-cache, max-age=0");
-        assert_eq!(cache_control(Path::new("a/1-2-00001.zip")), "public, max-age=86400");
+        assert_eq!(
+            cache_control(Path::new("a/index.txt")),
+            "no-cache, max-age=0"
+        );
+        assert_eq!(
+            cache_control(Path::new("a/1-2-00001.zip")),
+            "public, max-age=86400"
+        );
     }
 
     #[test]
@@ -134,6 +140,9 @@ mod tests {
         let root = Path::new("/srv/exports");
         assert!(resolve(root, "../etc/passwd").is_none());
         assert!(resolve(root, "/etc/passwd").is_none());
-        assert_eq!(resolve(root, "us/index.txt"), Some(root.join("us/index.txt")));
+        assert_eq!(
+            resolve(root, "us/index.txt"),
+            Some(root.join("us/index.txt"))
+        );
     }
 }

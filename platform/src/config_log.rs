@@ -12,11 +12,15 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use prometheus::{IntCounterVec, IntGauge, Opts, Registry};
-use rdkafka::consumer::{Consumer, StreamConsumer};
+use rdkafka::client::ClientContext;
+use rdkafka::consumer::{Consumer, ConsumerContext, StreamConsumer};
 use rdkafka::error::KafkaError;
 use rdkafka::message::Message;
+use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{Offset, TopicPartitionList};
-use schemas::config::{AuthorizedApp, ConfigChange, ConfigEvent, HealthAuthority, HealthAuthorityKey};
+use schemas::config::{
+    AuthorizedApp, ConfigChange, ConfigEvent, HealthAuthority, HealthAuthorityKey,
+};
 use schemas::topics::Topic;
 use schemas::Envelope;
 use tokio::sync::watch;
@@ -79,7 +83,9 @@ impl ConfigSnapshot {
 
     /// The health authority whose certificates carry `issuer`.
     pub fn health_authority_by_issuer(&self, issuer: &str) -> Option<&HealthAuthority> {
-        self.health_authorities.values().find(|ha| ha.issuer == issuer)
+        self.health_authorities
+            .values()
+            .find(|ha| ha.issuer == issuer)
     }
 
     /// All health authorities, by id.
@@ -129,7 +135,10 @@ struct ConfigMetrics {
 impl ConfigMetrics {
     fn register(registry: &Registry) -> anyhow::Result<Self> {
         let events = IntCounterVec::new(
-            Opts::new("config_events_total", "Configuration events read, by result"),
+            Opts::new(
+                "config_events_total",
+                "Configuration events read, by result",
+            ),
             &["result"],
         )?;
         let position = IntGauge::new("config_position", "Next en.config offset to apply")?;
@@ -138,6 +147,29 @@ impl ConfigMetrics {
         Ok(Self { events, position })
     }
 }
+
+/// Client context of consumers that read to the end of a partition (`enable.partition.eof`).
+///
+/// librdkafka reports every "reached the end of the partition" as an error event too, and
+/// rdkafka's default context logs each one at ERROR level, so a reader following `en.config`
+/// would log an error after every configuration change. This context drops those (the consumer
+/// still receives them as [`KafkaError::PartitionEOF`]) and logs real client errors as warnings:
+/// librdkafka retries them itself, and callers see the ones that matter.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EofAwareContext;
+
+impl ClientContext for EofAwareContext {
+    fn error(&self, error: KafkaError, reason: &str) {
+        match error {
+            KafkaError::Global(RDKafkaErrorCode::PartitionEOF) | KafkaError::PartitionEOF(_) => {
+                tracing::trace!(reason, "Partition end reached");
+            }
+            other => tracing::warn!(error = %other, reason, "Kafka client error"),
+        }
+    }
+}
+
+impl ConsumerContext for EofAwareContext {}
 
 /// Handle to the configuration a service follows.
 #[derive(Debug, Clone)]
@@ -156,15 +188,18 @@ impl ConfigLog {
     ) -> anyhow::Result<(Self, JoinHandle<()>)> {
         let metrics = ConfigMetrics::register(registry)?;
         let topic = settings.topic(Topic::Config);
-        let consumer: StreamConsumer = settings
+        let consumer: StreamConsumer<EofAwareContext> = settings
             .client_config()
-            .set("group.id", format!("config-reader-{}", uuid::Uuid::new_v4()))
+            .set(
+                "group.id",
+                format!("config-reader-{}", uuid::Uuid::new_v4()),
+            )
             .set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")
             .set("enable.partition.eof", "true")
             .set("auto.offset.reset", "earliest")
             .set("fetch.wait.max.ms", "50")
-            .create()
+            .create_with_context(EofAwareContext)
             .context("cannot create the config consumer")?;
         let mut assignment = TopicPartitionList::new();
         assignment
@@ -180,7 +215,13 @@ impl ConfigLog {
         let task = tokio::spawn(
             follow(consumer, snapshot_tx, caught_up_tx, metrics, shutdown).instrument(span),
         );
-        Ok((Self { snapshots, caught_up }, task))
+        Ok((
+            Self {
+                snapshots,
+                caught_up,
+            },
+            task,
+        ))
     }
 
     /// The current snapshot.
@@ -216,7 +257,7 @@ impl ConfigLog {
 }
 
 async fn follow(
-    consumer: StreamConsumer,
+    consumer: StreamConsumer<EofAwareContext>,
     snapshots: watch::Sender<Arc<ConfigSnapshot>>,
     caught_up: watch::Sender<bool>,
     metrics: ConfigMetrics,

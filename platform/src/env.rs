@@ -54,9 +54,14 @@ impl Env {
     }
 
     /// Settings from explicit pairs (tests, embedding).
-    pub fn from_map<K: Into<String>, V: Into<String>>(vars: impl IntoIterator<Item = (K, V)>) -> Self {
+    pub fn from_map<K: Into<String>, V: Into<String>>(
+        vars: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
         Self {
-            vars: vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
+            vars: vars
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
             problems: Vec::new(),
             read: Vec::new(),
         }
@@ -64,7 +69,10 @@ impl Env {
 
     fn raw(&mut self, name: &'static str) -> Option<String> {
         self.read.push(name);
-        self.vars.get(name).filter(|v| !v.trim().is_empty()).cloned()
+        self.vars
+            .get(name)
+            .filter(|v| !v.trim().is_empty())
+            .cloned()
     }
 
     /// Records a problem found by the caller's own validation.

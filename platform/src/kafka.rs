@@ -127,9 +127,13 @@ impl KafkaSettings {
                 Retention::DeleteAfterMs(_) => "delete",
             };
             specs.push(
-                NewTopic::new(&names[i], partitions, TopicReplication::Fixed(self.replication_factor))
-                    .set("cleanup.policy", policy)
-                    .set("retention.ms", &retention_ms[i]),
+                NewTopic::new(
+                    &names[i],
+                    partitions,
+                    TopicReplication::Fixed(self.replication_factor),
+                )
+                .set("cleanup.policy", policy)
+                .set("retention.ms", &retention_ms[i]),
             );
         }
         let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));

@@ -28,7 +28,9 @@ pub struct Ops {
 impl Ops {
     /// A fresh registry whose metrics carry the constant label `service`.
     pub fn new(service: &'static str) -> Self {
-        let labels = [("service".to_owned(), service.to_owned())].into_iter().collect();
+        let labels = [("service".to_owned(), service.to_owned())]
+            .into_iter()
+            .collect();
         let registry = Registry::new_custom(None, Some(labels)).unwrap_or_default();
         Self {
             registry,
@@ -67,7 +69,12 @@ async fn health(State(ops): State<Ops>) -> Response {
 
 async fn ready(State(ops): State<Ops>) -> Response {
     if ops.is_ready() {
-        (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], r#"{"status":"ready"}"#).into_response()
+        (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            r#"{"status":"ready"}"#,
+        )
+            .into_response()
     } else {
         (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -82,7 +89,11 @@ async fn metrics(State(ops): State<Ops>) -> Response {
     let encoder = TextEncoder::new();
     let mut body = Vec::new();
     match encoder.encode(&ops.registry.gather(), &mut body) {
-        Ok(()) => ([(header::CONTENT_TYPE, encoder.format_type().to_owned())], body).into_response(),
+        Ok(()) => (
+            [(header::CONTENT_TYPE, encoder.format_type().to_owned())],
+            body,
+        )
+            .into_response(),
         Err(e) => {
             tracing::error!(error = %e, "Cannot encode metrics");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
@@ -91,7 +102,11 @@ async fn metrics(State(ops): State<Ops>) -> Response {
 }
 
 /// Serves `router` on `listener` until `shutdown` is cancelled, then finishes in-flight requests.
-pub async fn serve(listener: TcpListener, router: Router, shutdown: CancellationToken) -> std::io::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
     axum::serve(listener, router)
         .with_graceful_shutdown(async move { shutdown.cancelled().await })
         .await
@@ -100,5 +115,7 @@ pub async fn serve(listener: TcpListener, router: Router, shutdown: Cancellation
 /// Binds `addr` (`host:port`; port 0 picks a free port).
 pub async fn bind(addr: &str) -> anyhow::Result<TcpListener> {
     use anyhow::Context as _;
-    TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))
+    TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))
 }

@@ -32,10 +32,12 @@ pub struct PgSettings {
 
 impl PgSettings {
     pub fn from_env(env: &mut Env) -> Self {
-        let url = env.secret("DATABASE_URL", "DATABASE_URL_FILE").unwrap_or_else(|| {
-            env.problem("DATABASE_URL (or DATABASE_URL_FILE) is required");
-            Secret::default()
-        });
+        let url = env
+            .secret("DATABASE_URL", "DATABASE_URL_FILE")
+            .unwrap_or_else(|| {
+                env.problem("DATABASE_URL (or DATABASE_URL_FILE) is required");
+                Secret::default()
+            });
         Self {
             url,
             pool_size: env.parse("DATABASE_POOL_SIZE", 8),
@@ -82,7 +84,8 @@ pub async fn migrate(pool: &Pool, migrations: &[Migration]) -> anyhow::Result<us
     let mut client = pool.get().await.context("cannot connect to PostgreSQL")?;
     let tx = client.transaction().await?;
     // One lock id for all migration runs of this project.
-    tx.execute("SELECT pg_advisory_xact_lock(7361120347)", &[]).await?;
+    tx.execute("SELECT pg_advisory_xact_lock(7361120347)", &[])
+        .await?;
     tx.batch_execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
             version BIGINT PRIMARY KEY,
@@ -96,7 +99,10 @@ pub async fn migrate(pool: &Pool, migrations: &[Migration]) -> anyhow::Result<us
     for m in migrations {
         let checksum = checksum(m.sql);
         let row = tx
-            .query_opt("SELECT checksum FROM schema_migrations WHERE version = $1", &[&m.version])
+            .query_opt(
+                "SELECT checksum FROM schema_migrations WHERE version = $1",
+                &[&m.version],
+            )
             .await?;
         match row {
             Some(row) => {

@@ -47,7 +47,10 @@ pub fn main<S: Service>() -> ExitCode {
         eprintln!("{}: {errors}", S::NAME);
         return ExitCode::from(2);
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("{}: cannot start the async runtime: {e}", S::NAME);

@@ -12,8 +12,12 @@ fn policy(settings: &PublishSettings) -> PublishPolicy {
     PublishPolicy {
         max_keys_on_publish: settings.max_keys_on_publish,
         max_same_start_interval_keys: settings.max_same_start_interval_keys,
-        max_interval_age: Duration::from_secs(u64::try_from(settings.max_interval_age_seconds).unwrap_or(0)),
-        truncate_window: Duration::from_secs(u64::try_from(settings.truncate_window_seconds).unwrap_or(0)),
+        max_interval_age: Duration::from_secs(
+            u64::try_from(settings.max_interval_age_seconds).unwrap_or(0),
+        ),
+        truncate_window: Duration::from_secs(
+            u64::try_from(settings.truncate_window_seconds).unwrap_or(0),
+        ),
         max_symptom_onset_days: settings.max_symptom_onset_days,
         max_valid_symptom_onset_report_days: settings.max_valid_symptom_onset_report_days,
         default_symptom_onset_days_ago: settings.default_symptom_onset_days_ago,

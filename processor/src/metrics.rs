@@ -18,7 +18,10 @@ pub struct Metrics {
 impl Metrics {
     pub fn register(registry: &Registry) -> anyhow::Result<Self> {
         let events = IntCounterVec::new(
-            Opts::new("processor_events_total", "Received events handled, by result"),
+            Opts::new(
+                "processor_events_total",
+                "Received events handled, by result",
+            ),
             &["result"],
         )?;
         let batch_size = Histogram::with_opts(
@@ -30,7 +33,10 @@ impl Metrics {
             "Duration of a Kafka transaction, begin to commit",
         ))?;
         let aborts = IntCounterVec::new(
-            Opts::new("processor_transaction_aborts_total", "Aborted transactions, by reason"),
+            Opts::new(
+                "processor_transaction_aborts_total",
+                "Aborted transactions, by reason",
+            ),
             &["reason"],
         )?;
         registry.register(Box::new(events.clone()))?;

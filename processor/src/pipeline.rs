@@ -13,7 +13,7 @@ use anyhow::Context as _;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::KafkaError;
 use rdkafka::message::{BorrowedMessage, Header, Message, OwnedHeaders};
-use rdkafka::producer::{BaseRecord, Producer, ThreadedProducer, DefaultProducerContext};
+use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{Offset, TopicPartitionList};
 use schemas::publish::PublishReceived;
@@ -40,7 +40,9 @@ pub struct Pipeline {
 
 impl std::fmt::Debug for Pipeline {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Pipeline").field("input", &self.input).finish_non_exhaustive()
+        f.debug_struct("Pipeline")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
     }
 }
 
@@ -117,7 +119,10 @@ impl Pipeline {
                     return Err(e).context("fatal Kafka transaction error");
                 }
                 tracing::warn!(error = %e, events = batch.len(), "Transaction failed; aborting and retrying the batch");
-                self.metrics.aborts.with_label_values(&[abort_reason(&e)]).inc();
+                self.metrics
+                    .aborts
+                    .with_label_values(&[abort_reason(&e)])
+                    .inc();
                 if let Err(abort) = self.producer.abort_transaction(TX_TIMEOUT) {
                     if kafka_fatal(&abort) {
                         return Err(abort).context("cannot abort transaction");
@@ -184,22 +189,32 @@ impl Pipeline {
                         KafkaError::MessageProduction(RDKafkaErrorCode::InvalidMessage)
                             .tap_log(&e.to_string())
                     })?;
-                    self.send(BaseRecord::to(&self.output)
-                        .key(envelope.payload.authorized_app.as_str())
-                        .payload(&bytes))?;
+                    self.send(
+                        BaseRecord::to(&self.output)
+                            .key(envelope.payload.authorized_app.as_str())
+                            .payload(&bytes),
+                    )?;
                 }
                 Err(e) => {
                     dead += 1;
                     tracing::warn!(error = %e, "Undecodable event; sending to the dead-letter topic");
                     let reason = e.to_string();
                     let headers = OwnedHeaders::new()
-                        .insert(Header { key: "reason", value: Some(reason.as_str()) })
-                        .insert(Header { key: "source-topic", value: Some(self.input.as_str()) });
+                        .insert(Header {
+                            key: "reason",
+                            value: Some(reason.as_str()),
+                        })
+                        .insert(Header {
+                            key: "source-topic",
+                            value: Some(self.input.as_str()),
+                        });
                     let key = String::from_utf8_lossy(message.key().unwrap_or_default());
-                    self.send(BaseRecord::to(&self.dead_letter)
-                        .key(key.as_ref())
-                        .payload(payload)
-                        .headers(headers))?;
+                    self.send(
+                        BaseRecord::to(&self.dead_letter)
+                            .key(key.as_ref())
+                            .payload(payload)
+                            .headers(headers),
+                    )?;
                 }
             }
         }
@@ -211,14 +226,26 @@ impl Pipeline {
             .consumer
             .group_metadata()
             .ok_or(KafkaError::MessageProduction(RDKafkaErrorCode::State))?;
-        self.producer.send_offsets_to_transaction(&offsets, &group, TX_TIMEOUT)?;
+        self.producer
+            .send_offsets_to_transaction(&offsets, &group, TX_TIMEOUT)?;
         self.producer.commit_transaction(TX_TIMEOUT)?;
-        self.metrics.events.with_label_values(&["processed"]).inc_by(processed);
-        self.metrics.events.with_label_values(&["rejected"]).inc_by(rejected);
-        self.metrics.events.with_label_values(&["dead_letter"]).inc_by(dead);
+        self.metrics
+            .events
+            .with_label_values(&["processed"])
+            .inc_by(processed);
+        self.metrics
+            .events
+            .with_label_values(&["rejected"])
+            .inc_by(rejected);
+        self.metrics
+            .events
+            .with_label_values(&["dead_letter"])
+            .inc_by(dead);
         #[allow(clippy::cast_precision_loss)] // batch sizes are small
         self.metrics.batch_size.observe(batch.len() as f64);
-        self.metrics.transaction_seconds.observe(started.elapsed().as_secs_f64());
+        self.metrics
+            .transaction_seconds
+            .observe(started.elapsed().as_secs_f64());
         Ok(())
     }
 
@@ -243,7 +270,12 @@ impl Pipeline {
             first.entry(m.partition()).or_insert(m.offset());
         }
         for (partition, offset) in first {
-            if let Err(e) = self.consumer.seek(&self.input, partition, Offset::Offset(offset), Duration::from_secs(5)) {
+            if let Err(e) = self.consumer.seek(
+                &self.input,
+                partition,
+                Offset::Offset(offset),
+                Duration::from_secs(5),
+            ) {
                 tracing::warn!(partition, error = %e, "Cannot rewind partition (probably revoked)");
             }
         }

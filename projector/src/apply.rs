@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use domain::{
-    next_token_entries, plan_revisions, Exposure, RevisionRules, RevisableKey, ReportType,
+    next_token_entries, plan_revisions, Exposure, ReportType, RevisableKey, RevisionRules,
     RollingPeriod, StoredExposure, TemporaryExposureKey, TokenState, TransmissionRisk,
 };
 use schemas::publish::{
@@ -108,8 +108,11 @@ fn decide_one(
         Ok(plan) => plan,
         Err(e) => return failure(event, e.code(), e.to_string()),
     };
-    let by_key: HashMap<&str, &ProcessedExposure> =
-        event.exposures.iter().map(|e| (e.key.as_str(), e)).collect();
+    let by_key: HashMap<&str, &ProcessedExposure> = event
+        .exposures
+        .iter()
+        .map(|e| (e.key.as_str(), e))
+        .collect();
     for insert in &plan.inserts {
         if let Some(row) = by_key.get(insert.key.as_str()) {
             stored.insert(insert.key.clone(), stored_row(row));
@@ -126,7 +129,8 @@ fn decide_one(
     }
     let max_age = Duration::from_secs(u64::try_from(event.max_interval_age_seconds).unwrap_or(0));
     let entries = next_token_entries(token.entries(), &plan.processed, event.batch_time, max_age);
-    let partial_error = (!event.key_errors.is_empty()).then(|| domain::aggregate(&event.key_errors));
+    let partial_error =
+        (!event.key_errors.is_empty()).then(|| domain::aggregate(&event.key_errors));
     PublishOutcome {
         reply_to: event.reply_to.clone(),
         status: 200,

@@ -35,7 +35,10 @@ pub struct Loop {
 
 impl std::fmt::Debug for Loop {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Loop").field("input", &self.input).field("group", &self.group).finish_non_exhaustive()
+        f.debug_struct("Loop")
+            .field("input", &self.input)
+            .field("group", &self.group)
+            .finish_non_exhaustive()
     }
 }
 
@@ -57,7 +60,11 @@ impl Loop {
                 first_partition = records[0].partition,
                 first_offset = records[0].offset,
             );
-            if !self.apply_with_retry(&records, &shutdown).instrument(span).await {
+            if !self
+                .apply_with_retry(&records, &shutdown)
+                .instrument(span)
+                .await
+            {
                 break;
             }
         }
@@ -98,11 +105,15 @@ impl Loop {
             let started = Instant::now();
             match apply_batch(&self.pool, &self.group, &self.input, records).await {
                 Ok(applied) => {
-                    self.metrics.transaction_seconds.observe(started.elapsed().as_secs_f64());
+                    self.metrics
+                        .transaction_seconds
+                        .observe(started.elapsed().as_secs_f64());
                     #[allow(clippy::cast_precision_loss)] // batch sizes are small
                     self.metrics.batch_size.observe(records.len() as f64);
                     self.metrics.keys_inserted.inc_by(applied.inserted);
-                    self.metrics.keys_revised.inc_by(applied.decision.revisions.len() as u64);
+                    self.metrics
+                        .keys_revised
+                        .inc_by(applied.decision.revisions.len() as u64);
                     self.metrics.duplicates.inc_by(applied.duplicates as u64);
                     self.metrics.undecodable.inc_by(applied.undecodable as u64);
                     for result in &applied.decision.results {
@@ -132,7 +143,9 @@ impl Loop {
                 return;
             };
             let key = request_id.to_string();
-            let record = FutureRecord::to(&self.outcome_topic).key(&key).payload(&payload);
+            let record = FutureRecord::to(&self.outcome_topic)
+                .key(&key)
+                .payload(&payload);
             if let Err((e, _)) = self.producer.send(record, Duration::from_secs(5)).await {
                 // The store is already committed; the waiting request falls back to degraded mode.
                 tracing::warn!(error = %e, "Cannot send outcome");

@@ -33,7 +33,9 @@ pub async fn run(
             () = tokio::time::sleep(every) => {}
         }
         let Ok(db) = pool.get().await else { continue };
-        let Ok(stored) = crate::repository::stored_offsets(&**db, &group, &topic).await else { continue };
+        let Ok(stored) = crate::repository::stored_offsets(&**db, &group, &topic).await else {
+            continue;
+        };
         drop(db);
         let c = client.clone();
         let t = topic.clone();
@@ -47,7 +49,11 @@ pub async fn run(
             Some(
                 partitions
                     .into_iter()
-                    .filter_map(|p| c.fetch_watermarks(&t, p, Duration::from_secs(2)).ok().map(|(_, h)| (p, h)))
+                    .filter_map(|p| {
+                        c.fetch_watermarks(&t, p, Duration::from_secs(2))
+                            .ok()
+                            .map(|(_, h)| (p, h))
+                    })
                     .collect::<Vec<_>>(),
             )
         })

@@ -118,7 +118,11 @@ impl Service for Projector {
             std::time::Duration::from_secs(5),
             self.shutdown.clone(),
         ));
-        let http = tracker.spawn(platform::ops::serve(self.listener, self.ops.router(), self.shutdown.clone()));
+        let http = tracker.spawn(platform::ops::serve(
+            self.listener,
+            self.ops.router(),
+            self.shutdown.clone(),
+        ));
         tracker.close();
         self.ops.set_ready(true);
         let result = worker.run(self.shutdown.clone()).await;

@@ -50,7 +50,9 @@ enum Command {
 
 fn topic_named(name: &str) -> Option<Topic> {
     Topic::ALL.into_iter().find(|t| {
-        t.base_name() == name || t.base_name().rsplit('.').next() == Some(name) || name == "audit" && *t == Topic::ConfigAudit
+        t.base_name() == name
+            || t.base_name().rsplit('.').next() == Some(name)
+            || name == "audit" && *t == Topic::ConfigAudit
     })
 }
 
@@ -78,28 +80,37 @@ fn main() -> ExitCode {
             Command::Migrate => {
                 settings.kafka.ensure_topics().await?;
                 let pool = settings.pg.pool()?;
-                let applied = platform::pg::migrate(&pool, projector::migrations::MIGRATIONS).await?;
+                let applied =
+                    platform::pg::migrate(&pool, projector::migrations::MIGRATIONS).await?;
                 println!("migrations applied: {applied}");
             }
             Command::Rebuild { into } => {
                 let report = projector::rebuild::rebuild(&settings.kafka, &into).await?;
-                println!("events={} rows={} checksum={}", report.events, report.rows, report.checksum);
+                println!(
+                    "events={} rows={} checksum={}",
+                    report.events, report.rows, report.checksum
+                );
             }
             Command::Checksum => {
                 let (rows, sum) = projector::rebuild::checksum(settings.pg.url.expose()).await?;
                 println!("rows={rows} checksum={sum}");
             }
             Command::Dump { topic, from, to } => {
-                let topic = topic_named(&topic).ok_or_else(|| anyhow::anyhow!("unknown topic {topic}"))?;
+                let topic =
+                    topic_named(&topic).ok_or_else(|| anyhow::anyhow!("unknown topic {topic}"))?;
                 let stdout = std::io::stdout();
                 let mut out = std::io::BufWriter::new(stdout.lock());
-                let n = tokio::task::block_in_place(|| projector::rebuild::dump(&settings.kafka, topic, from, to, &mut out))?;
+                let n = tokio::task::block_in_place(|| {
+                    projector::rebuild::dump(&settings.kafka, topic, from, to, &mut out)
+                })?;
                 drop(out);
                 eprintln!("{n} events");
             }
             Command::Cleanup => {
                 let pool = settings.pg.pool()?;
-                let n = projector::retention::cleanup(&pool, chrono::Utc::now(), settings.retention).await?;
+                let n =
+                    projector::retention::cleanup(&pool, chrono::Utc::now(), settings.retention)
+                        .await?;
                 println!("deleted={n}");
             }
         }

@@ -1,6 +1,8 @@
 //! Prometheus metrics of the projector.
 
-use prometheus::{Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry};
+use prometheus::{
+    Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry,
+};
 
 /// Projector metrics.
 #[derive(Debug, Clone)]
@@ -40,10 +42,18 @@ impl Metrics {
                 "projector_duplicates_skipped_total",
                 "Redelivered records skipped because they were already applied",
             )?,
-            undecodable: IntCounter::new("projector_undecodable_total", "Records that were not decodable events")?,
+            undecodable: IntCounter::new(
+                "projector_undecodable_total",
+                "Records that were not decodable events",
+            )?,
             batch_size: Histogram::with_opts(
-                HistogramOpts::new("projector_batch_events", "Events per PostgreSQL transaction")
-                    .buckets(vec![1.0, 2.0, 5.0, 10.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2000.0]),
+                HistogramOpts::new(
+                    "projector_batch_events",
+                    "Events per PostgreSQL transaction",
+                )
+                .buckets(vec![
+                    1.0, 2.0, 5.0, 10.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2000.0,
+                ]),
             )?,
             transaction_seconds: Histogram::with_opts(HistogramOpts::new(
                 "projector_transaction_seconds",
@@ -54,10 +64,16 @@ impl Metrics {
                 "Transactions that failed and were retried",
             )?,
             lag: IntGaugeVec::new(
-                Opts::new("projector_consumer_lag", "Records behind the high watermark"),
+                Opts::new(
+                    "projector_consumer_lag",
+                    "Records behind the high watermark",
+                ),
                 &["partition"],
             )?,
-            keys_expired: IntCounter::new("projector_keys_expired_total", "Keys deleted by retention")?,
+            keys_expired: IntCounter::new(
+                "projector_keys_expired_total",
+                "Keys deleted by retention",
+            )?,
         };
         registry.register(Box::new(m.outcomes.clone()))?;
         registry.register(Box::new(m.keys_inserted.clone()))?;

@@ -46,7 +46,11 @@ pub async fn rebuild(kafka: &KafkaSettings, target_url: &str) -> anyhow::Result<
     }
     let client = pool.get().await?;
     let (rows, checksum) = crate::repository::checksum(&**client).await?;
-    Ok(RebuildReport { events, rows, checksum })
+    Ok(RebuildReport {
+        events,
+        rows,
+        checksum,
+    })
 }
 
 /// Checksum of the live store at `url`.
@@ -103,7 +107,11 @@ struct RangeReader {
 }
 
 impl RangeReader {
-    fn open(kafka: &KafkaSettings, topic: &str, from: Option<DateTime<Utc>>) -> anyhow::Result<Self> {
+    fn open(
+        kafka: &KafkaSettings,
+        topic: &str,
+        from: Option<DateTime<Utc>>,
+    ) -> anyhow::Result<Self> {
         let consumer: BaseConsumer = kafka
             .client_config()
             .set("group.id", format!("replay-{}", uuid::Uuid::new_v4()))
@@ -159,7 +167,10 @@ impl RangeReader {
     }
 
     fn end_of(&self, partition: i32) -> Option<i64> {
-        self.ends.iter().find(|(p, _)| *p == partition).map(|(_, h)| *h)
+        self.ends
+            .iter()
+            .find(|(p, _)| *p == partition)
+            .map(|(_, h)| *h)
     }
 
     fn next_timed_chunk(&mut self, max: usize) -> Vec<(Record, i64, Option<String>)> {
@@ -170,7 +181,9 @@ impl RangeReader {
                 Some(Ok(m)) => {
                     idle = 0;
                     let partition = m.partition();
-                    let Some(end) = self.end_of(partition) else { continue };
+                    let Some(end) = self.end_of(partition) else {
+                        continue;
+                    };
                     if m.offset() >= end {
                         self.done.insert(partition);
                         continue;
@@ -203,13 +216,18 @@ impl RangeReader {
     }
 
     fn next_chunk(&mut self, max: usize) -> Vec<Record> {
-        self.next_timed_chunk(max).into_iter().map(|(r, _, _)| r).collect()
+        self.next_timed_chunk(max)
+            .into_iter()
+            .map(|(r, _, _)| r)
+            .collect()
     }
 
     fn mark_done_by_position(&mut self) {
         if let Ok(positions) = self.consumer.position() {
             for elem in positions.elements() {
-                if let (Offset::Offset(pos), Some(end)) = (elem.offset(), self.end_of(elem.partition())) {
+                if let (Offset::Offset(pos), Some(end)) =
+                    (elem.offset(), self.end_of(elem.partition()))
+                {
                     if pos >= end {
                         self.done.insert(elem.partition());
                     }

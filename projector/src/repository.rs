@@ -113,12 +113,18 @@ pub async fn lock_existing(
 }
 
 /// Inserts new rows (`ON CONFLICT DO NOTHING` on the key). Returns rows written.
-pub async fn insert_exposures(tx: &Transaction<'_>, rows: &[Insert]) -> Result<u64, tokio_postgres::Error> {
+pub async fn insert_exposures(
+    tx: &Transaction<'_>,
+    rows: &[Insert],
+) -> Result<u64, tokio_postgres::Error> {
     if rows.is_empty() {
         return Ok(0);
     }
     let keys: Vec<&str> = rows.iter().map(|r| r.key.as_str()).collect();
-    let risks: Vec<i64> = rows.iter().map(|r| i64::from(r.transmission_risk)).collect();
+    let risks: Vec<i64> = rows
+        .iter()
+        .map(|r| i64::from(r.transmission_risk))
+        .collect();
     let apps: Vec<&str> = rows.iter().map(|r| r.app_package_name.as_str()).collect();
     // Regions differ in length per row; pass them as JSON arrays and unpack in SQL.
     let regions: Vec<String> = rows
@@ -146,26 +152,44 @@ pub async fn insert_exposures(tx: &Transaction<'_>, rows: &[Insert]) -> Result<u
               AS u(k, tr, app, reg, iv, ic, ca, ha, rt, dsos, trav)
          ON CONFLICT (exposure_key) DO NOTHING",
         &[
-            &keys, &risks, &apps, &regions, &starts, &counts, &created, &authorities, &types,
-            &dsos, &travelers,
+            &keys,
+            &risks,
+            &apps,
+            &regions,
+            &starts,
+            &counts,
+            &created,
+            &authorities,
+            &types,
+            &dsos,
+            &travelers,
         ],
     )
     .await
 }
 
 /// Applies revisions to rows not revised yet. Returns rows updated.
-pub async fn apply_revisions(tx: &Transaction<'_>, revisions: &[Revision]) -> Result<u64, tokio_postgres::Error> {
+pub async fn apply_revisions(
+    tx: &Transaction<'_>,
+    revisions: &[Revision],
+) -> Result<u64, tokio_postgres::Error> {
     if revisions.is_empty() {
         return Ok(0);
     }
     let keys: Vec<&str> = revisions.iter().map(|r| r.key.as_str()).collect();
-    let types: Vec<&str> = revisions.iter().map(|r| r.revised_report_type.as_str()).collect();
+    let types: Vec<&str> = revisions
+        .iter()
+        .map(|r| r.revised_report_type.as_str())
+        .collect();
     let at: Vec<DateTime<Utc>> = revisions.iter().map(|r| r.revised_at).collect();
     let dsos: Vec<Option<i64>> = revisions
         .iter()
         .map(|r| r.revised_days_since_symptom_onset.map(i64::from))
         .collect();
-    let risks: Vec<i32> = revisions.iter().map(|r| r.revised_transmission_risk.get()).collect();
+    let risks: Vec<i32> = revisions
+        .iter()
+        .map(|r| r.revised_transmission_risk.get())
+        .collect();
     let authorities: Vec<Option<i64>> = revisions.iter().map(|r| r.health_authority_id).collect();
     tx.execute(
         "UPDATE exposure e SET revised_report_type = u.rt, revised_at = u.at,

@@ -12,7 +12,11 @@ use crate::repository;
 const CHUNK: i64 = 10_000;
 
 /// Deletes every key released before `now - retention`. Returns how many were deleted.
-pub async fn cleanup(pool: &deadpool_postgres::Pool, now: DateTime<Utc>, retention: Duration) -> anyhow::Result<u64> {
+pub async fn cleanup(
+    pool: &deadpool_postgres::Pool,
+    now: DateTime<Utc>,
+    retention: Duration,
+) -> anyhow::Result<u64> {
     let cutoff = now - chrono::Duration::from_std(retention)?;
     let client = pool.get().await?;
     let mut total = 0;

@@ -178,7 +178,9 @@ mod tests {
             health_authority_id: "com.example.app".into(),
         };
         assert_eq!(saved.entity_key(), deleted.entity_key());
-        let k = ConfigChange::HealthAuthorityKeySaved { entity: key(0, None) };
+        let k = ConfigChange::HealthAuthorityKeySaved {
+            entity: key(0, None),
+        };
         let d = ConfigChange::HealthAuthorityKeyDeleted {
             health_authority_id: 1,
             version: "v1".into(),

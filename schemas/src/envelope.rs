@@ -42,7 +42,9 @@ pub enum EnvelopeError {
         expected: &'static str,
         found: String,
     },
-    #[error("unsupported schema version {found} of {event_type}, this build reads up to {supported}")]
+    #[error(
+        "unsupported schema version {found} of {event_type}, this build reads up to {supported}"
+    )]
     UnsupportedVersion {
         event_type: &'static str,
         found: u32,

@@ -17,7 +17,9 @@ fn check<T: JsonSchema>(file: &str, problems: &mut Vec<String>) {
             return;
         }
     };
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("json").join(file);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("json")
+        .join(file);
     if std::env::var_os("UPDATE_SCHEMAS").is_some() {
         if let Err(e) = std::fs::write(&path, &generated) {
             problems.push(format!("{file}: cannot write: {e}"));

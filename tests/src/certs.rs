@@ -70,7 +70,13 @@ pub struct CertClaims {
 
 impl CertClaims {
     /// Valid claims for `keys` with `hmac_secret`: issued now, expiring in 5 minutes.
-    pub fn for_keys(iss: &str, aud: &str, report_type: &str, keys: &[ExposureKey], hmac_secret: &[u8]) -> Self {
+    pub fn for_keys(
+        iss: &str,
+        aud: &str,
+        report_type: &str,
+        keys: &[ExposureKey],
+        hmac_secret: &[u8],
+    ) -> Self {
         let now = chrono::Utc::now().timestamp();
         Self {
             iss: iss.to_owned(),

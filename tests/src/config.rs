@@ -2,7 +2,9 @@
 //! for tests of other services (the admin API has its own tests).
 
 use chrono::{Duration, Utc};
-use schemas::config::{AuthorizedApp, ConfigChange, ConfigEvent, HealthAuthority, HealthAuthorityKey};
+use schemas::config::{
+    AuthorizedApp, ConfigChange, ConfigEvent, HealthAuthority, HealthAuthorityKey,
+};
 use schemas::topics::Topic;
 use schemas::Envelope;
 
@@ -41,7 +43,13 @@ pub async fn seed_fixture(env: &TestEnv) -> SigningAuthority {
 }
 
 /// A health authority with one key valid since a minute ago.
-pub async fn seed_health_authority(env: &TestEnv, id: i64, iss: &str, aud: &str, key: &SigningAuthority) {
+pub async fn seed_health_authority(
+    env: &TestEnv,
+    id: i64,
+    iss: &str,
+    aud: &str,
+    key: &SigningAuthority,
+) {
     write(
         env,
         ConfigChange::HealthAuthoritySaved {

@@ -40,7 +40,11 @@ pub fn claims(report_type: &str) -> Option<VerifiedClaims> {
 }
 
 /// A received publish of `keys` for `com.example.app` in region US, now.
-pub fn received(keys: &[ExposureKey], claims: Option<VerifiedClaims>, token: RevisionTokenState) -> PublishReceived {
+pub fn received(
+    keys: &[ExposureKey],
+    claims: Option<VerifiedClaims>,
+    token: RevisionTokenState,
+) -> PublishReceived {
     PublishReceived {
         authorized_app: "com.example.app".into(),
         batch_time: Utc::now(),
@@ -66,7 +70,11 @@ pub fn received(keys: &[ExposureKey], claims: Option<VerifiedClaims>, token: Rev
 }
 
 /// Produces `event` to the test's received topic under a new request id; returns the id.
-pub async fn produce_received(env: &TestEnv, producer: &rdkafka::producer::FutureProducer, event: PublishReceived) -> Uuid {
+pub async fn produce_received(
+    env: &TestEnv,
+    producer: &rdkafka::producer::FutureProducer,
+    event: PublishReceived,
+) -> Uuid {
     let request_id = Uuid::new_v4();
     let key = event.authorized_app.clone();
     let envelope = Envelope::new(event, Some(request_id));

@@ -174,12 +174,19 @@ pub async fn create_database(infra: &Infra) -> String {
     format!("{base}/{name}")
 }
 
-/// A service running in-process.
+/// A service running in-process. Dropping it cancels its shutdown token, so a test's runtime
+/// never waits on a service nobody stopped.
 #[derive(Debug)]
 pub struct Running {
     pub addr: SocketAddr,
     pub shutdown: CancellationToken,
-    pub task: JoinHandle<anyhow::Result<()>>,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
 }
 
 impl Running {
@@ -189,9 +196,12 @@ impl Running {
     }
 
     /// Graceful stop; returns the service's result.
-    pub async fn stop(self) -> anyhow::Result<()> {
+    pub async fn stop(mut self) -> anyhow::Result<()> {
         self.shutdown.cancel();
-        self.task.await?
+        match self.task.take() {
+            Some(task) => task.await?,
+            None => Ok(()),
+        }
     }
 }
 
@@ -216,7 +226,7 @@ pub async fn spawn<S: Service>(env: &TestEnv, extra: &[(&str, &str)]) -> Running
     Running {
         addr,
         shutdown,
-        task,
+        task: Some(task),
     }
 }
 
@@ -231,7 +241,10 @@ where
         if let Some(value) = check().await {
             return value;
         }
-        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }
@@ -240,15 +253,19 @@ where
 pub async fn wait_ready(url: &str) {
     let client = reqwest::Client::new();
     let ready = format!("{url}/ready");
-    wait_for(Duration::from_secs(20), &format!("{ready} to be 200"), || {
-        let client = client.clone();
-        let ready = ready.clone();
-        async move {
-            match client.get(&ready).send().await {
-                Ok(r) if r.status().is_success() => Some(()),
-                _ => None,
+    wait_for(
+        Duration::from_secs(20),
+        &format!("{ready} to be 200"),
+        || {
+            let client = client.clone();
+            let ready = ready.clone();
+            async move {
+                match client.get(&ready).send().await {
+                    Ok(r) if r.status().is_success() => Some(()),
+                    _ => None,
+                }
             }
-        }
-    })
+        },
+    )
     .await;
 }

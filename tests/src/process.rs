@@ -45,7 +45,10 @@ pub async fn spawn_bin(env: &TestEnv, name: &str, extra: &[(&str, &str)]) -> Ser
     let mut cmd = Command::new(&path);
     cmd.envs(env.env_vars())
         .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
-        .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
+        .env(
+            "RUST_LOG",
+            std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
+        )
         .stdin(Stdio::null())
         .kill_on_drop(true);
     for (k, v) in extra {
@@ -54,13 +57,23 @@ pub async fn spawn_bin(env: &TestEnv, name: &str, extra: &[(&str, &str)]) -> Ser
     if std::env::var_os("TEST_LOG").is_none() {
         cmd.stdout(Stdio::null()).stderr(Stdio::null());
     }
-    let child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
+    let child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
     let url = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
     crate::wait_for(Duration::from_secs(30), &format!("{name} /health"), || {
         let client = client.clone();
         let url = format!("{url}/health");
-        async move { client.get(&url).send().await.ok().filter(|r| r.status().is_success()).map(|_| ()) }
+        async move {
+            client
+                .get(&url)
+                .send()
+                .await
+                .ok()
+                .filter(|r| r.status().is_success())
+                .map(|_| ())
+        }
     })
     .await;
     ServiceProcess {

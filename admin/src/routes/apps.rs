@@ -1,0 +1,94 @@
+//! `/admin/v1/authorized-apps`: list, create, read, replace (or rename), delete.
+
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use schemas::config::{AuthorizedApp, ConfigChange};
+
+use super::{AppState, ACTOR};
+use crate::error::{ApiError, ApiJson};
+use crate::validation::{self, AuthorizedAppForm, ValidationError};
+use crate::writer::{Decision, WriteKind};
+
+/// `GET`: every authorized app, by id.
+pub async fn list(State(state): State<AppState>) -> Json<Vec<AuthorizedApp>> {
+    Json(state.writer.snapshot().apps().cloned().collect())
+}
+
+/// `POST`: creates one; 201 with the app.
+pub async fn create(
+    State(state): State<AppState>,
+    ApiJson(form): ApiJson<AuthorizedAppForm>,
+) -> Result<Response, ApiError> {
+    let app = state
+        .writer
+        .write(ACTOR, WriteKind::AppCreate, |snapshot, _now| {
+            let app = validation::create_app(&form, snapshot)?;
+            Ok(Decision::one(
+                ConfigChange::AuthorizedAppSaved {
+                    entity: app.clone(),
+                },
+                app,
+            ))
+        })
+        .await?;
+    let location = format!("/admin/v1/authorized-apps/{}", app.health_authority_id);
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(app),
+    )
+        .into_response())
+}
+
+/// `GET /{healthAuthorityID}` (case-insensitive).
+pub async fn get(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Json<AuthorizedApp>, ApiError> {
+    state
+        .writer
+        .snapshot()
+        .app(&name)
+        .cloned()
+        .map(Json)
+        .ok_or_else(|| ValidationError::not_found(format!("no authorized app {name:?}")).into())
+}
+
+/// `PUT /{healthAuthorityID}`: replaces the whole state; a different `healthAuthorityID` in the
+/// body renames the app.
+pub async fn update(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    ApiJson(form): ApiJson<AuthorizedAppForm>,
+) -> Result<Json<AuthorizedApp>, ApiError> {
+    let app = state
+        .writer
+        .write(ACTOR, WriteKind::AppUpdate, |snapshot, _now| {
+            let update = validation::update_app(&name, &form, snapshot)?;
+            if snapshot.app(&name) == Some(&update.app) {
+                return Ok(Decision::none(update.app));
+            }
+            Ok(Decision {
+                changes: update.changes,
+                result: update.app,
+            })
+        })
+        .await?;
+    Ok(Json(app))
+}
+
+/// `DELETE /{healthAuthorityID}`: 204.
+pub async fn delete(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .writer
+        .write(ACTOR, WriteKind::AppDelete, |snapshot, _now| {
+            Ok(Decision::one(validation::delete_app(&name, snapshot)?, ()))
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,141 @@
+//! `/admin/v1/health-authorities/{id}/keys`: list, add, and the revoke / reinstate / activate
+//! actions. Keys are answered with their status at the time of the answer.
+
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{DateTime, Utc};
+use platform::config_log::ConfigSnapshot;
+use schemas::config::{ConfigChange, HealthAuthorityKey};
+use serde::Serialize;
+
+use super::{parse_authority_id, AppState, ACTOR};
+use crate::error::{ApiError, ApiJson};
+use crate::validation::{self, HealthAuthorityKeyForm, KeyAction, KeyStatus, ValidationError};
+use crate::writer::{Decision, WriteKind};
+
+/// A key as the API shows it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyView {
+    #[serde(flatten)]
+    pub key: HealthAuthorityKey,
+    /// `current`, `future` or `inactive`, at the time of the answer.
+    pub status: KeyStatus,
+}
+
+impl KeyView {
+    fn at(key: HealthAuthorityKey, now: DateTime<Utc>) -> Self {
+        let status = validation::key_status(&key, now);
+        Self { key, status }
+    }
+}
+
+/// `GET`: the keys of one health authority, by version.
+pub async fn list(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<KeyView>>, ApiError> {
+    let id = parse_authority_id(&id)?;
+    let snapshot = state.writer.snapshot();
+    if snapshot.health_authority(id).is_none() {
+        return Err(ValidationError::not_found(format!("no health authority with id {id}")).into());
+    }
+    let now = Utc::now();
+    Ok(Json(
+        snapshot
+            .keys_of(id)
+            .cloned()
+            .map(|key| KeyView::at(key, now))
+            .collect(),
+    ))
+}
+
+/// `POST`: adds a key; 201 with the key.
+pub async fn add(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(form): ApiJson<HealthAuthorityKeyForm>,
+) -> Result<Response, ApiError> {
+    let id = parse_authority_id(&id)?;
+    let view = state
+        .writer
+        .write(ACTOR, WriteKind::KeyAdd, |snapshot, now| {
+            let key = validation::add_key(id, &form, snapshot, now)?;
+            Ok(Decision::one(
+                ConfigChange::HealthAuthorityKeySaved {
+                    entity: key.clone(),
+                },
+                KeyView::at(key, now),
+            ))
+        })
+        .await?;
+    let location = format!(
+        "/admin/v1/health-authorities/{id}/keys/{}",
+        view.key.version
+    );
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(view),
+    )
+        .into_response())
+}
+
+/// `POST /{version}/revoke`: ends the key now (never before its start).
+pub async fn revoke(
+    state: State<AppState>,
+    path: Path<(String, String)>,
+) -> Result<Json<KeyView>, ApiError> {
+    act(state, path, KeyAction::Revoke).await
+}
+
+/// `POST /{version}/reinstate`: clears the key's end.
+pub async fn reinstate(
+    state: State<AppState>,
+    path: Path<(String, String)>,
+) -> Result<Json<KeyView>, ApiError> {
+    act(state, path, KeyAction::Reinstate).await
+}
+
+/// `POST /{version}/activate`: a future key becomes valid now.
+pub async fn activate(
+    state: State<AppState>,
+    path: Path<(String, String)>,
+) -> Result<Json<KeyView>, ApiError> {
+    act(state, path, KeyAction::Activate).await
+}
+
+async fn act(
+    State(state): State<AppState>,
+    Path((id, version)): Path<(String, String)>,
+    action: KeyAction,
+) -> Result<Json<KeyView>, ApiError> {
+    let id = parse_authority_id(&id)?;
+    let (kind, rule): (WriteKind, KeyRule) = match action {
+        KeyAction::Revoke => (WriteKind::KeyRevoke, validation::revoke_key),
+        KeyAction::Reinstate => (WriteKind::KeyReinstate, validation::reinstate_key),
+        KeyAction::Activate => (WriteKind::KeyActivate, validation::activate_key),
+    };
+    let view = state
+        .writer
+        .write(ACTOR, kind, |snapshot, now| {
+            let (key, changed) = rule(id, &version, snapshot, now)?;
+            let view = KeyView::at(key.clone(), now);
+            Ok(if changed {
+                Decision::one(ConfigChange::HealthAuthorityKeySaved { entity: key }, view)
+            } else {
+                Decision::none(view)
+            })
+        })
+        .await?;
+    Ok(Json(view))
+}
+
+type KeyRule = fn(
+    i64,
+    &str,
+    &ConfigSnapshot,
+    DateTime<Utc>,
+) -> Result<(HealthAuthorityKey, bool), ValidationError>;

@@ -1,0 +1,167 @@
+//! The admin REST API: route table, shared state, and the layers every request passes.
+//!
+//! Every route is listed once in [`API_ROUTES`]; the router is built from that table and a test
+//! checks it against `openapi.yaml`, so the published description cannot drift from the code.
+//! Every route requires the admin token. Each request gets an `x-request-id` and a span with
+//! method, matched route and request id (never headers: the token must not reach the logs).
+
+mod apps;
+mod health_authorities;
+mod keys;
+mod operations;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::{HeaderName, StatusCode};
+use axum::middleware;
+use axum::routing::{on, MethodFilter, MethodRouter};
+use axum::Router;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use crate::auth::{require_admin_token, AdminTokens, AuthState};
+use crate::error::ApiError;
+use crate::jwks::JwksSync;
+use crate::validation::ValidationError;
+use crate::writer::ConfigWriter;
+
+pub use keys::KeyView;
+pub use operations::{DEFAULT_AUDIT_LIMIT, MAX_AUDIT_LIMIT};
+
+/// The actor recorded on changes made through the API.
+pub const ACTOR: &str = "admin-token";
+
+/// Largest accepted request body (a PEM key is a few hundred bytes).
+const BODY_LIMIT: usize = 64 * 1024;
+/// Longest a request may take; a JWKS sync trigger waits for its fetches.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// State shared by the handlers.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub writer: Arc<ConfigWriter>,
+    pub jwks: Arc<JwksSync>,
+}
+
+/// The HTTP methods the API uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verb {
+    Get,
+    Post,
+    Put,
+    Delete,
+}
+
+impl Verb {
+    /// Lower-case name, as in OpenAPI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verb::Get => "get",
+            Verb::Post => "post",
+            Verb::Put => "put",
+            Verb::Delete => "delete",
+        }
+    }
+
+    fn filter(self) -> MethodFilter {
+        match self {
+            Verb::Get => MethodFilter::GET,
+            Verb::Post => MethodFilter::POST,
+            Verb::Put => MethodFilter::PUT,
+            Verb::Delete => MethodFilter::DELETE,
+        }
+    }
+}
+
+/// One route of the API.
+#[derive(Debug, Clone, Copy)]
+pub struct ApiRoute {
+    pub verb: Verb,
+    pub path: &'static str,
+    handler: fn(MethodFilter) -> MethodRouter<AppState>,
+}
+
+macro_rules! route {
+    ($verb:ident $path:literal => $handler:path) => {
+        ApiRoute {
+            verb: Verb::$verb,
+            path: $path,
+            handler: |filter| on(filter, $handler),
+        }
+    };
+}
+
+/// Every route of the admin API.
+pub const API_ROUTES: &[ApiRoute] = &[
+    route!(Get "/admin/v1/health-authorities" => health_authorities::list),
+    route!(Post "/admin/v1/health-authorities" => health_authorities::create),
+    route!(Get "/admin/v1/health-authorities/{id}" => health_authorities::get),
+    route!(Put "/admin/v1/health-authorities/{id}" => health_authorities::update),
+    route!(Get "/admin/v1/health-authorities/{id}/keys" => keys::list),
+    route!(Post "/admin/v1/health-authorities/{id}/keys" => keys::add),
+    route!(Post "/admin/v1/health-authorities/{id}/keys/{version}/revoke" => keys::revoke),
+    route!(Post "/admin/v1/health-authorities/{id}/keys/{version}/reinstate" => keys::reinstate),
+    route!(Post "/admin/v1/health-authorities/{id}/keys/{version}/activate" => keys::activate),
+    route!(Get "/admin/v1/authorized-apps" => apps::list),
+    route!(Post "/admin/v1/authorized-apps" => apps::create),
+    route!(Get "/admin/v1/authorized-apps/{healthAuthorityID}" => apps::get),
+    route!(Put "/admin/v1/authorized-apps/{healthAuthorityID}" => apps::update),
+    route!(Delete "/admin/v1/authorized-apps/{healthAuthorityID}" => apps::delete),
+    route!(Get "/admin/v1/audit" => operations::audit),
+    route!(Post "/admin/v1/jwks-sync" => operations::jwks_sync),
+];
+
+/// A health-authority id from the path; one that is not a number names nothing (404).
+fn parse_authority_id(text: &str) -> Result<i64, ApiError> {
+    text.parse().map_err(|_| {
+        ValidationError::not_found(format!("no health authority with id {text:?}")).into()
+    })
+}
+
+/// The API router with authentication and request layers (without the ops routes).
+pub fn api_router(state: AppState, tokens: Arc<AdminTokens>) -> Router {
+    let auth = AuthState {
+        tokens,
+        metrics: state.writer.metrics().clone(),
+    };
+    let mut router = Router::new();
+    for route in API_ROUTES {
+        router = router.route(route.path, (route.handler)(route.verb.filter()));
+    }
+    let request_id = HeaderName::from_static("x-request-id");
+    router
+        .fallback(|| async { ApiError::NoRoute })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .with_state(state)
+        .layer(middleware::from_fn_with_state(auth, require_admin_token))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request| {
+                    let route = request
+                        .extensions()
+                        .get::<MatchedPath>()
+                        .map_or("unmatched", MatchedPath::as_str);
+                    let request_id = request
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default();
+                    tracing::info_span!("request", method = %request.method(), route, request_id)
+                })
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,234 @@
+//! Router tests: the whole API over an in-memory store, through `tower::ServiceExt::oneshot`.
+//! This module holds the harness, the OpenAPI check and the authentication tests; the flows
+//! are in the submodules.
+
+mod apps;
+mod authorities;
+mod operations;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use axum::Router;
+use platform::env::Secret;
+use prometheus::Registry;
+use serde_json::{json, Value};
+use tower::ServiceExt as _;
+
+use super::{api_router, AppState, API_ROUTES};
+use crate::auth::AdminTokens;
+use crate::jwks::JwksSync;
+use crate::metrics::AdminMetrics;
+use crate::settings::JwksSettings;
+use crate::store::MemoryStore;
+use crate::writer::ConfigWriter;
+
+pub(super) const TOKEN: &str = "router-test-token-0123456789";
+
+pub(super) struct Api {
+    router: Router,
+    pub(super) store: Arc<MemoryStore>,
+    registry: Registry,
+}
+
+pub(super) fn api() -> Api {
+    let store = Arc::new(MemoryStore::new());
+    let registry = Registry::new();
+    let metrics = AdminMetrics::register(&registry).unwrap_or_else(|e| panic!("{e}"));
+    let writer = Arc::new(ConfigWriter::new(
+        store.clone(),
+        metrics,
+        Duration::from_secs(1),
+    ));
+    let jwks_settings = JwksSettings {
+        request_timeout: Duration::from_secs(5),
+        ..JwksSettings::default()
+    };
+    let jwks =
+        Arc::new(JwksSync::new(writer.clone(), jwks_settings).unwrap_or_else(|e| panic!("{e}")));
+    let tokens = AdminTokens::parse(&Secret::new(format!("{TOKEN},second-token-abcdefghijkl")))
+        .unwrap_or_else(|e| panic!("{e}"));
+    Api {
+        router: api_router(AppState { writer, jwks }, Arc::new(tokens)),
+        store,
+        registry,
+    }
+}
+
+impl Api {
+    pub(super) async fn send(&self, request: Request<Body>) -> (StatusCode, Value) {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .unwrap_or_else(|e| match e {});
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|e| panic!("non-JSON body {bytes:?}: {e}"))
+        };
+        (status, body)
+    }
+
+    pub(super) async fn call_as(
+        &self,
+        token: Option<&str>,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = Request::builder().method(method).uri(path);
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let request = match body {
+            Some(body) => request
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string())),
+            None => request.body(Body::empty()),
+        };
+        self.send(request.unwrap_or_else(|e| panic!("{e}"))).await
+    }
+
+    pub(super) async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        self.call_as(Some(TOKEN), method, path, body).await
+    }
+
+    pub(super) async fn create_authority(&self, issuer: &str) -> i64 {
+        let (status, body) = self
+            .call(
+                Method::POST,
+                "/admin/v1/health-authorities",
+                Some(json!({"issuer": issuer, "audience": "aud", "name": "Authority"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["id"].as_i64().unwrap_or_default()
+    }
+
+    pub(super) fn metric(&self, name: &str, labels: &[(&str, &str)]) -> u64 {
+        let mut total = 0.0;
+        for family in self.registry.gather().iter().filter(|f| f.name() == name) {
+            for metric in family.get_metric() {
+                let matches = labels.iter().all(|(k, v)| {
+                    metric
+                        .get_label()
+                        .iter()
+                        .any(|l| l.name() == *k && l.value() == *v)
+                });
+                if matches {
+                    total += metric.get_counter().get_value();
+                }
+            }
+        }
+        total as u64
+    }
+}
+
+/// `(method, path)` pairs declared under `paths:` in `openapi.yaml`.
+fn openapi_operations() -> Vec<(String, String)> {
+    let text = include_str!("../../../openapi.yaml");
+    let mut operations = Vec::new();
+    let mut in_paths = false;
+    let mut path: Option<String> = None;
+    for line in text.lines() {
+        if !line.starts_with(' ') && !line.is_empty() {
+            in_paths = line == "paths:";
+            continue;
+        }
+        if !in_paths {
+            continue;
+        }
+        if let Some(p) = line.strip_prefix("  /").and_then(|p| p.strip_suffix(':')) {
+            path = Some(format!("/{p}"));
+        } else if let (Some(p), Some(method)) = (
+            &path,
+            line.strip_prefix("    ").and_then(|l| l.strip_suffix(':')),
+        ) {
+            if ["get", "post", "put", "delete", "patch"].contains(&method) {
+                operations.push((method.to_owned(), p.clone()));
+            }
+        }
+    }
+    operations
+}
+
+fn concrete(path: &str) -> String {
+    path.replace("{id}", "1")
+        .replace("{version}", "v1")
+        .replace("{healthAuthorityID}", "com.example.app")
+}
+
+#[test]
+fn openapi_describes_exactly_the_routes_of_the_router() {
+    let mut documented = openapi_operations();
+    let mut routed: Vec<(String, String)> = API_ROUTES
+        .iter()
+        .map(|r| (r.verb.as_str().to_owned(), r.path.to_owned()))
+        .collect();
+    documented.sort();
+    routed.sort();
+    assert!(
+        !documented.is_empty(),
+        "no operations parsed from openapi.yaml"
+    );
+    assert_eq!(documented, routed);
+}
+
+#[tokio::test]
+async fn every_route_refuses_missing_and_wrong_tokens() {
+    let api = api();
+    for route in API_ROUTES {
+        let method =
+            Method::from_bytes(route.verb.as_str().to_uppercase().as_bytes()).unwrap_or_default();
+        let path = concrete(route.path);
+        let (status, body) = api.call_as(None, method.clone(), &path, None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}");
+        assert!(
+            body["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("missing")),
+            "{body}"
+        );
+        let (status, body) = api
+            .call_as(Some("wrong-token-0123456789"), method.clone(), &path, None)
+            .await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("invalid admin token"))
+        );
+    }
+    let request = Request::builder()
+        .uri("/admin/v1/health-authorities")
+        .header(header::AUTHORIZATION, format!("Basic {TOKEN}"))
+        .body(Body::empty())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(api.send(request).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        api.metric("admin_auth_failures_total", &[("reason", "invalid")]),
+        16
+    );
+    // The second configured token (rotation) works.
+    let (status, _) = api
+        .call_as(
+            Some("second-token-abcdefghijkl"),
+            Method::GET,
+            "/admin/v1/health-authorities",
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}

@@ -1,0 +1,153 @@
+//! The admin service as a [`Service`]: build (topics, config reader, producer, router, JWKS job)
+//! and run (HTTP, readiness, periodic JWKS sync) until shutdown.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use axum::Router;
+use platform::config_log::ConfigLog;
+use platform::env::Env;
+use platform::ops::Ops;
+use platform::service::Service;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::jwks::JwksSync;
+use crate::metrics::AdminMetrics;
+use crate::routes::{api_router, AppState};
+use crate::settings::AdminSettings;
+use crate::store::KafkaStore;
+use crate::writer::ConfigWriter;
+
+/// How long background tasks get to finish after shutdown.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The running admin service.
+#[derive(Debug)]
+pub struct Admin {
+    listener: TcpListener,
+    addr: SocketAddr,
+    router: Router,
+    ops: Ops,
+    config: ConfigLog,
+    config_task: JoinHandle<()>,
+    jwks: Arc<JwksSync>,
+    shutdown: CancellationToken,
+}
+
+impl Service for Admin {
+    const NAME: &'static str = "admin";
+    type Settings = AdminSettings;
+
+    fn settings(env: &mut Env) -> AdminSettings {
+        AdminSettings::from_env(env)
+    }
+
+    async fn build(settings: AdminSettings, shutdown: CancellationToken) -> anyhow::Result<Self> {
+        let ops = Ops::new(Self::NAME);
+        if settings.kafka.create_topics {
+            settings.kafka.ensure_topics().await?;
+        }
+        let (config, config_task) =
+            ConfigLog::start(&settings.kafka, &ops.registry, shutdown.child_token())?;
+        let producer = settings.kafka.producer()?;
+        let metrics = AdminMetrics::register(&ops.registry)?;
+        let store = Arc::new(KafkaStore::new(&settings.kafka, producer, config.clone()));
+        let writer = Arc::new(ConfigWriter::new(
+            store,
+            metrics,
+            settings.visibility_timeout,
+        ));
+        let jwks = Arc::new(JwksSync::new(Arc::clone(&writer), settings.jwks.clone())?);
+        let state = AppState {
+            writer,
+            jwks: Arc::clone(&jwks),
+        };
+        let router = api_router(state, Arc::new(settings.tokens.clone())).merge(ops.router());
+        let listener = platform::ops::bind(&settings.listen_addr).await?;
+        let addr = listener
+            .local_addr()
+            .context("cannot read the bound address")?;
+        Ok(Self {
+            listener,
+            addr,
+            router,
+            ops,
+            config,
+            config_task,
+            jwks,
+            shutdown,
+        })
+    }
+
+    fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    async fn run(self) -> anyhow::Result<()> {
+        let Self {
+            listener,
+            router,
+            ops,
+            config,
+            mut config_task,
+            jwks,
+            shutdown,
+            ..
+        } = self;
+        let tasks = TaskTracker::new();
+        tasks.spawn(become_ready(config, ops, jwks, shutdown.clone()));
+        tasks.close();
+
+        let serve = platform::ops::serve(listener, router, shutdown.clone());
+        let outcome = tokio::select! {
+            served = serve => served.context("HTTP server failed"),
+            ended = &mut config_task => {
+                if shutdown.is_cancelled() {
+                    Ok(())
+                } else {
+                    Err(anyhow::anyhow!("the configuration reader stopped unexpectedly: {ended:?}"))
+                }
+            }
+        };
+        shutdown.cancel();
+        if tokio::time::timeout(DRAIN_TIMEOUT, tasks.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!("Background tasks did not stop in time");
+        }
+        if !config_task.is_finished() {
+            let _ = tokio::time::timeout(DRAIN_TIMEOUT, &mut config_task).await;
+        }
+        outcome
+    }
+}
+
+/// Marks the service ready once the configuration is caught up, then runs the periodic JWKS
+/// sync (which needs the full configuration) until shutdown.
+async fn become_ready(
+    config: ConfigLog,
+    ops: Ops,
+    jwks: Arc<JwksSync>,
+    shutdown: CancellationToken,
+) {
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            caught_up = config.wait_caught_up(Duration::from_secs(5)) => {
+                if caught_up {
+                    break;
+                }
+                tracing::info!("Waiting for the configuration to load");
+            }
+        }
+    }
+    ops.set_ready(true);
+    tracing::info!(position = config.snapshot().position(), "Ready");
+    jwks.run_periodically(shutdown).await;
+}

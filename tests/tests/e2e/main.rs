@@ -1,0 +1,8 @@
+//! End-to-end tests against the real Kafka and PostgreSQL (one binary, modules per flow).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+mod admin_api;
+mod pipeline;
+mod replay;
+mod stack;

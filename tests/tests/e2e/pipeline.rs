@@ -1,0 +1,304 @@
+//! The pipeline behind the edge: processor and projector against the real Kafka and
+//! PostgreSQL, fed with `PublishReceived` events directly (conformance groups E–H as the
+//! pipeline sees them).
+
+use std::time::Duration;
+
+use harness::events::{claims, produce_received, received};
+use harness::keys::k;
+use harness::store::{count, exposures_in_store};
+use harness::{spawn, wait_for, Running, TestEnv};
+use schemas::publish::{PublishOutcome, RevisionTokenState};
+use schemas::topics::Topic;
+use schemas::Envelope;
+use uuid::Uuid;
+
+struct Pipeline {
+    env: TestEnv,
+    producer: rdkafka::producer::FutureProducer,
+    _processor: Running,
+    _projector: Running,
+}
+
+async fn pipeline() -> Pipeline {
+    let env = TestEnv::with_database().await;
+    let processor = spawn::<processor::Processor>(&env, &[]).await;
+    let projector = spawn::<projector::Projector>(&env, &[]).await;
+    let producer = env.kafka.producer().unwrap();
+    Pipeline {
+        env,
+        producer,
+        _processor: processor,
+        _projector: projector,
+    }
+}
+
+/// Waits for the outcome of `request_id`.
+async fn outcome(env: &TestEnv, request_id: Uuid) -> PublishOutcome {
+    wait_for(Duration::from_secs(30), "the publish outcome", || async {
+        harness::kafka::read_all::<PublishOutcome>(env, Topic::PublishOutcome)
+            .into_iter()
+            .find(|e: &Envelope<PublishOutcome>| e.request_id == Some(request_id))
+            .map(|e| e.payload)
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accepted_keys_reach_the_store_with_claims_applied() {
+    let p = pipeline().await;
+    let keys = vec![k(1), k(2)];
+    let id = produce_received(
+        &p.env,
+        &p.producer,
+        received(&keys, claims("confirmed"), RevisionTokenState::Absent),
+    )
+    .await;
+    let out = outcome(&p.env, id).await;
+    assert_eq!(out.status, 200);
+    assert_eq!(out.code, None);
+    assert_eq!(out.inserted, 2);
+    assert_eq!(out.token_entries.len(), 2);
+    let rows = exposures_in_store(&p.env.db().await).await;
+    assert_eq!(rows.len(), 2);
+    for row in &rows {
+        assert_eq!(row.report_type, "confirmed");
+        assert_eq!(row.transmission_risk, 2, "G1: confirmed backfills TR 2");
+        assert_eq!(row.regions, vec!["US".to_owned()]);
+        assert_eq!(row.app_package_name, "com.example.app");
+        assert_eq!(row.health_authority_id, Some(1));
+        assert!(row.days_since_symptom_onset.is_some());
+        assert!(row.revised_at.is_none());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn negative_reports_are_not_stored_but_get_a_token() {
+    let p = pipeline().await;
+    let keys = vec![k(1), k(2)];
+    let id = produce_received(
+        &p.env,
+        &p.producer,
+        received(&keys, claims("negative"), RevisionTokenState::Absent),
+    )
+    .await;
+    let out = outcome(&p.env, id).await;
+    assert_eq!((out.status, out.inserted), (200, 0));
+    assert_eq!(
+        out.token_entries.len(),
+        2,
+        "G5: the token lists the negative keys"
+    );
+    assert_eq!(count(&p.env.db().await).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revision_with_token_revises_and_without_token_is_refused() {
+    let p = pipeline().await;
+    let keys = vec![k(1), k(2)];
+    let first = produce_received(
+        &p.env,
+        &p.producer,
+        received(&keys, claims("likely"), RevisionTokenState::Absent),
+    )
+    .await;
+    let first = outcome(&p.env, first).await;
+    assert_eq!(first.inserted, 2);
+
+    // H5-like: the same keys again without a token.
+    let again = produce_received(
+        &p.env,
+        &p.producer,
+        received(&keys, claims("confirmed"), RevisionTokenState::Absent),
+    )
+    .await;
+    let again = outcome(&p.env, again).await;
+    assert_eq!(again.status, 400);
+    assert_eq!(again.code.as_deref(), Some("missing_revision_token"));
+    assert_eq!(
+        again.error.as_deref(),
+        Some("no revision token, but sent existing keys")
+    );
+
+    // An undecryptable token turns every stage error into invalid_revision_token.
+    let bad = produce_received(
+        &p.env,
+        &p.producer,
+        received(
+            &keys,
+            claims("confirmed"),
+            RevisionTokenState::DecryptFailed,
+        ),
+    )
+    .await;
+    assert_eq!(
+        outcome(&p.env, bad).await.code.as_deref(),
+        Some("invalid_revision_token")
+    );
+
+    // H1: with the token the keys are revised to confirmed.
+    let token = RevisionTokenState::Valid {
+        entries: first.token_entries.clone(),
+    };
+    let revise = produce_received(
+        &p.env,
+        &p.producer,
+        received(&keys, claims("confirmed"), token.clone()),
+    )
+    .await;
+    let revised = outcome(&p.env, revise).await;
+    assert_eq!(revised.status, 200, "{revised:?}");
+    assert_eq!((revised.inserted, revised.revised), (0, 2));
+    assert!(!revised.token_entries.is_empty());
+    for row in exposures_in_store(&p.env.db().await).await {
+        assert_eq!(row.report_type, "likely");
+        assert_eq!(row.transmission_risk, 4);
+        assert_eq!(row.revised_report_type.as_deref(), Some("confirmed"));
+        assert_eq!(row.revised_transmission_risk, Some(2));
+        assert!(row.revised_at.is_some());
+        assert!(row.revised_days_since_symptom_onset.is_some());
+    }
+
+    // H9-like: revised once, a second different revision is refused.
+    let twice = produce_received(
+        &p.env,
+        &p.producer,
+        received(&keys, claims("negative"), token),
+    )
+    .await;
+    let twice = outcome(&p.env, twice).await;
+    assert_eq!(twice.code.as_deref(), Some("key_already_revised"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_the_processor_rejects_get_bad_request_outcomes() {
+    let p = pipeline().await;
+    let mut bad = k(1);
+    bad.rolling_period = 0;
+    let id = produce_received(
+        &p.env,
+        &p.producer,
+        received(
+            &[bad, k(2)],
+            claims("confirmed"),
+            RevisionTokenState::Absent,
+        ),
+    )
+    .await;
+    let out = outcome(&p.env, id).await;
+    assert_eq!(out.status, 400);
+    assert_eq!(out.code.as_deref(), Some("bad_request"));
+    assert!(out
+        .error
+        .unwrap()
+        .contains("invalid interval count, 0, must be >= 1 && <= 144"));
+    assert_eq!(count(&p.env.db().await).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undecodable_events_go_to_the_dead_letter_topic_and_processing_continues() {
+    let p = pipeline().await;
+    let topic = p.env.kafka.topic(Topic::PublishReceived);
+    p.producer
+        .send(
+            rdkafka::producer::FutureRecord::to(&topic)
+                .key("com.example.app")
+                .payload("not an event"),
+            Duration::from_secs(10),
+        )
+        .await
+        .unwrap();
+    let keys = vec![k(3)];
+    let id = produce_received(
+        &p.env,
+        &p.producer,
+        received(&keys, claims("confirmed"), RevisionTokenState::Absent),
+    )
+    .await;
+    assert_eq!(outcome(&p.env, id).await.inserted, 1);
+    let dead = harness::kafka::read_all_raw(&p.env, Topic::DeadLetter);
+    assert_eq!(dead, vec![b"not an event".to_vec()]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redelivered_records_change_nothing() {
+    let env = TestEnv::with_database().await;
+    let pool = platform::pg::PgSettings::for_url(env.database_url())
+        .pool()
+        .unwrap();
+    platform::pg::migrate(&pool, projector::migrations::MIGRATIONS)
+        .await
+        .unwrap();
+    let event = processor::process(&received(
+        &[k(1), k(2)],
+        claims("likely"),
+        RevisionTokenState::Absent,
+    ));
+    let payload = Envelope::new(event, Some(Uuid::new_v4()))
+        .to_bytes()
+        .unwrap();
+    let records = vec![projector::batch::Record {
+        partition: 0,
+        offset: 7,
+        payload,
+    }];
+    let first = projector::batch::apply_batch(&pool, "g", "t", &records)
+        .await
+        .unwrap();
+    assert_eq!(first.inserted, 2);
+    let db = env.db().await;
+    let before = projector::repository::checksum(&db).await.unwrap();
+    let again = projector::batch::apply_batch(&pool, "g", "t", &records)
+        .await
+        .unwrap();
+    assert_eq!(again.duplicates, 1);
+    assert!(again.decision.outcomes.is_empty());
+    assert_eq!(projector::repository::checksum(&db).await.unwrap(), before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retention_deletes_keys_released_before_the_window() {
+    let env = TestEnv::with_database().await;
+    let pool = platform::pg::PgSettings::for_url(env.database_url())
+        .pool()
+        .unwrap();
+    platform::pg::migrate(&pool, projector::migrations::MIGRATIONS)
+        .await
+        .unwrap();
+    // A publish 20 days ago (keys valid then) and one now.
+    let mut old = received(&[], claims("confirmed"), RevisionTokenState::Absent);
+    old.batch_time = chrono::Utc::now() - chrono::Duration::days(20);
+    let old_midnight = harness::keys::interval_of(old.batch_time) / 144 * 144;
+    old.keys = vec![schemas::publish::SentKey {
+        key: harness::keys::random_key_text(),
+        rolling_start_number: old_midnight - 144,
+        rolling_period: 144,
+        transmission_risk: 0,
+    }];
+    let fresh = received(&[k(1)], claims("confirmed"), RevisionTokenState::Absent);
+    let records: Vec<_> = [old, fresh]
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| projector::batch::Record {
+            partition: 0,
+            offset: i64::try_from(i).unwrap(),
+            payload: Envelope::new(processor::process(&r), None)
+                .to_bytes()
+                .unwrap(),
+        })
+        .collect();
+    projector::batch::apply_batch(&pool, "g", "t", &records)
+        .await
+        .unwrap();
+    let db = env.db().await;
+    assert_eq!(count(&db).await, 2);
+    let deleted = projector::retention::cleanup(
+        &pool,
+        chrono::Utc::now(),
+        Duration::from_secs(14 * 24 * 3600),
+    )
+    .await
+    .unwrap();
+    assert_eq!(deleted, 1);
+    assert_eq!(count(&db).await, 1);
+}

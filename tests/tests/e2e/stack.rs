@@ -1,0 +1,178 @@
+//! The local stack itself: topics with their retention, the query-store schema, and every
+//! service's ops endpoints.
+
+use std::time::Duration;
+
+use harness::{spawn, TestEnv};
+use rdkafka::admin::{AdminClient, AdminOptions, ResourceSpecifier};
+use rdkafka::client::DefaultClientContext;
+use schemas::topics::Topic;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn topics_are_created_with_their_retention_settings() {
+    let env = TestEnv::new().await;
+    let admin: AdminClient<DefaultClientContext> = env.kafka.client_config().create().unwrap();
+    let names: Vec<String> = Topic::ALL.iter().map(|t| env.kafka.topic(*t)).collect();
+    let specs: Vec<ResourceSpecifier<'_>> =
+        names.iter().map(|n| ResourceSpecifier::Topic(n)).collect();
+    let results = admin
+        .describe_configs(specs.iter(), &AdminOptions::new())
+        .await
+        .unwrap();
+    let mut seen = 0;
+    for (topic, result) in Topic::ALL.iter().zip(results) {
+        let resource = result.expect("topic config");
+        let get = |name: &str| {
+            resource
+                .entries
+                .iter()
+                .find(|e| e.name == name)
+                .and_then(|e| e.value.clone())
+                .unwrap_or_default()
+        };
+        match topic {
+            Topic::Config => {
+                assert_eq!(get("cleanup.policy"), "compact");
+                assert_eq!(get("retention.ms"), "-1");
+            }
+            Topic::PublishReceived | Topic::PublishProcessed | Topic::DeadLetter => {
+                assert_eq!(get("cleanup.policy"), "delete");
+                assert_eq!(
+                    get("retention.ms"),
+                    (15i64 * 24 * 3600 * 1000).to_string(),
+                    "{topic:?}"
+                );
+            }
+            Topic::PublishOutcome => {
+                assert_eq!(get("retention.ms"), (24i64 * 3600 * 1000).to_string())
+            }
+            Topic::ConfigAudit => assert_eq!(get("retention.ms"), "-1"),
+        }
+        seen += 1;
+    }
+    assert_eq!(seen, Topic::ALL.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrations_create_the_reference_exposure_table_and_are_idempotent() {
+    let env = TestEnv::with_database().await;
+    let pool = platform::pg::PgSettings::for_url(env.database_url())
+        .pool()
+        .unwrap();
+    let first = platform::pg::migrate(&pool, projector::migrations::MIGRATIONS)
+        .await
+        .unwrap();
+    let second = platform::pg::migrate(&pool, projector::migrations::MIGRATIONS)
+        .await
+        .unwrap();
+    assert_eq!(first, projector::migrations::MIGRATIONS.len());
+    assert_eq!(second, 0);
+    let db = env.db().await;
+    let columns: Vec<String> = db
+        .query(
+            "SELECT column_name::text FROM information_schema.columns WHERE table_name = 'exposure' ORDER BY ordinal_position",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    for expected in [
+        "exposure_key",
+        "transmission_risk",
+        "app_package_name",
+        "regions",
+        "interval_number",
+        "interval_count",
+        "created_at",
+        "local_provenance",
+        "sync_id",
+        "sync_query_id",
+        "health_authority_id",
+        "report_type",
+        "days_since_symptom_onset",
+        "revised_report_type",
+        "revised_at",
+        "revised_days_since_symptom_onset",
+        "revised_transmission_risk",
+        "traveler",
+        "export_import_id",
+        "import_file_id",
+        "revised_import_file_id",
+        "vaccine_status",
+    ] {
+        assert!(
+            columns.iter().any(|c| c == expected),
+            "missing column {expected}"
+        );
+    }
+}
+
+async fn check_ops(url: &str, service: &str) {
+    let client = reqwest::Client::new();
+    let health = client.get(format!("{url}/health")).send().await.unwrap();
+    assert_eq!(health.status(), 200, "{service} /health");
+    let body: serde_json::Value = health.json().await.unwrap();
+    assert_eq!(body["service"], service);
+    harness::wait_ready(url).await;
+    let metrics = client.get(format!("{url}/metrics")).send().await.unwrap();
+    assert_eq!(metrics.status(), 200);
+    let ctype = metrics.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(ctype.starts_with("text/plain"), "{service}: {ctype}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_service_serves_health_ready_and_metrics_and_stops_gracefully() {
+    let env = TestEnv::with_database().await;
+    let processor = spawn::<processor::Processor>(&env, &[]).await;
+    let projector = spawn::<projector::Projector>(&env, &[]).await;
+    let exporter = spawn::<exporter::Exporter>(
+        &env,
+        &[(
+            "EXPORT_DIR",
+            &std::env::temp_dir().join(&env.prefix).to_string_lossy(),
+        )],
+    )
+    .await;
+    check_ops(&processor.url(), "processor").await;
+    check_ops(&projector.url(), "projector").await;
+    check_ops(&exporter.url(), "exporter").await;
+    for running in [processor, projector, exporter] {
+        tokio::time::timeout(Duration::from_secs(20), running.stop())
+            .await
+            .expect("stops within 20 s")
+            .expect("clean exit");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn service_binaries_exit_cleanly_on_sigterm() {
+    let env = TestEnv::with_database().await;
+    for name in ["processor", "projector"] {
+        let mut process = harness::process::spawn_bin(&env, name, &[]).await;
+        assert!(process.terminate().await, "{name} exits 0 on SIGTERM");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_settings_are_all_reported_and_exit_2() {
+    let path = std::env::var_os("TEST_BIN_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| harness::repo_root().join("target/debug"))
+        .join("projector");
+    let output = std::process::Command::new(path)
+        .env_clear()
+        .env("PROJECTOR_BATCH_SIZE", "0")
+        .env("TEK_RETENTION", "forever")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("PROJECTOR_BATCH_SIZE"), "{stderr}");
+    assert!(stderr.contains("TEK_RETENTION"), "{stderr}");
+    assert!(stderr.contains("DATABASE_URL"), "{stderr}");
+}
