@@ -152,6 +152,8 @@ ensure_secrets() {
   [ -f "$s/revision-token-keys" ] || echo "1:$(head -c 64 /dev/urandom | base64 -w0)" > "$s/revision-token-keys"
   [ -f "$s/export-signing-key.pem" ] ||
     openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$s/export-signing-key.pem" 2>/dev/null
+  # For docker-compose: the URL as seen from inside the compose network.
+  echo "postgres://postgres:$(cat "$s/pg-password")@postgres:5432/exposure" > "$s/database-url"
   chmod 600 "$s"/*
 }
 

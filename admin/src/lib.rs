@@ -10,10 +10,13 @@
 //! - [`writer`]: the single, serialised write path (why it is serialised is documented there);
 //! - [`store`]: Kafka behind a small trait, with an in-memory twin for tests;
 //! - [`routes`]: the HTTP API (described in `openapi.yaml`), [`auth`], [`error`];
+//! - [`console`]: the operator's web console (sign-in, pages and forms over the same rules and
+//!   writer);
 //! - [`jwks`]: the JWKS sync job;
 //! - [`settings`], [`metrics`], [`service`].
 
 pub mod auth;
+pub mod console;
 pub mod error;
 pub mod jwks;
 pub mod metrics;

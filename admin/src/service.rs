@@ -1,6 +1,7 @@
 //! The admin service as a [`Service`]: build (topics, config reader, producer, router, JWKS job)
 //! and run (HTTP, readiness, periodic JWKS sync) until shutdown.
 
+use std::future::IntoFuture as _;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +17,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::console::{console_router, ConsoleState};
 use crate::jwks::JwksSync;
 use crate::metrics::AdminMetrics;
 use crate::routes::{api_router, AppState};
@@ -67,7 +69,11 @@ impl Service for Admin {
             writer,
             jwks: Arc::clone(&jwks),
         };
-        let router = api_router(state, Arc::new(settings.tokens.clone())).merge(ops.router());
+        let tokens = Arc::new(settings.tokens.clone());
+        let console = ConsoleState::new(Arc::clone(&state.writer), Arc::clone(&tokens), &settings.console);
+        let router = console_router(console)
+            .merge(api_router(state, tokens))
+            .merge(ops.router());
         let listener = platform::ops::bind(&settings.listen_addr).await?;
         let addr = listener
             .local_addr()
@@ -103,7 +109,16 @@ impl Service for Admin {
         tasks.spawn(become_ready(config, ops, jwks, shutdown.clone()));
         tasks.close();
 
-        let serve = platform::ops::serve(listener, router, shutdown.clone());
+        // Served with the peer address, which only the console's sign-in throttle reads.
+        let serve = {
+            let shutdown = shutdown.clone();
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async move { shutdown.cancelled().await })
+            .into_future()
+        };
         let outcome = tokio::select! {
             served = serve => served.context("HTTP server failed"),
             ended = &mut config_task => {

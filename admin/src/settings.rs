@@ -10,7 +10,9 @@
 //! | `JWKS_MAX_WORKERS` | `5` | JWKS documents fetched at once |
 //! | `HEALTH_AUTHORITY_KEY_CLEANUP_TTL` | `720h` | revoked JWKS-managed keys are deleted this long after their end |
 //!
-//! plus the Kafka settings of [`KafkaSettings::from_env`].
+//! plus the console's settings ([`ConsoleSettings::from_env`]: `ADMIN_OPERATORS_FILE`,
+//! `ADMIN_COOKIE_SECURE`, `ADMIN_SESSION_*`) and the Kafka settings of
+//! [`KafkaSettings::from_env`].
 
 use std::time::Duration;
 
@@ -18,6 +20,7 @@ use platform::env::Env;
 use platform::kafka::KafkaSettings;
 
 use crate::auth::AdminTokens;
+use crate::console::settings::ConsoleSettings;
 
 /// Settings of the JWKS sync.
 #[derive(Debug, Clone)]
@@ -54,6 +57,8 @@ pub struct AdminSettings {
     pub visibility_timeout: Duration,
     /// JWKS sync.
     pub jwks: JwksSettings,
+    /// The web console.
+    pub console: ConsoleSettings,
     /// Kafka.
     pub kafka: KafkaSettings,
 }
@@ -86,12 +91,14 @@ impl AdminSettings {
             env.problem("JWKS_REQUEST_TIMEOUT must be positive");
         }
         let visibility_timeout = env.duration("CONFIG_VISIBILITY_TIMEOUT", Duration::from_secs(5));
+        let console = ConsoleSettings::from_env(env);
         let kafka = KafkaSettings::from_env(env);
         Self {
             listen_addr,
             tokens,
             visibility_timeout,
             jwks,
+            console,
             kafka,
         }
     }

@@ -1,38 +1,83 @@
-//! The exporter: serves the export files phones download.
+//! The exporter: cuts export batches from the query store, builds signed Exposure Notification
+//! export files and `index.txt`, and serves them to phones over HTTP (`EXPORT_URL`).
 //!
-//! Files live in a blob directory (`EXPORT_DIR`); `GET /<path>` serves them with the reference
-//! cache headers: `index.txt` must never be cached (it names the newest batches), export zips are
-//! immutable and cacheable for a day. Cutting, signing and writing batches is the export issue's
-//! work and will add to this crate.
+//! - [`format`]: the file format (zip, `export.bin`, `export.sig`), byte-compatible with the
+//!   reference (golden vectors);
+//! - [`signing`]: signing keys behind the [`signing::KeyManager`] trait (files by default);
+//! - [`batching`]: pure rules — batch windows, files per batch, padding, names and the index;
+//! - [`repository`]: all SQL (the exporter's own tables; `exposure` is only read);
+//! - [`blob`]: where files go, behind the [`blob::BlobStore`] trait (a directory by default);
+//! - [`worker`]: the jobs that cut, export and index batches; [`cleanup`]: retention;
+//! - [`download`]: the HTTP side; [`jobs`]: the timers; [`settings`], [`metrics`].
+//!
+//! Export configs and signature infos come from `en.config` (the admin API writes them); the
+//! private signing keys never do: signature infos name key files in `EXPORT_KEY_DIR`.
+//! Several exporter instances may share one database (leases and locks in PostgreSQL).
+
+pub mod batching;
+pub mod blob;
+pub mod cleanup;
+pub mod download;
+pub mod format;
+pub mod jobs;
+pub mod metrics;
+pub mod repository;
+pub mod settings;
+pub mod signing;
+pub mod worker;
 
 use std::net::SocketAddr;
-use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
 
-use axum::extract::{Path as UrlPath, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
+use anyhow::Context as _;
+use platform::config_log::ConfigLog;
 use platform::ops::Ops;
 use platform::service::Service;
 use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-/// Exporter settings.
-#[derive(Debug, Clone)]
-pub struct ExporterSettings {
-    /// `LISTEN_ADDR`.
-    pub listen_addr: String,
-    /// `EXPORT_DIR`: the blob directory served over HTTP.
-    pub export_dir: PathBuf,
-}
+pub use settings::{ExportSettings, ExporterSettings};
+
+use crate::blob::DirectoryStore;
+use crate::signing::{FileKeyManager, LocalSigner};
+use crate::worker::ExportContext;
+
+/// How long shutdown waits for the jobs to finish their current step.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The exporter service.
 #[derive(Debug)]
 pub struct Exporter {
     settings: ExporterSettings,
     listener: TcpListener,
+    ops: Ops,
+    ctx: ExportContext,
+    config: ConfigLog,
+    config_task: JoinHandle<()>,
     shutdown: CancellationToken,
+}
+
+impl Exporter {
+    /// The jobs' context (tests run jobs directly with it).
+    pub fn context(&self) -> &ExportContext {
+        &self.ctx
+    }
+}
+
+/// Loads the key file named by `EXPORT_SIGNING_KEY_FILE` and returns its public key (PEM).
+pub async fn check_signing_key(path: &std::path::Path) -> anyhow::Result<String> {
+    let bytes = tokio::fs::read(path)
+        .await
+        .with_context(|| format!("EXPORT_SIGNING_KEY_FILE: cannot read {}", path.display()))?;
+    let signer = LocalSigner::from_bytes(&bytes).with_context(|| {
+        format!(
+            "EXPORT_SIGNING_KEY_FILE: {} is not an ECDSA P-256 private key",
+            path.display()
+        )
+    })?;
+    Ok(signer.public_key_pem()?)
 }
 
 impl Service for Exporter {
@@ -40,18 +85,43 @@ impl Service for Exporter {
     type Settings = ExporterSettings;
 
     fn settings(env: &mut platform::env::Env) -> Self::Settings {
-        ExporterSettings {
-            listen_addr: env.string("LISTEN_ADDR", "127.0.0.1:18082"),
-            export_dir: PathBuf::from(env.string("EXPORT_DIR", ".dev/exports")),
-        }
+        ExporterSettings::from_env(env)
     }
 
     async fn build(settings: Self::Settings, shutdown: CancellationToken) -> anyhow::Result<Self> {
-        tokio::fs::create_dir_all(&settings.export_dir).await?;
+        let ops = Ops::new(Self::NAME);
+        if settings.kafka.create_topics {
+            settings.kafka.ensure_topics().await?;
+        }
+        if let Some(path) = &settings.signing_key_file {
+            let public = check_signing_key(path).await?;
+            tracing::info!(public_key = %public, "Export signing key loaded; register this public key with Apple and Google");
+        }
+        let pool = settings.pg.pool()?;
+        repository::migrate(&pool)
+            .await
+            .context("cannot migrate the exporter's tables")?;
+        tokio::fs::create_dir_all(&settings.export_dir)
+            .await
+            .with_context(|| format!("cannot create EXPORT_DIR {}", settings.export_dir.display()))?;
+        let metrics = metrics::ExportMetrics::register(&ops.registry)?;
+        let ctx = ExportContext {
+            pool,
+            blobs: Arc::new(DirectoryStore::new(&settings.export_dir)),
+            keys: Arc::new(FileKeyManager::new(&settings.key_dir)),
+            settings: settings.export.clone(),
+            metrics,
+        };
+        let (config, config_task) =
+            ConfigLog::start(&settings.kafka, &ops.registry, shutdown.child_token())?;
         let listener = platform::ops::bind(&settings.listen_addr).await?;
         Ok(Self {
             settings,
             listener,
+            ops,
+            ctx,
+            config,
+            config_task,
             shutdown,
         })
     }
@@ -63,86 +133,50 @@ impl Service for Exporter {
     }
 
     async fn run(self) -> anyhow::Result<()> {
-        let ops = Ops::new(Self::NAME);
-        let router = Router::new()
-            .route("/{*path}", get(serve_file))
-            .with_state(self.settings.export_dir.clone())
-            .merge(ops.router());
-        ops.set_ready(true);
-        platform::ops::serve(self.listener, router, self.shutdown).await?;
-        Ok(())
-    }
-}
-
-/// Cache policy of a served file.
-pub fn cache_control(path: &Path) -> &'static str {
-    if path.file_name().is_some_and(|n| n == "index.txt") {
-        "no-cache, max-age=0"
-    } else {
-        "public, max-age=86400"
-    }
-}
-
-/// Resolves a URL path inside `root`, refusing anything that could escape it.
-fn resolve(root: &Path, url_path: &str) -> Option<PathBuf> {
-    let relative = Path::new(url_path);
-    if relative
-        .components()
-        .any(|c| !matches!(c, Component::Normal(_)))
-    {
-        return None;
-    }
-    Some(root.join(relative))
-}
-
-async fn serve_file(State(root): State<PathBuf>, UrlPath(path): UrlPath<String>) -> Response {
-    let Some(file) = resolve(&root, &path) else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    match tokio::fs::read(&file).await {
-        Ok(bytes) => {
-            let content_type = if file.extension().is_some_and(|e| e == "zip") {
-                "application/zip"
-            } else {
-                "text/plain; charset=utf-8"
-            };
-            (
-                [
-                    (header::CONTENT_TYPE, content_type),
-                    (header::CACHE_CONTROL, cache_control(&file)),
-                ],
-                bytes,
-            )
-                .into_response()
+        let Self {
+            settings,
+            listener,
+            ops,
+            ctx,
+            config,
+            mut config_task,
+            shutdown,
+        } = self;
+        let router = download::router(Arc::clone(&ctx.blobs)).merge(ops.router());
+        let tasks = tokio_util::task::TaskTracker::new();
+        {
+            let (config, ops, shutdown) = (config.clone(), ops.clone(), shutdown.clone());
+            let schedule = settings.schedule.clone();
+            tasks.spawn(async move {
+                let caught_up = tokio::select! {
+                    () = shutdown.cancelled() => false,
+                    caught_up = config.wait_caught_up(Duration::MAX) => caught_up,
+                };
+                if caught_up {
+                    ops.set_ready(true);
+                    jobs::run(ctx, config, schedule, shutdown).await;
+                }
+            });
         }
-        Err(_) => StatusCode::NOT_FOUND.into_response(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn index_is_never_cached_and_zips_are() {
-        assert_eq!(
-            cache_control(Path::new("a/index.txt")),
-            "no-cache, max-age=0"
-        );
-        assert_eq!(
-            cache_control(Path::new("a/1-2-00001.zip")),
-            "public, max-age=86400"
-        );
-    }
-
-    #[test]
-    fn paths_cannot_escape_the_root() {
-        let root = Path::new("/srv/exports");
-        assert!(resolve(root, "../etc/passwd").is_none());
-        assert!(resolve(root, "/etc/passwd").is_none());
-        assert_eq!(
-            resolve(root, "us/index.txt"),
-            Some(root.join("us/index.txt"))
-        );
+        tasks.close();
+        let serve = platform::ops::serve(listener, router, shutdown.clone());
+        let outcome = tokio::select! {
+            served = serve => served.context("HTTP server failed"),
+            ended = &mut config_task => {
+                if shutdown.is_cancelled() {
+                    Ok(())
+                } else {
+                    Err(anyhow::anyhow!("the configuration reader stopped unexpectedly: {ended:?}"))
+                }
+            }
+        };
+        shutdown.cancel();
+        if tokio::time::timeout(DRAIN_TIMEOUT, tasks.wait()).await.is_err() {
+            tracing::warn!("Export jobs did not stop in time");
+        }
+        if !config_task.is_finished() {
+            let _ = tokio::time::timeout(DRAIN_TIMEOUT, &mut config_task).await;
+        }
+        outcome
     }
 }

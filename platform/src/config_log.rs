@@ -19,7 +19,8 @@ use rdkafka::message::Message;
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{Offset, TopicPartitionList};
 use schemas::config::{
-    AuthorizedApp, ConfigChange, ConfigEvent, HealthAuthority, HealthAuthorityKey,
+    AuthorizedApp, ConfigChange, ConfigEvent, ExportConfig, HealthAuthority, HealthAuthorityKey,
+    SignatureInfo,
 };
 use schemas::topics::Topic;
 use schemas::Envelope;
@@ -36,6 +37,8 @@ pub struct ConfigSnapshot {
     health_authorities: BTreeMap<i64, HealthAuthority>,
     keys: BTreeMap<(i64, String), HealthAuthorityKey>,
     apps: BTreeMap<String, AuthorizedApp>,
+    export_configs: BTreeMap<i64, ExportConfig>,
+    signature_infos: BTreeMap<i64, SignatureInfo>,
     /// Offset of the next record to read: every record before it is applied.
     position: i64,
 }
@@ -67,6 +70,12 @@ impl ConfigSnapshot {
                 health_authority_id,
             } => {
                 self.apps.remove(&health_authority_id.to_lowercase());
+            }
+            ConfigChange::ExportConfigSaved { entity } => {
+                self.export_configs.insert(entity.id, entity.clone());
+            }
+            ConfigChange::SignatureInfoSaved { entity } => {
+                self.signature_infos.insert(entity.id, entity.clone());
             }
         }
     }
@@ -122,6 +131,42 @@ impl ConfigSnapshot {
     /// All authorized apps, by name.
     pub fn apps(&self) -> impl Iterator<Item = &AuthorizedApp> {
         self.apps.values()
+    }
+
+    /// An export config by id.
+    pub fn export_config(&self, id: i64) -> Option<&ExportConfig> {
+        self.export_configs.get(&id)
+    }
+
+    /// All export configs, by id.
+    pub fn export_configs(&self) -> impl Iterator<Item = &ExportConfig> {
+        self.export_configs.values()
+    }
+
+    /// The id the next new export config gets.
+    pub fn next_export_config_id(&self) -> i64 {
+        self.export_configs
+            .keys()
+            .next_back()
+            .map_or(1, |id| id + 1)
+    }
+
+    /// A signature info by id.
+    pub fn signature_info(&self, id: i64) -> Option<&SignatureInfo> {
+        self.signature_infos.get(&id)
+    }
+
+    /// All signature infos, by id.
+    pub fn signature_infos(&self) -> impl Iterator<Item = &SignatureInfo> {
+        self.signature_infos.values()
+    }
+
+    /// The id the next new signature info gets.
+    pub fn next_signature_info_id(&self) -> i64 {
+        self.signature_infos
+            .keys()
+            .next_back()
+            .map_or(1, |id| id + 1)
     }
 }
 

@@ -79,31 +79,47 @@ impl PgSettings {
     }
 }
 
-/// Applies every migration not applied yet. Returns how many were applied now.
+/// Applies every migration not applied yet, recording them in `schema_migrations`. Returns how
+/// many were applied now.
 pub async fn migrate(pool: &Pool, migrations: &[Migration]) -> anyhow::Result<usize> {
+    migrate_in(pool, "schema_migrations", migrations).await
+}
+
+/// Like [`migrate`], recording the applied versions in `table` instead, so that several
+/// components sharing one database (the projector's query store and the exporter's tables) keep
+/// independent version sequences. `table` must be a plain identifier (`[a-z0-9_]`).
+pub async fn migrate_in(
+    pool: &Pool,
+    table: &str,
+    migrations: &[Migration],
+) -> anyhow::Result<usize> {
+    anyhow::ensure!(
+        !table.is_empty()
+            && table
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+        "invalid migrations table name {table:?}"
+    );
     let mut client = pool.get().await.context("cannot connect to PostgreSQL")?;
     let tx = client.transaction().await?;
     // One lock id for all migration runs of this project.
     tx.execute("SELECT pg_advisory_xact_lock(7361120347)", &[])
         .await?;
-    tx.batch_execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (
+    tx.batch_execute(&format!(
+        "CREATE TABLE IF NOT EXISTS {table} (
             version BIGINT PRIMARY KEY,
             name TEXT NOT NULL,
             checksum TEXT NOT NULL,
             applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
-        )",
-    )
+        )"
+    ))
     .await?;
+    let select = format!("SELECT checksum FROM {table} WHERE version = $1");
+    let insert = format!("INSERT INTO {table} (version, name, checksum) VALUES ($1, $2, $3)");
     let mut applied = 0;
     for m in migrations {
         let checksum = checksum(m.sql);
-        let row = tx
-            .query_opt(
-                "SELECT checksum FROM schema_migrations WHERE version = $1",
-                &[&m.version],
-            )
-            .await?;
+        let row = tx.query_opt(&select, &[&m.version]).await?;
         match row {
             Some(row) => {
                 let stored: String = row.get(0);
@@ -118,11 +134,8 @@ pub async fn migrate(pool: &Pool, migrations: &[Migration]) -> anyhow::Result<us
                 tx.batch_execute(m.sql)
                     .await
                     .with_context(|| format!("migration {} ({}) failed", m.version, m.name))?;
-                tx.execute(
-                    "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
-                    &[&m.version, &m.name, &checksum],
-                )
-                .await?;
+                tx.execute(&insert, &[&m.version, &m.name, &checksum])
+                    .await?;
                 applied += 1;
             }
         }

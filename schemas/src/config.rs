@@ -77,6 +77,81 @@ pub struct AuthorizedApp {
     pub bypass_revision_token: bool,
 }
 
+/// What to export, how often and where: one series of export files and its `index.txt`
+/// (reference `ExportConfig`). Existing batches keep the settings they were cut with; an edit
+/// applies to future batches only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportConfig {
+    /// Numeric id, assigned by the admin service, never reused.
+    pub id: i64,
+    /// Object-path prefix of the files and the index (`{filenameRoot}/index.txt`); unique,
+    /// case-insensitively, across export configs.
+    pub filename_root: String,
+    /// Batch length in seconds; divides 24h.
+    pub period_seconds: i64,
+    /// The `region` written into every file.
+    pub output_region: String,
+    /// Regions whose keys are exported; empty means `[outputRegion]`.
+    #[serde(default)]
+    pub input_regions: Vec<String>,
+    /// Keys carrying any of these regions are left out (travelers included).
+    #[serde(default)]
+    pub exclude_regions: Vec<String>,
+    /// Also export every traveler key, whatever its regions.
+    #[serde(default)]
+    pub include_travelers: bool,
+    /// Export only keys of non-travelers.
+    #[serde(default)]
+    pub only_non_travelers: bool,
+    /// Batches are cut for windows after this instant.
+    pub from: DateTime<Utc>,
+    /// No batches for windows after this instant; `None` = open-ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thru: Option<DateTime<Utc>>,
+    /// Most keys (primary plus revised) per file; `None` = the exporter's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_records_override: Option<i64>,
+    /// The [`SignatureInfo`]s that sign the files (at most 10).
+    #[serde(default)]
+    pub signature_info_ids: Vec<i64>,
+}
+
+/// A signing key the files carry a signature of, and how devices identify it (reference
+/// `SignatureInfo`). The private key itself is never on the log: `signingKey` names it for the
+/// exporter's key manager.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SignatureInfo {
+    /// Numeric id, assigned by the admin service; newer infos sign first (id descending).
+    pub id: i64,
+    /// The key's source: for the file key manager, a PEM file relative to its key directory.
+    pub signing_key: String,
+    /// `verification_key_id` registered with Apple and Google (e.g. the MCC); `[A-Za-z0-9_]`.
+    #[serde(default)]
+    pub signing_key_id: String,
+    /// `verification_key_version` registered with Apple and Google (e.g. `v1`); `[A-Za-z0-9_]`.
+    #[serde(default)]
+    pub signing_key_version: String,
+    /// Android package the key is registered for (bookkeeping only, never in a file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_package_name: Option<String>,
+    /// iOS bundle id the key is registered for (bookkeeping only, never in a file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bundle_id: Option<String>,
+    /// Files built after this instant no longer carry this signature; `None` = no end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thru: Option<DateTime<Utc>>,
+}
+
+impl SignatureInfo {
+    /// Whether files built at `now` carry this signature (reference: `thru` unset or
+    /// `thru >= now`).
+    pub fn is_active_at(&self, now: DateTime<Utc>) -> bool {
+        self.thru.is_none_or(|thru| thru >= now)
+    }
+}
+
 /// What changed in the configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "camelCase")]
@@ -98,6 +173,10 @@ pub enum ConfigChange {
         #[serde(rename = "healthAuthorityID")]
         health_authority_id: String,
     },
+    /// An export config was created or updated (full new state).
+    ExportConfigSaved { entity: ExportConfig },
+    /// A signature info was created or updated (full new state).
+    SignatureInfoSaved { entity: SignatureInfo },
 }
 
 impl ConfigChange {
@@ -121,6 +200,10 @@ impl ConfigChange {
             ConfigChange::AuthorizedAppDeleted {
                 health_authority_id,
             } => format!("authorized-app/{health_authority_id}"),
+            ConfigChange::ExportConfigSaved { entity } => format!("export-config/{}", entity.id),
+            ConfigChange::SignatureInfoSaved { entity } => {
+                format!("signature-info/{}", entity.id)
+            }
         }
     }
 }
@@ -186,5 +269,41 @@ mod tests {
             version: "v1".into(),
         };
         assert_eq!(k.entity_key(), d.entity_key());
+    }
+
+    #[test]
+    fn export_entities_have_their_own_keys_and_signature_infos_end_inclusively() {
+        let at = |t| Utc.timestamp_opt(t, 0).single().unwrap_or_default();
+        let info = SignatureInfo {
+            id: 3,
+            signing_key: "key.pem".into(),
+            signing_key_id: "310".into(),
+            signing_key_version: "v1".into(),
+            app_package_name: None,
+            bundle_id: None,
+            thru: Some(at(100)),
+        };
+        assert!(info.is_active_at(at(100)));
+        assert!(!info.is_active_at(at(101)));
+        let change = ConfigChange::SignatureInfoSaved { entity: info };
+        assert_eq!(change.entity_key(), "signature-info/3");
+        let config = ExportConfig {
+            id: 7,
+            filename_root: "us".into(),
+            period_seconds: 3600,
+            output_region: "US".into(),
+            input_regions: vec![],
+            exclude_regions: vec![],
+            include_travelers: false,
+            only_non_travelers: false,
+            from: at(0),
+            thru: None,
+            max_records_override: None,
+            signature_info_ids: vec![3],
+        };
+        assert_eq!(
+            ConfigChange::ExportConfigSaved { entity: config }.entity_key(),
+            "export-config/7"
+        );
     }
 }

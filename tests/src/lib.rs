@@ -16,6 +16,7 @@ pub mod events;
 pub mod kafka;
 pub mod keys;
 pub mod process;
+pub mod stack;
 pub mod store;
 
 use std::collections::HashMap;

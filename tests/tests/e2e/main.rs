@@ -4,5 +4,6 @@
 
 mod admin_api;
 mod pipeline;
+mod publish_flow;
 mod replay;
 mod stack;

@@ -1,0 +1,372 @@
+//! "Health Authority Key Configuration" pages: list, create, and the page of one configuration
+//! (its settings form, its keys and the form to add one, see [`super::keys`]).
+//!
+//! As the publishing guide describes, a configuration is created with its issuer, audience and
+//! name first; its public key is added after that first save, on the configuration's page.
+//! There is no delete (as in the REST API): a configuration is retired by revoking its keys.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse as _, Redirect, Response};
+use chrono::Utc;
+use schemas::config::{ConfigChange, HealthAuthority};
+
+use super::form::FormFields;
+use super::html::Markup;
+use super::keys::{self, KeyValues};
+use super::layout::{
+    checkbox, form_start, input, refused, Input, Page, Problems, Section,
+};
+use super::session::{Flash, SignedIn};
+use super::ConsoleState;
+use crate::validation::{self, key_status, HealthAuthorityForm, KeyStatus};
+use crate::writer::{Decision, WriteKind};
+
+const LEAD: &str = "A health authority key configuration tells the server how to check the verification certificates a verification server signs: the JWT issuer and audience, and the public keys.";
+
+/// The fields of the settings form, as typed or as saved.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuthorityValues {
+    pub name: String,
+    pub issuer: String,
+    pub audience: String,
+    pub jwks_uri: String,
+    pub enable_stats: bool,
+}
+
+impl AuthorityValues {
+    fn fresh() -> Self {
+        Self {
+            enable_stats: true,
+            ..Self::default()
+        }
+    }
+
+    fn of(ha: &HealthAuthority) -> Self {
+        Self {
+            name: ha.name.clone(),
+            issuer: ha.issuer.clone(),
+            audience: ha.audience.clone(),
+            jwks_uri: ha.jwks_uri.clone().unwrap_or_default(),
+            enable_stats: ha.enable_stats,
+        }
+    }
+
+    fn from_form(fields: &FormFields) -> Self {
+        Self {
+            name: fields.text("name"),
+            issuer: fields.text("issuer"),
+            audience: fields.text("audience"),
+            jwks_uri: fields.text("jwksUri"),
+            enable_stats: fields.checked("enableStats"),
+        }
+    }
+
+    /// The REST API's form, checked by the same rules.
+    fn to_api(&self) -> HealthAuthorityForm {
+        HealthAuthorityForm {
+            id: None,
+            issuer: self.issuer.clone(),
+            audience: self.audience.clone(),
+            name: self.name.clone(),
+            jwks_uri: Some(self.jwks_uri.clone()),
+            enable_stats: Some(self.enable_stats),
+        }
+    }
+}
+
+const FIELDS: &[&str] = &["name", "issuer", "audience", "jwksUri"];
+
+fn settings_form(
+    m: &mut Markup,
+    action: &str,
+    csrf: &str,
+    values: &AuthorityValues,
+    problems: &Problems,
+    submit: &'static str,
+) {
+    problems.summary(m, FIELDS);
+    form_start(m, action, csrf, "card");
+    input(
+        m,
+        &Input::text("Name", "name", &values.name)
+            .hint("A human-readable name, e.g. the state or region of the verification server."),
+        problems,
+    );
+    input(
+        m,
+        &Input::text("Issuer", "issuer", &values.issuer).hint(
+            "The JWT iss of its certificates, usually reverse DNS (org.example.mag). Do not change it once in use.",
+        ),
+        problems,
+    );
+    input(
+        m,
+        &Input::text("Audience", "audience", &values.audience).hint(
+            "The JWT aud its certificates carry, chosen by this key server's operator (org.example.key).",
+        ),
+        problems,
+    );
+    input(
+        m,
+        &Input::text("JWKS URI", "jwksUri", &values.jwks_uri).hint(
+            "Optional. When set, the JWKS sync adds and revokes this configuration's keys from that URL.",
+        ),
+        problems,
+    );
+    checkbox(
+        m,
+        "Enable stats API",
+        "enableStats",
+        "on",
+        values.enable_stats,
+        Some("Lets this health authority read its publish statistics."),
+    );
+    m.raw("<div class=\"actions\"><button type=\"submit\" class=\"primary\">")
+        .text(submit)
+        .raw("</button><a href=\"/console/health-authorities\">Cancel</a></div></form>");
+}
+
+/// `GET /console/health-authorities`.
+pub async fn list(State(state): State<ConsoleState>, signed: SignedIn) -> Response {
+    let snapshot = state.writer.snapshot();
+    let now = Utc::now();
+    let mut body = Markup::new();
+    body.raw("<div class=\"actions\"><a class=\"button primary\" href=\"/console/health-authorities/new\">Create New Health Authority Key Configuration</a></div>");
+    if snapshot.health_authorities().next().is_none() {
+        body.raw("<p class=\"muted\">No health authority key configuration yet.</p>");
+    } else {
+        body.raw("<table><thead><tr><th>ID</th><th>Name</th><th>Issuer</th><th>Audience</th><th>JWKS URI</th><th>Keys</th></tr></thead><tbody>");
+        for ha in snapshot.health_authorities() {
+            let keys: Vec<KeyStatus> = snapshot
+                .keys_of(ha.id)
+                .map(|key| key_status(key, now))
+                .collect();
+            let current = keys.iter().filter(|s| **s == KeyStatus::Current).count();
+            body.raw("<tr><td>")
+                .display(ha.id)
+                .raw("</td><td><a")
+                .attr("href", &format!("/console/health-authorities/{}", ha.id))
+                .raw(">")
+                .text(&ha.name)
+                .raw("</a></td><td class=\"mono\">")
+                .text(&ha.issuer)
+                .raw("</td><td class=\"mono\">")
+                .text(&ha.audience)
+                .raw("</td><td class=\"mono\">")
+                .text(ha.jwks_uri.as_deref().unwrap_or("—"))
+                .raw("</td><td>")
+                .display(current)
+                .raw(" current / ")
+                .display(keys.len())
+                .raw("</td></tr>");
+        }
+        body.raw("</tbody></table>");
+    }
+    Page {
+        section: Section::HealthAuthorities,
+        title: "Health Authority Key Configurations".to_owned(),
+        lead: LEAD,
+        flash: state.sessions.take_flash(signed.key),
+        signed: &signed,
+        body,
+        status: StatusCode::OK,
+    }
+    .render()
+}
+
+fn new_page(
+    state: &ConsoleState,
+    signed: &SignedIn,
+    values: &AuthorityValues,
+    problems: &Problems,
+    status: StatusCode,
+) -> Response {
+    let mut body = Markup::new();
+    body.raw("<p class=\"note\">After this first save, add the verification server's public key on the configuration's page.</p>");
+    settings_form(
+        &mut body,
+        "/console/health-authorities",
+        &signed.csrf,
+        values,
+        problems,
+        "Save",
+    );
+    Page {
+        section: Section::HealthAuthorities,
+        title: "Create New Health Authority Key Configuration".to_owned(),
+        lead: LEAD,
+        flash: state.sessions.take_flash(signed.key),
+        signed,
+        body,
+        status,
+    }
+    .render()
+}
+
+/// `GET /console/health-authorities/new`.
+pub async fn new_form(State(state): State<ConsoleState>, signed: SignedIn) -> Response {
+    new_page(
+        &state,
+        &signed,
+        &AuthorityValues::fresh(),
+        &Problems::none(),
+        StatusCode::OK,
+    )
+}
+
+/// `POST /console/health-authorities`.
+pub async fn create(
+    State(state): State<ConsoleState>,
+    signed: SignedIn,
+    fields: FormFields,
+) -> Response {
+    let values = AuthorityValues::from_form(&fields);
+    let form = values.to_api();
+    let written = state
+        .writer
+        .write(&signed.operator, WriteKind::HealthAuthorityCreate, |snapshot, _now| {
+            let authority = validation::create_health_authority(&form, snapshot)?;
+            Ok(Decision::one(
+                ConfigChange::HealthAuthoritySaved {
+                    entity: authority.clone(),
+                },
+                authority,
+            ))
+        })
+        .await;
+    match written {
+        Ok(authority) => {
+            state.sessions.set_flash(
+                signed.key,
+                Flash::ok(format!(
+                    "Saved {}. Now add the verification server's public key below.",
+                    authority.name
+                )),
+            );
+            Redirect::to(&format!("/console/health-authorities/{}", authority.id)).into_response()
+        }
+        Err(error) => {
+            let (status, problems) = refused(error);
+            new_page(&state, &signed, &values, &problems, status)
+        }
+    }
+}
+
+/// What the page of one configuration shows besides the saved state: a refused settings form
+/// or a refused key form, each with what was typed.
+#[derive(Debug, Default)]
+pub struct Refusal {
+    pub settings: Option<(AuthorityValues, Problems)>,
+    pub key: Option<(KeyValues, Problems)>,
+}
+
+/// The page of configuration `id` (404 when it does not exist).
+pub fn show_page(
+    state: &ConsoleState,
+    signed: &SignedIn,
+    id: Option<i64>,
+    refusal: Refusal,
+    status: StatusCode,
+) -> Response {
+    let snapshot = state.writer.snapshot();
+    let Some(ha) = id.and_then(|id| snapshot.health_authority(id)) else {
+        return missing(state, signed);
+    };
+    let action = format!("/console/health-authorities/{}", ha.id);
+    let mut body = Markup::new();
+    body.raw("<div class=\"two\"><section><h2>Settings</h2>");
+    let (values, problems) = refusal
+        .settings
+        .unwrap_or_else(|| (AuthorityValues::of(ha), Problems::none()));
+    settings_form(&mut body, &action, &signed.csrf, &values, &problems, "Save changes");
+    body.raw("</section><section>");
+    let (key_values, key_problems) = refusal
+        .key
+        .unwrap_or_else(|| (KeyValues::default(), Problems::none()));
+    keys::add_form(&mut body, ha, &signed.csrf, &key_values, &key_problems);
+    body.raw("</section></div>");
+    keys::table(&mut body, &snapshot, ha, &signed.csrf, Utc::now());
+    Page {
+        section: Section::HealthAuthorities,
+        title: format!("Health Authority Key Configuration: {}", ha.name),
+        lead: LEAD,
+        flash: state.sessions.take_flash(signed.key),
+        signed,
+        body,
+        status,
+    }
+    .render()
+}
+
+/// The page for an id that names no configuration.
+pub fn missing(state: &ConsoleState, signed: &SignedIn) -> Response {
+    let mut body = Markup::new();
+    body.raw("<p><a href=\"/console/health-authorities\">Back to the list</a></p>");
+    Page {
+        section: Section::HealthAuthorities,
+        title: "No such health authority key configuration".to_owned(),
+        lead: LEAD,
+        flash: state.sessions.take_flash(signed.key),
+        signed,
+        body,
+        status: StatusCode::NOT_FOUND,
+    }
+    .render()
+}
+
+/// A configuration id from the path; text that is not a number names nothing.
+pub fn parse_id(text: &str) -> Option<i64> {
+    text.parse().ok()
+}
+
+/// `GET /console/health-authorities/{id}`.
+pub async fn show(
+    State(state): State<ConsoleState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+) -> Response {
+    show_page(&state, &signed, parse_id(&id), Refusal::default(), StatusCode::OK)
+}
+
+/// `POST /console/health-authorities/{id}`: saves the settings.
+pub async fn update(
+    State(state): State<ConsoleState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+    fields: FormFields,
+) -> Response {
+    let Some(id) = parse_id(&id) else {
+        return missing(&state, &signed);
+    };
+    let values = AuthorityValues::from_form(&fields);
+    let form = values.to_api();
+    let written = state
+        .writer
+        .write(&signed.operator, WriteKind::HealthAuthorityUpdate, |snapshot, _now| {
+            let authority = validation::update_health_authority(id, &form, snapshot)?;
+            if snapshot.health_authority(id) == Some(&authority) {
+                return Ok(Decision::none(false));
+            }
+            Ok(Decision::one(
+                ConfigChange::HealthAuthoritySaved { entity: authority },
+                true,
+            ))
+        })
+        .await;
+    match written {
+        Ok(changed) => {
+            let message = if changed { "Saved." } else { "No change to save." };
+            state.sessions.set_flash(signed.key, Flash::ok(message));
+            Redirect::to(&format!("/console/health-authorities/{id}")).into_response()
+        }
+        Err(error) => {
+            let (status, problems) = refused(error);
+            let refusal = Refusal {
+                settings: Some((values, problems)),
+                key: None,
+            };
+            show_page(&state, &signed, Some(id), refusal, status)
+        }
+    }
+}

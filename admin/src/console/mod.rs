@@ -1,0 +1,195 @@
+//! The operator's web console: server-rendered pages for the configuration the REST API
+//! manages, behind a sign-in.
+//!
+//! - Pages live under `/console`; `/login` and `/logout` handle sessions. Every route is listed
+//!   once in [`CONSOLE_ROUTES`] with its [`Access`]; the router is built from that table, and
+//!   the tests walk it to prove that every page needs a session and every form a CSRF token.
+//! - Sign-in takes an admin token (the API's) or a named operator account
+//!   ([`operators`]); sessions are server-side ([`session`]); failed sign-ins are throttled per
+//!   client address ([`throttle`]); [`guard`] checks the session and the CSRF token.
+//! - Forms are turned into the REST API's form structs and checked by the same rules
+//!   ([`crate::validation`]), then written through the same [`ConfigWriter`] as the API, with
+//!   the operator's name as the audit actor. A refused form is shown again with what was typed
+//!   and each message next to its field.
+//! - HTML is built with [`html::Markup`], which only accepts escaped text; pages use no
+//!   JavaScript, and the Content-Security-Policy forbids it.
+//!
+//! Export configurations and signature infos have no console pages yet (see the README).
+
+mod apps;
+mod assets;
+mod audit;
+mod authorities;
+pub mod cookies;
+pub mod form;
+mod guard;
+mod home;
+pub mod html;
+mod keys;
+mod layout;
+mod login;
+pub mod operators;
+pub mod session;
+pub mod settings;
+pub mod throttle;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::StatusCode;
+use axum::middleware;
+use axum::routing::{on, MethodFilter, MethodRouter};
+use axum::Router;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use crate::auth::AdminTokens;
+use crate::routes::Verb;
+use crate::writer::ConfigWriter;
+use operators::Operators;
+use session::SessionStore;
+use settings::ConsoleSettings;
+use throttle::LoginThrottle;
+
+/// Longest a console request may take.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// State shared by the console's handlers.
+#[derive(Debug, Clone)]
+pub struct ConsoleState {
+    pub writer: Arc<ConfigWriter>,
+    pub tokens: Arc<AdminTokens>,
+    pub operators: Arc<Operators>,
+    pub sessions: Arc<SessionStore>,
+    pub throttle: Arc<LoginThrottle>,
+    /// Mark cookies `Secure`.
+    pub cookie_secure: bool,
+}
+
+impl ConsoleState {
+    /// Fresh state (no sessions) over `writer`.
+    pub fn new(
+        writer: Arc<ConfigWriter>,
+        tokens: Arc<AdminTokens>,
+        settings: &ConsoleSettings,
+    ) -> Self {
+        Self {
+            writer,
+            tokens,
+            operators: Arc::new(settings.operators.clone()),
+            sessions: Arc::new(SessionStore::new(settings.sessions)),
+            throttle: Arc::new(LoginThrottle::new()),
+            cookie_secure: settings.cookie_secure,
+        }
+    }
+}
+
+/// Who may reach a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// The sign-in page, its form (protected by its own double-submit token) and the stylesheet.
+    Public,
+    /// A signed-in operator; non-GET requests also need the session's CSRF token.
+    Session,
+}
+
+/// One route of the console.
+#[derive(Debug, Clone, Copy)]
+pub struct ConsoleRoute {
+    pub verb: Verb,
+    /// The path as registered (`{id}` is a health-authority id, `{app}` an app id).
+    pub path: &'static str,
+    pub access: Access,
+    handler: fn(MethodFilter) -> MethodRouter<ConsoleState>,
+}
+
+macro_rules! route {
+    ($verb:ident $path:literal $access:ident => $handler:path) => {
+        ConsoleRoute {
+            verb: Verb::$verb,
+            path: $path,
+            access: Access::$access,
+            handler: |filter| on(filter, $handler),
+        }
+    };
+}
+
+/// Every route of the console.
+pub const CONSOLE_ROUTES: &[ConsoleRoute] = &[
+    route!(Get "/login" Public => login::form),
+    route!(Post "/login" Public => login::submit),
+    route!(Get "/console/assets/console.css" Public => assets::stylesheet),
+    route!(Post "/logout" Session => login::logout),
+    route!(Get "/" Session => home::root),
+    route!(Get "/console" Session => home::page),
+    route!(Get "/console/health-authorities" Session => authorities::list),
+    route!(Get "/console/health-authorities/new" Session => authorities::new_form),
+    route!(Post "/console/health-authorities" Session => authorities::create),
+    route!(Get "/console/health-authorities/{id}" Session => authorities::show),
+    route!(Post "/console/health-authorities/{id}" Session => authorities::update),
+    route!(Post "/console/health-authorities/{id}/keys" Session => keys::add),
+    route!(Post "/console/health-authorities/{id}/keys/revoke" Session => keys::revoke),
+    route!(Post "/console/health-authorities/{id}/keys/reinstate" Session => keys::reinstate),
+    route!(Post "/console/health-authorities/{id}/keys/activate" Session => keys::activate),
+    route!(Get "/console/authorized-apps" Session => apps::list),
+    route!(Get "/console/authorized-apps/new" Session => apps::new_form),
+    route!(Post "/console/authorized-apps" Session => apps::create),
+    route!(Get "/console/authorized-apps/edit/{app}" Session => apps::show),
+    route!(Post "/console/authorized-apps/edit/{app}" Session => apps::update),
+    route!(Post "/console/authorized-apps/delete/{app}" Session => apps::delete),
+    route!(Get "/console/audit" Session => audit::page),
+    route!(Get "/console/{*rest}" Session => home::not_found),
+];
+
+fn filter(verb: Verb) -> MethodFilter {
+    match verb {
+        Verb::Get => MethodFilter::GET,
+        Verb::Post => MethodFilter::POST,
+        Verb::Put => MethodFilter::PUT,
+        Verb::Delete => MethodFilter::DELETE,
+    }
+}
+
+/// The console router (to merge with the API's, which owns the fallback).
+pub fn console_router(state: ConsoleState) -> Router {
+    let mut public = Router::new();
+    let mut protected = Router::new();
+    for route in CONSOLE_ROUTES {
+        let method_router = (route.handler)(filter(route.verb));
+        match route.access {
+            Access::Public => public = public.route(route.path, method_router),
+            Access::Session => protected = protected.route(route.path, method_router),
+        }
+    }
+    let protected = protected.route_layer(middleware::from_fn_with_state(
+        state.clone(),
+        guard::require_session,
+    ));
+    public
+        .merge(protected)
+        .with_state(state)
+        .layer(middleware::from_fn(guard::security_headers))
+        .layer(DefaultBodyLimit::max(guard::FORM_LIMIT))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(
+            // Method and matched route only: the query (`next`), cookies and form bodies never
+            // reach the logs.
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request| {
+                    let route = request
+                        .extensions()
+                        .get::<MatchedPath>()
+                        .map_or("unmatched", MatchedPath::as_str);
+                    tracing::info_span!("console", method = %request.method(), route)
+                })
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,333 @@
+//! Sessions, sign-in, CSRF, throttling and headers, over every route of the table.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+
+use super::{console, console_with, Console, Session, OPERATOR, PASSWORD, TOKEN};
+use crate::console::session::random_token;
+use crate::console::settings::ConsoleSettings;
+use crate::console::throttle::FREE_FAILURES;
+use crate::console::{Access, CONSOLE_ROUTES};
+use crate::routes::Verb;
+
+/// The route's path with its parameters filled in with seeded entities.
+fn concrete(path: &str) -> String {
+    path.replace("{id}", "1")
+        .replace("{app}", "com.example.app")
+        .replace("{*rest}", "nowhere")
+}
+
+fn session_routes(verb: Verb) -> Vec<String> {
+    CONSOLE_ROUTES
+        .iter()
+        .filter(|r| r.access == Access::Session && r.verb == verb)
+        .map(|r| concrete(r.path))
+        .collect()
+}
+
+#[test]
+fn the_route_table_has_pages_and_forms_and_only_three_public_routes() {
+    let public: Vec<&str> = CONSOLE_ROUTES
+        .iter()
+        .filter(|r| r.access == Access::Public)
+        .map(|r| r.path)
+        .collect();
+    assert_eq!(public, ["/login", "/login", "/console/assets/console.css"]);
+    assert!(session_routes(Verb::Get).len() >= 10);
+    assert!(session_routes(Verb::Post).len() >= 10);
+    assert!(CONSOLE_ROUTES
+        .iter()
+        .all(|r| matches!(r.verb, Verb::Get | Verb::Post)));
+}
+
+#[tokio::test]
+async fn every_page_redirects_to_sign_in_without_a_live_session() {
+    let c = console();
+    let stale = format!("en_admin_session={}", random_token());
+    for path in session_routes(Verb::Get) {
+        for cookie in [None, Some(stale.as_str()), Some("en_admin_session=garbage")] {
+            let reply = c.get(&path, cookie).await;
+            assert_eq!(reply.status, StatusCode::SEE_OTHER, "{path} {cookie:?}");
+            assert!(
+                reply.location().starts_with("/login?next=%2F"),
+                "{path}: {}",
+                reply.location()
+            );
+            if cookie.is_some() {
+                assert!(
+                    reply.set_cookies().iter().any(|c| c.contains("Max-Age=0")),
+                    "stale cookie cleared on {path}"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_form_redirects_to_sign_in_without_a_session_and_changes_nothing() {
+    let c = console();
+    for path in session_routes(Verb::Post) {
+        let reply = c
+            .post_raw(&path, None, &[("csrf", &random_token()), ("name", "x")])
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(reply.location(), "/login", "{path}");
+    }
+    assert!(c.store.events().is_empty());
+}
+
+#[tokio::test]
+async fn every_form_refuses_a_missing_wrong_or_foreign_csrf_token() {
+    let c = console();
+    let session = c.session().await;
+    c.seed(&session).await;
+    let other = c.session().await;
+    let written = c.store.events().len();
+    let forms = session_routes(Verb::Post);
+    assert!(forms.contains(&"/logout".to_owned()));
+    for path in &forms {
+        let cookie = Some(session.cookie.as_str());
+        let cases: Vec<(&str, Vec<(&str, String)>)> = vec![
+            ("missing", vec![]),
+            ("empty", vec![("csrf", String::new())]),
+            ("wrong", vec![("csrf", random_token())]),
+            ("another session's", vec![("csrf", other.csrf.clone())]),
+            (
+                "twice",
+                vec![("csrf", session.csrf.clone()), ("csrf", random_token())],
+            ),
+        ];
+        for (case, mut pairs) in cases {
+            pairs.push(("version", "v1".to_owned()));
+            let borrowed: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let reply = c.post_raw(path, cookie, &borrowed).await;
+            assert_eq!(reply.status, StatusCode::FORBIDDEN, "{case} token on {path}");
+            assert!(reply.body.contains("Nothing was changed"), "{path}");
+        }
+        // The right token in a body that is not a form (a cross-site `text/plain` post).
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri(path.as_str())
+            .header(header::CONTENT_TYPE, "text/plain")
+            .header(header::COOKIE, &session.cookie)
+            .body(Body::from(format!("csrf={}", session.csrf)))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.send(request).await.status, StatusCode::FORBIDDEN, "{path}");
+    }
+    assert_eq!(c.store.events().len(), written, "a refused form wrote an event");
+    assert_eq!(
+        c.get("/console", Some(&session.cookie)).await.status,
+        StatusCode::OK,
+        "the session survived (logout was refused too)"
+    );
+}
+
+#[tokio::test]
+async fn sign_in_form_needs_its_own_cookie_token() {
+    let c = console();
+    let login = c.get("/login", None).await;
+    let token = login.csrf();
+    assert!(login
+        .set_cookies()
+        .iter()
+        .any(|v| v == &format!("en_admin_login={token}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=1800")));
+    let fields = [("csrf", token.as_str()), ("secret", TOKEN)];
+    let without_cookie = c.post_raw("/login", None, &fields).await;
+    assert_eq!(without_cookie.status, StatusCode::FORBIDDEN);
+    let other_cookie = format!("en_admin_login={}", random_token());
+    let mismatch = c.post_raw("/login", Some(&other_cookie), &fields).await;
+    assert_eq!(mismatch.status, StatusCode::FORBIDDEN);
+    assert!(mismatch.set_cookies().iter().all(|c| !c.starts_with("en_admin_session")));
+}
+
+#[tokio::test]
+async fn token_sign_in_starts_a_strict_session_and_redirects_to_the_page_asked_for() {
+    let c = console();
+    let reply = c
+        .sign_in_from("192.0.2.10:1", "", TOKEN, "/console/audit")
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    assert_eq!(reply.location(), "/console/audit");
+    let cookies = reply.set_cookies();
+    let session = cookies
+        .iter()
+        .find(|c| c.starts_with("en_admin_session="))
+        .unwrap_or_else(|| panic!("{cookies:?}"));
+    assert!(session.ends_with("; Path=/; HttpOnly; SameSite=Strict"), "{session}");
+    assert!(cookies.iter().any(|c| c.starts_with("en_admin_login=;")), "login cookie cleared");
+
+    let evil = c
+        .sign_in_from("192.0.2.10:1", "", TOKEN, "//evil.example/console")
+        .await;
+    assert_eq!(evil.location(), "/console");
+}
+
+#[tokio::test]
+async fn cookies_are_secure_when_configured() {
+    let c = console_with(ConsoleSettings {
+        cookie_secure: true,
+        ..ConsoleSettings::default()
+    });
+    assert!(c
+        .get("/login", None)
+        .await
+        .set_cookies()
+        .iter()
+        .all(|v| v.ends_with("; Secure")));
+    let reply = c.sign_in_from("192.0.2.10:1", "", TOKEN, "/console").await;
+    assert!(reply
+        .set_cookies()
+        .iter()
+        .any(|v| v.starts_with("en_admin_session=") && v.ends_with("; HttpOnly; SameSite=Strict; Secure")));
+}
+
+#[tokio::test]
+async fn wrong_credentials_are_refused_with_the_name_kept() {
+    let c = console();
+    for (operator, secret) in [
+        ("", "not-the-admin-token-at-all"),
+        (OPERATOR, "wrong-password-0123456789"),
+        ("mallory", PASSWORD),
+        (OPERATOR, TOKEN),
+    ] {
+        let reply = c.sign_in_from("192.0.2.20:1", operator, secret, "/console").await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{operator}");
+        assert!(reply.body.contains("Sign-in failed"));
+        assert!(!reply.body.contains(secret), "the secret is not echoed");
+        assert!(reply.set_cookies().iter().all(|c| !c.starts_with("en_admin_session")));
+    }
+    let reply = c.sign_in_from("192.0.2.21:1", "mallory", "x", "/console").await;
+    assert!(reply.body.contains("value=\"mallory\""));
+}
+
+#[tokio::test]
+async fn repeated_failures_lock_out_the_address_but_not_others() {
+    let c = console();
+    let attacker = "198.51.100.7:4000";
+    for _ in 0..FREE_FAILURES {
+        let reply = c.sign_in_from(attacker, "", "guess-guess-guess-guess", "/console").await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    }
+    let locked = c.sign_in_from(attacker, "", TOKEN, "/console").await;
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS, "even the right token waits");
+    assert!(locked.body.contains("Too many failed sign-ins"));
+    assert!(locked.set_cookies().iter().all(|c| !c.starts_with("en_admin_session")));
+    let elsewhere = c.sign_in_from("198.51.100.8:4000", "", TOKEN, "/console").await;
+    assert_eq!(elsewhere.status, StatusCode::SEE_OTHER);
+
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let after_delay = c.sign_in_from(attacker, "", TOKEN, "/console").await;
+    assert_eq!(after_delay.status, StatusCode::SEE_OTHER, "allowed after the first delay");
+}
+
+#[tokio::test]
+async fn sign_out_ends_the_session() {
+    let c = console();
+    let session = c.session().await;
+    let reply = c.post(&session, "/logout", &[]).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    assert_eq!(reply.location(), "/login?signed_out=1");
+    assert!(reply.set_cookies().iter().any(|c| c.contains("Max-Age=0")));
+    assert_eq!(c.get("/console", Some(&session.cookie)).await.status, StatusCode::SEE_OTHER);
+    assert!(c.get("/login?signed_out=1", None).await.body.contains("You are signed out."));
+}
+
+#[tokio::test]
+async fn a_signed_in_browser_visiting_sign_in_goes_home() {
+    let c = console();
+    let session = c.session().await;
+    let reply = c.get("/login", Some(&session.cookie)).await;
+    assert_eq!((reply.status, reply.location()), (StatusCode::SEE_OTHER, "/console"));
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let c = console();
+    let session: Session = c.session().await;
+    for (path, cookie) in [
+        ("/login", None),
+        ("/console", Some(session.cookie.as_str())),
+        ("/console", None),
+        ("/console/assets/console.css", None),
+    ] {
+        let reply = c.get(path, cookie).await;
+        let h = |name: header::HeaderName| {
+            reply
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        assert_eq!(h(header::CACHE_CONTROL), "no-store", "{path}");
+        assert!(h(header::CONTENT_SECURITY_POLICY).starts_with("default-src 'none'"), "{path}");
+        assert_eq!(h(header::X_FRAME_OPTIONS), "DENY", "{path}");
+        assert_eq!(h(header::X_CONTENT_TYPE_OPTIONS), "nosniff", "{path}");
+    }
+}
+
+#[tokio::test]
+async fn pages_answer_with_html_and_unknown_things_with_404() {
+    let c: Console = console();
+    let session = c.session().await;
+    c.seed(&session).await;
+    for path in session_routes(Verb::Get) {
+        let reply = c.get(&path, Some(&session.cookie)).await;
+        let expected = if path == "/" {
+            StatusCode::SEE_OTHER
+        } else if path.ends_with("nowhere") {
+            StatusCode::NOT_FOUND
+        } else {
+            StatusCode::OK
+        };
+        assert_eq!(reply.status, expected, "{path}: {}", reply.body);
+    }
+    for path in [
+        "/console/health-authorities/99",
+        "/console/health-authorities/abc",
+        "/console/authorized-apps/edit/nope",
+    ] {
+        assert_eq!(c.get(path, Some(&session.cookie)).await.status, StatusCode::NOT_FOUND, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn the_console_merges_with_the_api_which_keeps_its_token_and_fallback() {
+    use std::sync::Arc;
+    use tower::ServiceExt as _;
+
+    let c = console();
+    let jwks = crate::jwks::JwksSync::new(
+        Arc::clone(&c.state.writer),
+        crate::settings::JwksSettings::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let api = crate::routes::api_router(
+        crate::routes::AppState {
+            writer: Arc::clone(&c.state.writer),
+            jwks: Arc::new(jwks),
+        },
+        Arc::clone(&c.state.tokens),
+    );
+    let router = crate::console::console_router(c.state.clone()).merge(api);
+    for (path, status) in [
+        ("/admin/v1/health-authorities", StatusCode::UNAUTHORIZED),
+        ("/no-such-route", StatusCode::UNAUTHORIZED),
+        ("/console", StatusCode::SEE_OTHER),
+        ("/login", StatusCode::OK),
+    ] {
+        let response = router
+            .clone()
+            .oneshot(
+                Request::builder()
+                    .uri(path)
+                    .body(Body::empty())
+                    .unwrap_or_else(|e| panic!("{e}")),
+            )
+            .await
+            .unwrap_or_else(|e| match e {});
+        assert_eq!(response.status(), status, "{path}");
+    }
+}

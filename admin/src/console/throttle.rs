@@ -1,0 +1,223 @@
+//! Slowing down password guessing on the sign-in form.
+//!
+//! Failures are counted per client address (IPv6 by its /64, since one host usually holds the
+//! whole prefix). The first [`FREE_FAILURES`] failures cost nothing, so an operator who
+//! mistypes is not punished; after that the address is locked out for a delay that doubles with
+//! every further failure, up to [`MAX_DELAY`]. While locked out, sign-in attempts from the
+//! address are refused **without checking the credential**, so guessing during the lock-out
+//! learns nothing. A success clears the address's count; a count is forgotten [`FORGET_AFTER`]
+//! after its last failure. The table is bounded: when it is full, addresses with no current
+//! lock-out are dropped, and a new address then shares one overflow counter (so flooding the
+//! table from many addresses still leaves every attacker throttled).
+//!
+//! Addresses are only kept in memory for this purpose and are never logged. Time is passed in
+//! by the caller.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+/// Failures allowed before the first lock-out.
+pub const FREE_FAILURES: u32 = 5;
+/// Lock-out after the first counted failure; doubles with every further one.
+pub const FIRST_DELAY: Duration = Duration::from_secs(1);
+/// Longest lock-out.
+pub const MAX_DELAY: Duration = Duration::from_secs(15 * 60);
+/// A count is forgotten this long after its last failure.
+pub const FORGET_AFTER: Duration = Duration::from_secs(60 * 60);
+/// Most addresses tracked at once.
+pub const MAX_TRACKED: usize = 10_000;
+
+/// Where a sign-in attempt comes from, as far as throttling is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Bucket {
+    V4([u8; 4]),
+    V6Prefix([u8; 8]),
+    /// Unknown address, or the table is full.
+    Shared,
+}
+
+impl Bucket {
+    fn of(addr: Option<IpAddr>) -> Self {
+        match addr.map(|a| a.to_canonical()) {
+            Some(IpAddr::V4(v4)) => Bucket::V4(v4.octets()),
+            Some(IpAddr::V6(v6)) => {
+                let octets = v6.octets();
+                let mut prefix = [0u8; 8];
+                prefix.copy_from_slice(&octets[..8]);
+                Bucket::V6Prefix(prefix)
+            }
+            None => Bucket::Shared,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Failures {
+    count: u32,
+    last: Instant,
+}
+
+impl Failures {
+    /// When the address may try again.
+    fn locked_until(&self) -> Option<Instant> {
+        let over = self.count.checked_sub(FREE_FAILURES)?;
+        let delay = FIRST_DELAY
+            .checked_mul(2u32.saturating_pow(over.min(31)))
+            .unwrap_or(MAX_DELAY)
+            .min(MAX_DELAY);
+        Some(self.last + delay)
+    }
+}
+
+/// Failure counts per client address.
+#[derive(Debug, Default)]
+pub struct LoginThrottle {
+    failures: Mutex<HashMap<Bucket, Failures>>,
+}
+
+impl LoginThrottle {
+    /// An empty table.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<Bucket, Failures>> {
+        // Entries are plain values replaced whole: a poisoned map is still consistent.
+        self.failures.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn bucket_in(
+        map: &HashMap<Bucket, Failures>,
+        addr: Option<IpAddr>,
+    ) -> Bucket {
+        let bucket = Bucket::of(addr);
+        if map.contains_key(&bucket) || map.len() < MAX_TRACKED {
+            bucket
+        } else {
+            Bucket::Shared
+        }
+    }
+
+    /// `Err(wait)` when `addr` is locked out at `now`.
+    pub fn check(&self, addr: Option<IpAddr>, now: Instant) -> Result<(), Duration> {
+        let map = self.lock();
+        let bucket = Self::bucket_in(&map, addr);
+        match map.get(&bucket).and_then(Failures::locked_until) {
+            Some(until) if until > now => Err(until - now),
+            _ => Ok(()),
+        }
+    }
+
+    /// Counts a failed attempt from `addr`.
+    pub fn record_failure(&self, addr: Option<IpAddr>, now: Instant) {
+        let mut map = self.lock();
+        if map.len() >= MAX_TRACKED {
+            map.retain(|_, f| {
+                now.saturating_duration_since(f.last) < FORGET_AFTER
+                    && f.locked_until().is_some_and(|until| until > now)
+            });
+        }
+        let bucket = Self::bucket_in(&map, addr);
+        let entry = map.entry(bucket).or_insert(Failures {
+            count: 0,
+            last: now,
+        });
+        if now.saturating_duration_since(entry.last) >= FORGET_AFTER {
+            entry.count = 0;
+        }
+        entry.count = entry.count.saturating_add(1);
+        entry.last = now;
+    }
+
+    /// Clears the count of `addr` after a successful sign-in.
+    pub fn record_success(&self, addr: Option<IpAddr>) {
+        let bucket = Bucket::of(addr);
+        if bucket != Bucket::Shared {
+            self.lock().remove(&bucket);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(text: &str) -> Option<IpAddr> {
+        text.parse().ok()
+    }
+
+    #[test]
+    fn free_failures_then_doubling_lock_outs() {
+        let throttle = LoginThrottle::new();
+        let a = ip("192.0.2.1");
+        let t0 = Instant::now();
+        for i in 0..FREE_FAILURES {
+            assert_eq!(throttle.check(a, t0), Ok(()), "attempt {i}");
+            throttle.record_failure(a, t0);
+        }
+        assert_eq!(throttle.check(a, t0), Err(Duration::from_secs(1)));
+        let t1 = t0 + Duration::from_secs(1);
+        assert_eq!(throttle.check(a, t1), Ok(()));
+        throttle.record_failure(a, t1);
+        assert_eq!(throttle.check(a, t1), Err(Duration::from_secs(2)));
+        let t2 = t1 + Duration::from_secs(2);
+        throttle.record_failure(a, t2);
+        assert_eq!(throttle.check(a, t2), Err(Duration::from_secs(4)));
+        assert_eq!(throttle.check(ip("192.0.2.2"), t2), Ok(()), "other addresses unaffected");
+    }
+
+    #[test]
+    fn the_delay_is_capped_and_success_clears_it() {
+        let throttle = LoginThrottle::new();
+        let a = ip("192.0.2.1");
+        let t0 = Instant::now();
+        for _ in 0..100 {
+            throttle.record_failure(a, t0);
+        }
+        assert_eq!(throttle.check(a, t0), Err(MAX_DELAY));
+        throttle.record_success(a);
+        assert_eq!(throttle.check(a, t0), Ok(()));
+    }
+
+    #[test]
+    fn counts_are_forgotten_after_a_quiet_hour() {
+        let throttle = LoginThrottle::new();
+        let a = ip("192.0.2.1");
+        let t0 = Instant::now();
+        for _ in 0..FREE_FAILURES {
+            throttle.record_failure(a, t0);
+        }
+        let later = t0 + FORGET_AFTER;
+        throttle.record_failure(a, later);
+        assert_eq!(throttle.check(a, later), Ok(()), "count restarted at 1");
+    }
+
+    #[test]
+    fn ipv6_addresses_share_their_64_bit_prefix_and_mapped_v4_is_v4() {
+        let throttle = LoginThrottle::new();
+        let t0 = Instant::now();
+        for i in 0..=FREE_FAILURES {
+            throttle.record_failure(ip(&format!("2001:db8:1:2::{i:x}")), t0);
+        }
+        assert!(throttle.check(ip("2001:db8:1:2:ffff::1"), t0).is_err());
+        assert!(throttle.check(ip("2001:db8:1:3::1"), t0).is_ok());
+        for _ in 0..=FREE_FAILURES {
+            throttle.record_failure(ip("::ffff:192.0.2.9"), t0);
+        }
+        assert!(throttle.check(ip("192.0.2.9"), t0).is_err());
+    }
+
+    #[test]
+    fn unknown_addresses_share_one_counter() {
+        let throttle = LoginThrottle::new();
+        let t0 = Instant::now();
+        for _ in 0..=FREE_FAILURES {
+            throttle.record_failure(None, t0);
+        }
+        assert!(throttle.check(None, t0).is_err());
+        throttle.record_success(None);
+        assert!(throttle.check(None, t0).is_err(), "one success does not unlock everyone");
+    }
+}

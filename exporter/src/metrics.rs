@@ -1,0 +1,74 @@
+//! Metrics of the exporter (counters end in `_total`; labels from small fixed sets).
+
+use prometheus::{Histogram, HistogramOpts, IntCounter, IntCounterVec, Opts, Registry};
+
+/// The exporter's metrics.
+#[derive(Debug, Clone)]
+pub struct ExportMetrics {
+    /// Batches cut.
+    pub batches_created: IntCounter,
+    /// Batches processed, by `result` (`complete`, `empty`, `skipped_locked`, or an error
+    /// reason such as `no_signers`).
+    pub batches: IntCounterVec,
+    /// Files written.
+    pub files_written: IntCounter,
+    /// Keys written into files, by `kind` (`primary`, `revised`, `padding`).
+    pub keys_exported: IntCounterVec,
+    /// Stored keys skipped because they are not 16 bytes.
+    pub keys_dropped: IntCounter,
+    /// Export files deleted by the cleanup.
+    pub files_deleted: IntCounter,
+    /// Job failures, by `job` (`create_batches`, `work`, `cleanup`, `index`).
+    pub job_failures: IntCounterVec,
+    /// Seconds to build, sign and store one batch's files.
+    pub batch_seconds: Histogram,
+}
+
+impl ExportMetrics {
+    /// Registers the metrics in `registry`.
+    pub fn register(registry: &Registry) -> anyhow::Result<Self> {
+        let metrics = Self {
+            batches_created: IntCounter::new(
+                "export_batches_created_total",
+                "Export batches cut from export configs",
+            )?,
+            batches: IntCounterVec::new(
+                Opts::new("export_batches_total", "Export batches processed, by result"),
+                &["result"],
+            )?,
+            files_written: IntCounter::new("export_files_written_total", "Export files written")?,
+            keys_exported: IntCounterVec::new(
+                Opts::new("export_keys_total", "Keys written into export files, by kind"),
+                &["kind"],
+            )?,
+            keys_dropped: IntCounter::new(
+                "export_keys_dropped_total",
+                "Stored keys skipped because they are not 16 bytes",
+            )?,
+            files_deleted: IntCounter::new(
+                "export_files_deleted_total",
+                "Export files deleted past retention",
+            )?,
+            job_failures: IntCounterVec::new(
+                Opts::new("export_job_failures_total", "Failed exporter job runs, by job"),
+                &["job"],
+            )?,
+            batch_seconds: Histogram::with_opts(
+                HistogramOpts::new(
+                    "export_batch_seconds",
+                    "Seconds to build, sign and store one batch",
+                )
+                .buckets(vec![0.01, 0.05, 0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0]),
+            )?,
+        };
+        registry.register(Box::new(metrics.batches_created.clone()))?;
+        registry.register(Box::new(metrics.batches.clone()))?;
+        registry.register(Box::new(metrics.files_written.clone()))?;
+        registry.register(Box::new(metrics.keys_exported.clone()))?;
+        registry.register(Box::new(metrics.keys_dropped.clone()))?;
+        registry.register(Box::new(metrics.files_deleted.clone()))?;
+        registry.register(Box::new(metrics.job_failures.clone()))?;
+        registry.register(Box::new(metrics.batch_seconds.clone()))?;
+        Ok(metrics)
+    }
+}

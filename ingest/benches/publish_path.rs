@@ -1,0 +1,218 @@
+//! The publish request path without I/O, next to one bare ES256 verification, in the same run:
+//! decode the JSON body (Go rules) → app, regions, certificate (ES256 + HMAC), revision token →
+//! transform (validation) → degraded answer → mint the new revision token.
+//!
+//! Run: `cargo bench -p ingest --bench publish_path`
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    missing_debug_implementations
+)]
+
+#[path = "../src/testkit.rs"]
+mod testkit;
+
+use base64::Engine as _;
+use criterion::{criterion_group, criterion_main, Criterion};
+use domain::{PublishPolicy, RevisableKey};
+use ingest::api::decode_v1;
+use ingest::certificate::KeyCache;
+use ingest::publish::EdgeRules;
+use ingest::revision_token::{KeyRing, TokenCodec};
+use schemas::publish::Platform;
+
+fn bench(c: &mut Criterion) {
+    let signer = testkit::Signer::generate();
+    let other = testkit::Signer::generate();
+    let now = chrono::Utc::now();
+    let config = testkit::fixture(&signer, &other, now);
+    let ring = format!(
+        "k1:{}",
+        base64::engine::general_purpose::STANDARD.encode([3u8; 64])
+    );
+    let rules = EdgeRules {
+        policy: PublishPolicy::default(),
+        allow_partial_revisions: false,
+        default_region: None,
+        tokens: TokenCodec::new(KeyRing::parse(&ring).unwrap(), 28),
+        certificate_keys: KeyCache::default(),
+    };
+
+    // A realistic upload: 14 daily keys, a valid certificate, a revision token from an earlier
+    // upload, and 1 KB of padding.
+    let keys: Vec<_> = (1..=14).map(|d| testkit::key_days_ago(d, now)).collect();
+    let secret = b"0123456789abcdef0123456789abcdef";
+    let cert = testkit::certificate(&signer, &keys, secret, "confirmed", now);
+    let earlier: Vec<RevisableKey> = keys[..3]
+        .iter()
+        .map(|k| RevisableKey {
+            key_bytes: domain::base64::decode_lenient(&k.key)
+                .unwrap()
+                .try_into()
+                .unwrap(),
+            interval_number: k.rolling_start_number,
+            interval_count: k.rolling_period,
+        })
+        .collect();
+    let token = rules.tokens.mint(testkit::APP, &earlier).unwrap();
+    let body = serde_json::json!({
+        "temporaryExposureKeys": keys.iter().map(|k| serde_json::json!({
+            "key": k.key, "rollingStartNumber": k.rolling_start_number,
+            "rollingPeriod": k.rolling_period, "transmissionRisk": k.transmission_risk,
+        })).collect::<Vec<_>>(),
+        "healthAuthorityID": testkit::APP,
+        "verificationPayload": cert,
+        "hmacKey": base64::engine::general_purpose::STANDARD.encode(secret),
+        "revisionToken": token,
+        "padding": base64::engine::general_purpose::STANDARD.encode([7u8; 768]),
+    })
+    .to_string()
+    .into_bytes();
+
+    // Sanity: the path accepts this request and mints a token.
+    let request = decode_v1(&body, false).unwrap();
+    let accepted = rules
+        .check(request, Platform::Android, &config, true, &move || now)
+        .decision
+        .unwrap();
+    assert_eq!(accepted.degraded_answer(&rules).inserted, 14);
+
+    let (signing_input, signature) = cert.rsplit_once('.').unwrap();
+    let pem = config.key(1, "v1").unwrap().public_key_pem.clone();
+    let key = jsonwebtoken::DecodingKey::from_ec_pem(pem.as_bytes()).unwrap();
+
+    let mut group = c.benchmark_group("publish");
+    group.bench_function("es256_verify", |b| {
+        b.iter(|| {
+            let ok = jsonwebtoken::crypto::verify(
+                std::hint::black_box(signature),
+                std::hint::black_box(signing_input.as_bytes()),
+                &key,
+                jsonwebtoken::Algorithm::ES256,
+            )
+            .unwrap();
+            assert!(ok);
+        });
+    });
+    group.bench_function("request_path", |b| {
+        b.iter(|| {
+            let request = decode_v1(std::hint::black_box(&body), false).unwrap();
+            let checked = rules.check(request, Platform::Android, &config, true, &move || now);
+            let accepted = checked.decision.unwrap();
+            let answer = accepted.degraded_answer(&rules);
+            let token = rules
+                .tokens
+                .mint(&accepted.app, &answer.token_entries)
+                .unwrap();
+            std::hint::black_box(token);
+        });
+    });
+    // Breakdown of the path.
+    group.bench_function("part_decode_json", |b| {
+        b.iter(|| decode_v1(std::hint::black_box(&body), false).unwrap());
+    });
+    let decoded = decode_v1(&body, false).unwrap();
+    group.bench_function("part_checks", |b| {
+        b.iter(|| {
+            let checked = rules.check(
+                decoded.clone(),
+                Platform::Android,
+                &config,
+                true,
+                &move || now,
+            );
+            std::hint::black_box(checked.decision.unwrap());
+        });
+    });
+    let accepted = rules
+        .check(
+            decoded.clone(),
+            Platform::Android,
+            &config,
+            true,
+            &move || now,
+        )
+        .decision
+        .unwrap();
+    group.bench_function("part_answer_and_mint", |b| {
+        b.iter(|| {
+            let answer = accepted.degraded_answer(&rules);
+            std::hint::black_box(
+                rules
+                    .tokens
+                    .mint(&accepted.app, &answer.token_entries)
+                    .unwrap(),
+            );
+        });
+    });
+    group.bench_function("part_transform", |b| {
+        let request = domain::TransformRequest {
+            keys: accepted.keys.clone(),
+            claims: accepted.claims,
+            symptom_onset_interval: 0,
+            batch_time: now,
+            regions: vec!["US".into()],
+            traveler: false,
+            app_package_name: testkit::APP.into(),
+        };
+        b.iter(|| std::hint::black_box(domain::transform(&request, &rules.policy)));
+    });
+    group.bench_function("zz_jwt_parse", |b| {
+        b.iter(|| {
+            std::hint::black_box(
+                ingest::certificate::jwt::parse(std::hint::black_box(&cert)).unwrap(),
+            )
+        });
+    });
+    group.bench_function("zz_hmac", |b| {
+        let mac = domain::base64::decode_lenient(&testkit::tekmac(secret, &keys)).unwrap();
+        b.iter(|| domain::hmac::verify(secret, std::hint::black_box(&mac), &keys).unwrap());
+    });
+    group.bench_function("zz_key_cache", |b| {
+        b.iter(|| {
+            std::hint::black_box(
+                rules
+                    .certificate_keys
+                    .get(std::hint::black_box(&pem))
+                    .unwrap(),
+            )
+        });
+    });
+    group.bench_function("part_token_open", |b| {
+        b.iter(|| {
+            std::hint::black_box(
+                rules
+                    .tokens
+                    .open(testkit::APP, std::hint::black_box(&token)),
+            )
+        });
+    });
+    group.bench_function("part_token_mint", |b| {
+        b.iter(|| {
+            std::hint::black_box(
+                rules
+                    .tokens
+                    .mint(testkit::APP, std::hint::black_box(&earlier))
+                    .unwrap(),
+            )
+        });
+    });
+    group.bench_function("part_certificate", |b| {
+        let app = config.app(testkit::APP).unwrap().clone();
+        let hmac_key = base64::engine::general_purpose::STANDARD.encode(secret);
+        b.iter(|| {
+            let input = ingest::certificate::CertificateInput {
+                payload: &cert,
+                hmac_key: &hmac_key,
+                keys: &keys,
+            };
+            let v = ingest::certificate::verify(input, &app, &config, &rules.certificate_keys, now);
+            std::hint::black_box(v.result.unwrap());
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,625 @@
+//! Typed decoding over bytes the [`super::scanner`] already validated, with Go's rules:
+//! object keys bind case-insensitively (an exact match wins), `null` leaves a field as it is,
+//! numbers must parse as integers of the target width, and the first problem in document order
+//! is the one reported, with Go's field path and byte offset.
+//!
+//! Only the shapes this service needs exist here: structs of strings, integers and booleans, and
+//! arrays of such structs. Anything else in the input is skipped iteratively (no recursion, so
+//! deeply nested junk cannot exhaust the stack).
+
+use std::fmt;
+
+/// The Go type a value was decoded into; shown in `json: cannot unmarshal ...` messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GoType {
+    String,
+    Int32,
+    /// Go `int` (64-bit on the reference's platforms).
+    Int,
+    Int64,
+    Uint32,
+    Bool,
+    /// A slice of structs, e.g. `[]v1.ExposureKey`.
+    Slice(&'static str),
+    /// A struct, e.g. `v1.ExposureKey`.
+    Struct(&'static str),
+}
+
+impl GoType {
+    fn name(self) -> &'static str {
+        match self {
+            GoType::String => "string",
+            GoType::Int32 => "int32",
+            GoType::Int => "int",
+            GoType::Int64 => "int64",
+            GoType::Uint32 => "uint32",
+            GoType::Bool => "bool",
+            GoType::Slice(name) | GoType::Struct(name) => name,
+        }
+    }
+}
+
+/// A decoding problem (Go `*json.UnmarshalTypeError` or the unknown-field error).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecodeError {
+    /// A value of the wrong JSON type (or an integer that does not fit).
+    Type {
+        /// What was found: `string`, `number`, `number 2.0`, `bool`, `object`, `array`.
+        value: String,
+        /// The target type.
+        go_type: GoType,
+        /// Name of the struct holding the field (empty at the top level).
+        struct_name: &'static str,
+        /// Dotted JSON field path from the root, e.g. `temporaryExposureKeys.rollingPeriod`.
+        field: String,
+        /// Byte offset Go reports for this value.
+        offset: usize,
+    },
+    /// An object key that matches no field (when unknown fields are rejected).
+    UnknownField(String),
+}
+
+impl fmt::Display for DecodeError {
+    /// Go's own text (`json: cannot unmarshal ...`, `json: unknown field "x"`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DecodeError::Type {
+                value,
+                go_type,
+                struct_name,
+                field,
+                ..
+            } => {
+                if struct_name.is_empty() && field.is_empty() {
+                    write!(
+                        f,
+                        "json: cannot unmarshal {value} into Go value of type {}",
+                        go_type.name()
+                    )
+                } else {
+                    write!(
+                        f,
+                        "json: cannot unmarshal {value} into Go struct field {struct_name}.{field} of type {}",
+                        go_type.name()
+                    )
+                }
+            }
+            DecodeError::UnknownField(name) => {
+                write!(f, "json: unknown field {}", domain::go_quote(name))
+            }
+        }
+    }
+}
+
+/// Go's error context: the struct being decoded and the path of JSON field names.
+#[derive(Debug, Default)]
+pub struct Context {
+    struct_name: &'static str,
+    path: Vec<&'static str>,
+}
+
+/// A read position in validated JSON.
+#[derive(Debug)]
+pub struct Cursor<'a> {
+    data: &'a [u8],
+    pos: usize,
+}
+
+/// How a struct's fields are matched.
+#[derive(Debug, Clone, Copy)]
+pub struct StructShape {
+    /// Struct name in field errors (`Publish`, `VerificationClaims`).
+    pub name: &'static str,
+    /// Qualified type name in value errors (`v1.Publish`).
+    pub type_name: &'static str,
+    /// JSON names in declaration order.
+    pub fields: &'static [&'static str],
+    /// Reject keys that match no field (`DisallowUnknownFields`).
+    pub deny_unknown: bool,
+}
+
+impl<'a> Cursor<'a> {
+    /// A cursor at the start of `data`, which must be one syntactically valid JSON value (plus
+    /// optional surrounding whitespace).
+    pub fn new(data: &'a [u8]) -> Self {
+        Self { data, pos: 0 }
+    }
+
+    fn skip_ws(&mut self) {
+        while let Some(c) = self.data.get(self.pos) {
+            if matches!(c, b' ' | b'\t' | b'\r' | b'\n') {
+                self.pos += 1;
+            } else {
+                break;
+            }
+        }
+    }
+
+    fn peek(&mut self) -> u8 {
+        self.skip_ws();
+        self.data.get(self.pos).copied().unwrap_or(b' ')
+    }
+
+    fn bump(&mut self) {
+        self.pos += 1;
+    }
+
+    /// Reads a string token (cursor on the opening quote); returns Go's unquoted text.
+    fn read_string(&mut self) -> String {
+        self.bump();
+        let start = self.pos;
+        let mut escaped = false;
+        loop {
+            let rest = self.data.get(self.pos..).unwrap_or_default();
+            // Validated input: control characters cannot occur inside strings.
+            let offset = super::fastscan::plain_string_run(rest);
+            if offset >= rest.len() {
+                self.pos = self.data.len();
+                break;
+            }
+            self.pos += offset + 1;
+            if rest[offset] == b'"' {
+                break;
+            }
+            escaped = true;
+            self.pos += 1;
+        }
+        let raw = self
+            .data
+            .get(start..self.pos.saturating_sub(1))
+            .unwrap_or_default();
+        if escaped {
+            unquote(raw)
+        } else {
+            String::from_utf8_lossy(raw).into_owned()
+        }
+    }
+
+    /// Reads a number or `true`/`false`/`null` token; returns its text.
+    fn read_literal(&mut self) -> &'a str {
+        let start = self.pos;
+        while let Some(c) = self.data.get(self.pos) {
+            if matches!(c, b',' | b'}' | b']' | b' ' | b'\t' | b'\r' | b'\n') {
+                break;
+            }
+            self.pos += 1;
+        }
+        std::str::from_utf8(self.data.get(start..self.pos).unwrap_or_default()).unwrap_or("")
+    }
+
+    /// Skips one value of any shape, iteratively.
+    fn skip_value(&mut self) {
+        let mut depth = 0usize;
+        loop {
+            match self.peek() {
+                b'"' => {
+                    self.read_string();
+                }
+                b'{' | b'[' => {
+                    depth += 1;
+                    self.bump();
+                    continue;
+                }
+                b'}' | b']' => {
+                    depth = depth.saturating_sub(1);
+                    self.bump();
+                }
+                b',' | b':' => {
+                    self.bump();
+                    continue;
+                }
+                _ => {
+                    self.read_literal();
+                }
+            }
+            if depth == 0 || self.pos >= self.data.len() {
+                return;
+            }
+        }
+    }
+
+    fn type_error(
+        &self,
+        ctx: &Context,
+        value: impl Into<String>,
+        go_type: GoType,
+        offset: usize,
+    ) -> DecodeError {
+        DecodeError::Type {
+            value: value.into(),
+            go_type,
+            struct_name: ctx.struct_name,
+            field: ctx.path.join("."),
+            offset,
+        }
+    }
+
+    /// Reports the mismatch for an object or array found where `expected` was wanted, and
+    /// skips it. Go reports the offset just past the opening bracket.
+    fn container_mismatch(&mut self, ctx: &Context, expected: GoType) -> DecodeError {
+        let c = self.peek();
+        let offset = self.pos + 1;
+        self.skip_value();
+        let value = if c == b'{' { "object" } else { "array" };
+        self.type_error(ctx, value, expected, offset)
+    }
+
+    /// Decodes a string field. `Ok(None)` for `null` (leave the field unchanged).
+    pub fn string(&mut self, ctx: &Context) -> Result<Option<String>, DecodeError> {
+        match self.peek() {
+            b'"' => Ok(Some(self.read_string())),
+            b'{' | b'[' => Err(self.container_mismatch(ctx, GoType::String)),
+            _ => {
+                let lit = self.read_literal();
+                match lit {
+                    "null" => Ok(None),
+                    "true" | "false" => Err(self.type_error(ctx, "bool", GoType::String, self.pos)),
+                    _ => Err(self.type_error(ctx, "number", GoType::String, self.pos)),
+                }
+            }
+        }
+    }
+
+    /// Type-checks a string field whose value is not needed (e.g. `padding`) without copying it.
+    pub fn ignored_string(&mut self, ctx: &Context) -> Result<(), DecodeError> {
+        if self.peek() == b'"' {
+            self.skip_value();
+            return Ok(());
+        }
+        self.string(ctx).map(|_| ())
+    }
+
+    /// Decodes a boolean field. `Ok(None)` for `null`.
+    pub fn boolean(&mut self, ctx: &Context) -> Result<Option<bool>, DecodeError> {
+        match self.peek() {
+            b'"' => {
+                self.read_string();
+                Err(self.type_error(ctx, "string", GoType::Bool, self.pos))
+            }
+            b'{' | b'[' => Err(self.container_mismatch(ctx, GoType::Bool)),
+            _ => match self.read_literal() {
+                "null" => Ok(None),
+                "true" => Ok(Some(true)),
+                "false" => Ok(Some(false)),
+                _ => Err(self.type_error(ctx, "number", GoType::Bool, self.pos)),
+            },
+        }
+    }
+
+    /// Decodes an integer field of type `go_type` (`Int32`, `Int`, `Int64` or `Uint32`), as Go's
+    /// `strconv.ParseInt`/`ParseUint` plus the overflow check would. `Ok(None)` for `null`.
+    pub fn integer(&mut self, ctx: &Context, go_type: GoType) -> Result<Option<i64>, DecodeError> {
+        match self.peek() {
+            b'"' => {
+                self.read_string();
+                Err(self.type_error(ctx, "string", go_type, self.pos))
+            }
+            b'{' | b'[' => Err(self.container_mismatch(ctx, go_type)),
+            _ => {
+                let lit = self.read_literal();
+                match lit {
+                    "null" => return Ok(None),
+                    "true" | "false" => return Err(self.type_error(ctx, "bool", go_type, self.pos)),
+                    _ => {}
+                }
+                let parsed = match go_type {
+                    GoType::Uint32 => lit
+                        .parse::<u64>()
+                        .ok()
+                        .filter(|v| u32::try_from(*v).is_ok())
+                        .and_then(|v| i64::try_from(v).ok()),
+                    GoType::Int32 => lit
+                        .parse::<i64>()
+                        .ok()
+                        .filter(|v| i32::try_from(*v).is_ok()),
+                    _ => lit.parse::<i64>().ok(),
+                };
+                parsed
+                    .map(Some)
+                    .ok_or_else(|| self.type_error(ctx, format!("number {lit}"), go_type, self.pos))
+            }
+        }
+    }
+
+    /// Decodes an object into a struct: calls `field` with the index (in `shape.fields`) of each
+    /// key that binds, in document order. `Ok(false)` for `null` (struct left unchanged).
+    pub fn object<F>(
+        &mut self,
+        ctx: &mut Context,
+        shape: &StructShape,
+        mut field: F,
+    ) -> Result<bool, DecodeError>
+    where
+        F: FnMut(usize, &mut Cursor<'a>, &mut Context) -> Result<(), DecodeError>,
+    {
+        match self.peek() {
+            b'{' => {}
+            b'[' => return Err(self.container_mismatch(ctx, GoType::Struct(shape.type_name))),
+            b'"' => {
+                self.read_string();
+                return Err(self.type_error(
+                    ctx,
+                    "string",
+                    GoType::Struct(shape.type_name),
+                    self.pos,
+                ));
+            }
+            _ => {
+                return match self.read_literal() {
+                    "null" => Ok(false),
+                    "true" | "false" => {
+                        Err(self.type_error(ctx, "bool", GoType::Struct(shape.type_name), self.pos))
+                    }
+                    _ => Err(self.type_error(
+                        ctx,
+                        "number",
+                        GoType::Struct(shape.type_name),
+                        self.pos,
+                    )),
+                };
+            }
+        }
+        self.bump();
+        if self.peek() == b'}' {
+            self.bump();
+            return Ok(true);
+        }
+        loop {
+            let key = self.read_string();
+            if self.peek() == b':' {
+                self.bump();
+            }
+            match lookup(shape.fields, &key) {
+                Some(index) => {
+                    let outer = std::mem::replace(&mut ctx.struct_name, shape.name);
+                    ctx.path.push(shape.fields[index]);
+                    let result = field(index, self, ctx);
+                    ctx.path.pop();
+                    ctx.struct_name = outer;
+                    result?;
+                }
+                None if shape.deny_unknown => return Err(DecodeError::UnknownField(key)),
+                None => self.skip_value(),
+            }
+            match self.peek() {
+                b',' => {
+                    self.bump();
+                    self.skip_ws();
+                }
+                _ => {
+                    self.bump();
+                    return Ok(true);
+                }
+            }
+        }
+    }
+
+    /// Decodes an array into a slice: calls `element` for each index. Returns `Ok(None)` for
+    /// `null` (slice set to nil), otherwise the number of elements.
+    pub fn array<F>(
+        &mut self,
+        ctx: &mut Context,
+        go_type: GoType,
+        mut element: F,
+    ) -> Result<Option<usize>, DecodeError>
+    where
+        F: FnMut(usize, &mut Cursor<'a>, &mut Context) -> Result<(), DecodeError>,
+    {
+        match self.peek() {
+            b'[' => {}
+            b'{' => return Err(self.container_mismatch(ctx, go_type)),
+            b'"' => {
+                self.read_string();
+                return Err(self.type_error(ctx, "string", go_type, self.pos));
+            }
+            _ => {
+                return match self.read_literal() {
+                    "null" => Ok(None),
+                    "true" | "false" => Err(self.type_error(ctx, "bool", go_type, self.pos)),
+                    _ => Err(self.type_error(ctx, "number", go_type, self.pos)),
+                };
+            }
+        }
+        self.bump();
+        if self.peek() == b']' {
+            self.bump();
+            return Ok(Some(0));
+        }
+        let mut count = 0;
+        loop {
+            element(count, self, ctx)?;
+            count += 1;
+            match self.peek() {
+                b',' => self.bump(),
+                _ => {
+                    self.bump();
+                    return Ok(Some(count));
+                }
+            }
+        }
+    }
+
+    /// Skips the value at the cursor, whatever it is.
+    pub fn skip(&mut self) {
+        self.skip_value();
+    }
+
+    /// The value at the cursor if it is a string; any other value is skipped (`None`).
+    pub fn any_string(&mut self) -> Option<String> {
+        if self.peek() == b'"' {
+            Some(self.read_string())
+        } else {
+            self.skip_value();
+            None
+        }
+    }
+
+    /// Walks an object as a Go `map[string]interface{}` would: `entry` gets each key (exact,
+    /// unescaped) with the cursor on its value and must consume that value.
+    pub fn map_entries<F>(&mut self, mut entry: F)
+    where
+        F: FnMut(&str, &mut Cursor<'a>),
+    {
+        if self.peek() != b'{' {
+            self.skip_value();
+            return;
+        }
+        self.bump();
+        if self.peek() == b'}' {
+            self.bump();
+            return;
+        }
+        loop {
+            let key = self.read_string();
+            if self.peek() == b':' {
+                self.bump();
+            }
+            entry(&key, self);
+            match self.peek() {
+                b',' => {
+                    self.bump();
+                    self.skip_ws();
+                }
+                _ => {
+                    self.bump();
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Checks the top-level value for a struct target: `Ok(true)` if it is an object.
+    pub fn top_level_is_object(&mut self) -> bool {
+        self.peek() == b'{'
+    }
+}
+
+/// Field lookup as Go does it: an exact match first, else the first field (in declaration
+/// order) that matches case-insensitively, where the Kelvin sign matches `k` and the long s
+/// matches `s` (Go's `equalFoldRight`).
+fn lookup(fields: &[&str], key: &str) -> Option<usize> {
+    fields
+        .iter()
+        .position(|f| *f == key)
+        .or_else(|| fields.iter().position(|f| fold_equal(f, key)))
+}
+
+fn fold_equal(name: &str, key: &str) -> bool {
+    let mut key_chars = key.chars();
+    for n in name.bytes() {
+        let Some(k) = key_chars.next() else {
+            return false;
+        };
+        let matches = match k {
+            '\u{212A}' => n.eq_ignore_ascii_case(&b'k'),
+            '\u{017F}' => n.eq_ignore_ascii_case(&b's'),
+            k if k.is_ascii() => {
+                let k = k as u8;
+                k == n || (n.is_ascii_alphabetic() && k.eq_ignore_ascii_case(&n))
+            }
+            _ => false,
+        };
+        if !matches {
+            return false;
+        }
+    }
+    key_chars.next().is_none()
+}
+
+/// Go's `unquote` of a string token body with escapes: invalid UTF-8 and unpaired surrogates
+/// become U+FFFD.
+fn unquote(raw: &[u8]) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        let c = raw[i];
+        if c == b'\\' {
+            let Some(&e) = raw.get(i + 1) else { break };
+            i += 2;
+            match e {
+                b'b' => out.push('\u{8}'),
+                b'f' => out.push('\u{c}'),
+                b'n' => out.push('\n'),
+                b'r' => out.push('\r'),
+                b't' => out.push('\t'),
+                b'u' => {
+                    let Some(first) = hex4(raw.get(i..i + 4)) else {
+                        break;
+                    };
+                    i += 4;
+                    if (0xD800..0xE000).contains(&first) {
+                        let second = (raw.get(i) == Some(&b'\\') && raw.get(i + 1) == Some(&b'u'))
+                            .then(|| hex4(raw.get(i + 2..i + 6)))
+                            .flatten();
+                        match second {
+                            Some(lo)
+                                if (0xD800..0xDC00).contains(&first)
+                                    && (0xDC00..0xE000).contains(&lo) =>
+                            {
+                                let code = 0x10000 + ((first - 0xD800) << 10) + (lo - 0xDC00);
+                                out.push(char::from_u32(code).unwrap_or('\u{FFFD}'));
+                                i += 6;
+                            }
+                            _ => out.push('\u{FFFD}'),
+                        }
+                    } else {
+                        out.push(char::from_u32(first).unwrap_or('\u{FFFD}'));
+                    }
+                }
+                other => out.push(char::from(other)),
+            }
+            continue;
+        }
+        // Copy a run of unescaped bytes, replacing invalid UTF-8 byte by byte.
+        let run_end = raw[i..]
+            .iter()
+            .position(|b| *b == b'\\')
+            .map_or(raw.len(), |p| i + p);
+        out.push_str(&String::from_utf8_lossy(&raw[i..run_end]));
+        i = run_end;
+    }
+    out
+}
+
+fn hex4(bytes: Option<&[u8]>) -> Option<u32> {
+    let text = std::str::from_utf8(bytes?).ok()?;
+    u32::from_str_radix(text, 16).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fold_matching_follows_go() {
+        assert!(fold_equal("hmacKey", "hmackey"));
+        assert!(fold_equal("hmacKey", "HMACKEY"));
+        assert!(fold_equal("hmacKey", "hmac\u{212A}ey"));
+        assert!(fold_equal("padding", "PADDING"));
+        assert!(fold_equal("transmissionRisk", "tran\u{17F}missionRisk"));
+        assert!(!fold_equal("hmacKey", "hmacKe"));
+        assert!(!fold_equal("hmacKey", "hmacKeyy"));
+        // Dotless i does not fold to I in Go before 1.21.
+        assert!(!fold_equal("traveler", "trave\u{131}er"));
+        assert!(!fold_equal("key", "k\u{e9}y"));
+        assert_eq!(lookup(&["a", "A"], "A"), Some(1));
+        assert_eq!(lookup(&["a", "b"], "B"), Some(1));
+    }
+
+    #[test]
+    fn unquote_like_go() {
+        assert_eq!(unquote(br"a\nb\u0041\/"), "a\nbA/");
+        assert_eq!(unquote(br"\ud83d\ude00"), "\u{1F600}");
+        assert_eq!(unquote(br"\ud83dx"), "\u{FFFD}x");
+        assert_eq!(unquote(br"\ude00\u0041"), "\u{FFFD}A");
+        assert_eq!(unquote(b"\\n\xff"), "\n\u{FFFD}");
+    }
+
+    #[test]
+    fn skip_handles_nesting_and_strings() {
+        let data = br#"{"a":[{"b":"]}"},[1,2,{"c":null}]],"d":1}"#;
+        let mut cur = Cursor::new(data);
+        cur.skip_value();
+        assert_eq!(cur.pos, data.len());
+    }
+}

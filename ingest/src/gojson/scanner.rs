@@ -1,0 +1,729 @@
+//! A byte-at-a-time JSON syntax scanner that behaves like Go's `encoding/json` scanner.
+//!
+//! Clients see the positions this scanner reports (`malformed json at position N`), so it follows
+//! Go's state machine step by step: the same grammar, the same point at which a byte is rejected,
+//! the same nesting limit (10,000) and the same message texts. Offsets are "bytes read when the
+//! error was detected", i.e. the index of the offending byte plus one.
+
+use std::fmt;
+
+use super::fastscan;
+
+/// Go's `maxNestingDepth`.
+const MAX_NESTING_DEPTH: usize = 10_000;
+
+/// A JSON syntax error, displayed like Go's `*json.SyntaxError`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// Go's message, e.g. `invalid character 'o' in literal true (expecting 'r')`.
+    pub msg: String,
+    /// Bytes read when the error was detected (offending index + 1).
+    pub offset: usize,
+}
+
+impl fmt::Display for SyntaxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.msg)
+    }
+}
+
+/// What one scanner step found (Go's `scan*` op codes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Continue,
+    BeginLiteral,
+    BeginObject,
+    ObjectKey,
+    ObjectValue,
+    EndObject,
+    BeginArray,
+    ArrayValue,
+    EndArray,
+    SkipSpace,
+    End,
+    Error,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    BeginValueOrEmpty,
+    BeginValue,
+    BeginStringOrEmpty,
+    BeginString,
+    EndValue,
+    EndTop,
+    InString,
+    InStringEsc,
+    InStringEscU,
+    InStringEscU1,
+    InStringEscU12,
+    InStringEscU123,
+    Neg,
+    One,
+    Zero,
+    Dot,
+    Dot0,
+    E,
+    ESign,
+    E0,
+    T,
+    Tr,
+    Tru,
+    F,
+    Fa,
+    Fal,
+    Fals,
+    N,
+    Nu,
+    Nul,
+    Error,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Parse {
+    ObjectKey,
+    ObjectValue,
+    ArrayValue,
+}
+
+/// Go's `scanner`.
+#[derive(Debug)]
+pub struct Scanner {
+    state: State,
+    stack: Vec<Parse>,
+    end_top: bool,
+    err: Option<SyntaxError>,
+    /// Bytes consumed so far (the caller increments it before each step, as Go does).
+    pub bytes: usize,
+}
+
+impl Default for Scanner {
+    fn default() -> Self {
+        Self {
+            state: State::BeginValue,
+            stack: Vec::new(),
+            end_top: false,
+            err: None,
+            bytes: 0,
+        }
+    }
+}
+
+fn is_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// Go's `quoteChar`: how a byte is shown in a syntax error.
+fn quote_char(c: u8) -> String {
+    match c {
+        b'\'' => "'\\''".to_owned(),
+        b'"' => "'\"'".to_owned(),
+        _ => {
+            // Go converts the byte to a rune (Latin-1), then quotes it.
+            let quoted = domain::go_quote(&char::from(c).to_string());
+            let inner = quoted
+                .strip_prefix('"')
+                .and_then(|s| s.strip_suffix('"'))
+                .unwrap_or(&quoted);
+            format!("'{inner}'")
+        }
+    }
+}
+
+impl Scanner {
+    /// The error recorded so far, if any.
+    pub fn err(&self) -> Option<&SyntaxError> {
+        self.err.as_ref()
+    }
+
+    fn error(&mut self, c: u8, context: &str) -> Op {
+        self.state = State::Error;
+        self.err = Some(SyntaxError {
+            msg: format!("invalid character {} {context}", quote_char(c)),
+            offset: self.bytes,
+        });
+        Op::Error
+    }
+
+    fn push(&mut self, c: u8, p: Parse, next: State, op: Op) -> Op {
+        self.stack.push(p);
+        self.state = next;
+        if self.stack.len() <= MAX_NESTING_DEPTH {
+            op
+        } else {
+            self.error(c, "exceeded max depth")
+        }
+    }
+
+    fn pop(&mut self) {
+        self.stack.pop();
+        if self.stack.is_empty() {
+            self.state = State::EndTop;
+            self.end_top = true;
+        } else {
+            self.state = State::EndValue;
+        }
+    }
+
+    /// Feeds one byte.
+    pub fn step(&mut self, c: u8) -> Op {
+        match self.state {
+            State::BeginValueOrEmpty => {
+                if is_space(c) {
+                    Op::SkipSpace
+                } else if c == b']' {
+                    self.end_value(c)
+                } else {
+                    self.begin_value(c)
+                }
+            }
+            State::BeginValue => self.begin_value(c),
+            State::BeginStringOrEmpty => {
+                if is_space(c) {
+                    Op::SkipSpace
+                } else if c == b'}' {
+                    if let Some(last) = self.stack.last_mut() {
+                        *last = Parse::ObjectValue;
+                    }
+                    self.end_value(c)
+                } else {
+                    self.begin_string(c)
+                }
+            }
+            State::BeginString => self.begin_string(c),
+            State::EndValue => self.end_value(c),
+            State::EndTop => self.end_top(c),
+            State::InString => match c {
+                b'"' => {
+                    self.state = State::EndValue;
+                    Op::Continue
+                }
+                b'\\' => {
+                    self.state = State::InStringEsc;
+                    Op::Continue
+                }
+                c if c < 0x20 => self.error(c, "in string literal"),
+                _ => Op::Continue,
+            },
+            State::InStringEsc => match c {
+                b'b' | b'f' | b'n' | b'r' | b't' | b'\\' | b'/' | b'"' => {
+                    self.state = State::InString;
+                    Op::Continue
+                }
+                b'u' => {
+                    self.state = State::InStringEscU;
+                    Op::Continue
+                }
+                _ => self.error(c, "in string escape code"),
+            },
+            State::InStringEscU => self.hex(c, State::InStringEscU1),
+            State::InStringEscU1 => self.hex(c, State::InStringEscU12),
+            State::InStringEscU12 => self.hex(c, State::InStringEscU123),
+            State::InStringEscU123 => self.hex(c, State::InString),
+            State::Neg => match c {
+                b'0' => {
+                    self.state = State::Zero;
+                    Op::Continue
+                }
+                b'1'..=b'9' => {
+                    self.state = State::One;
+                    Op::Continue
+                }
+                _ => self.error(c, "in numeric literal"),
+            },
+            State::One => {
+                if c.is_ascii_digit() {
+                    Op::Continue
+                } else {
+                    self.zero(c)
+                }
+            }
+            State::Zero => self.zero(c),
+            State::Dot => {
+                if c.is_ascii_digit() {
+                    self.state = State::Dot0;
+                    Op::Continue
+                } else {
+                    self.error(c, "after decimal point in numeric literal")
+                }
+            }
+            State::Dot0 => {
+                if c.is_ascii_digit() {
+                    Op::Continue
+                } else if c == b'e' || c == b'E' {
+                    self.state = State::E;
+                    Op::Continue
+                } else {
+                    self.end_value(c)
+                }
+            }
+            State::E => {
+                if c == b'+' || c == b'-' {
+                    self.state = State::ESign;
+                    Op::Continue
+                } else {
+                    self.e_sign(c)
+                }
+            }
+            State::ESign => self.e_sign(c),
+            State::E0 => {
+                if c.is_ascii_digit() {
+                    Op::Continue
+                } else {
+                    self.end_value(c)
+                }
+            }
+            State::T => self.expect(c, b'r', State::Tr, "in literal true (expecting 'r')"),
+            State::Tr => self.expect(c, b'u', State::Tru, "in literal true (expecting 'u')"),
+            State::Tru => self.expect(c, b'e', State::EndValue, "in literal true (expecting 'e')"),
+            State::F => self.expect(c, b'a', State::Fa, "in literal false (expecting 'a')"),
+            State::Fa => self.expect(c, b'l', State::Fal, "in literal false (expecting 'l')"),
+            State::Fal => self.expect(c, b's', State::Fals, "in literal false (expecting 's')"),
+            State::Fals => {
+                self.expect(c, b'e', State::EndValue, "in literal false (expecting 'e')")
+            }
+            State::N => self.expect(c, b'u', State::Nu, "in literal null (expecting 'u')"),
+            State::Nu => self.expect(c, b'l', State::Nul, "in literal null (expecting 'l')"),
+            State::Nul => self.expect(c, b'l', State::EndValue, "in literal null (expecting 'l')"),
+            State::Error => Op::Error,
+        }
+    }
+
+    fn expect(&mut self, c: u8, want: u8, next: State, context: &str) -> Op {
+        if c == want {
+            self.state = next;
+            Op::Continue
+        } else {
+            self.error(c, context)
+        }
+    }
+
+    fn hex(&mut self, c: u8, next: State) -> Op {
+        if c.is_ascii_hexdigit() {
+            self.state = next;
+            Op::Continue
+        } else {
+            self.error(c, "in \\u hexadecimal character escape")
+        }
+    }
+
+    fn zero(&mut self, c: u8) -> Op {
+        match c {
+            b'.' => {
+                self.state = State::Dot;
+                Op::Continue
+            }
+            b'e' | b'E' => {
+                self.state = State::E;
+                Op::Continue
+            }
+            _ => self.end_value(c),
+        }
+    }
+
+    fn e_sign(&mut self, c: u8) -> Op {
+        if c.is_ascii_digit() {
+            self.state = State::E0;
+            Op::Continue
+        } else {
+            self.error(c, "in exponent of numeric literal")
+        }
+    }
+
+    fn begin_value(&mut self, c: u8) -> Op {
+        if is_space(c) {
+            return Op::SkipSpace;
+        }
+        match c {
+            b'{' => self.push(
+                c,
+                Parse::ObjectKey,
+                State::BeginStringOrEmpty,
+                Op::BeginObject,
+            ),
+            b'[' => self.push(
+                c,
+                Parse::ArrayValue,
+                State::BeginValueOrEmpty,
+                Op::BeginArray,
+            ),
+            b'"' => {
+                self.state = State::InString;
+                Op::BeginLiteral
+            }
+            b'-' => {
+                self.state = State::Neg;
+                Op::BeginLiteral
+            }
+            b'0' => {
+                self.state = State::Zero;
+                Op::BeginLiteral
+            }
+            b't' => {
+                self.state = State::T;
+                Op::BeginLiteral
+            }
+            b'f' => {
+                self.state = State::F;
+                Op::BeginLiteral
+            }
+            b'n' => {
+                self.state = State::N;
+                Op::BeginLiteral
+            }
+            b'1'..=b'9' => {
+                self.state = State::One;
+                Op::BeginLiteral
+            }
+            _ => self.error(c, "looking for beginning of value"),
+        }
+    }
+
+    fn begin_string(&mut self, c: u8) -> Op {
+        if is_space(c) {
+            return Op::SkipSpace;
+        }
+        if c == b'"' {
+            self.state = State::InString;
+            return Op::BeginLiteral;
+        }
+        self.error(c, "looking for beginning of object key string")
+    }
+
+    fn end_top(&mut self, c: u8) -> Op {
+        if !is_space(c) {
+            // Go records the complaint for the next call but still reports the end.
+            self.error(c, "after top-level value");
+        }
+        Op::End
+    }
+
+    fn end_value(&mut self, c: u8) -> Op {
+        let Some(&parse) = self.stack.last() else {
+            self.state = State::EndTop;
+            self.end_top = true;
+            return self.end_top(c);
+        };
+        if is_space(c) {
+            self.state = State::EndValue;
+            return Op::SkipSpace;
+        }
+        match parse {
+            Parse::ObjectKey => {
+                if c == b':' {
+                    if let Some(last) = self.stack.last_mut() {
+                        *last = Parse::ObjectValue;
+                    }
+                    self.state = State::BeginValue;
+                    return Op::ObjectKey;
+                }
+                self.error(c, "after object key")
+            }
+            Parse::ObjectValue => {
+                if c == b',' {
+                    if let Some(last) = self.stack.last_mut() {
+                        *last = Parse::ObjectKey;
+                    }
+                    self.state = State::BeginString;
+                    return Op::ObjectValue;
+                }
+                if c == b'}' {
+                    self.pop();
+                    return Op::EndObject;
+                }
+                self.error(c, "after object key:value pair")
+            }
+            Parse::ArrayValue => {
+                if c == b',' {
+                    self.state = State::BeginValue;
+                    return Op::ArrayValue;
+                }
+                if c == b']' {
+                    self.pop();
+                    return Op::EndArray;
+                }
+                self.error(c, "after array element")
+            }
+        }
+    }
+
+    /// Go's `scanner.eof`: whether the input seen so far is one complete value.
+    fn eof(&mut self) -> Result<(), SyntaxError> {
+        if let Some(e) = &self.err {
+            return Err(e.clone());
+        }
+        if self.end_top {
+            return Ok(());
+        }
+        self.step(b' ');
+        if self.end_top {
+            return Ok(());
+        }
+        Err(self.err.clone().unwrap_or_else(|| SyntaxError {
+            msg: "unexpected end of JSON input".to_owned(),
+            offset: self.bytes,
+        }))
+    }
+}
+
+/// Why no complete first value could be read from a request body (Go `Decoder.readValue`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadError {
+    /// A syntax error inside the data that was available.
+    Syntax(SyntaxError),
+    /// The body ended inside a value (`io.ErrUnexpectedEOF`).
+    UnexpectedEof,
+    /// The body held nothing but whitespace (`io.EOF`).
+    Empty,
+    /// The body was cut at the size limit before the value ended.
+    TooLarge,
+}
+
+/// Reads the first JSON value of `buf` like Go's `json.Decoder`: returns the index just past it.
+///
+/// `truncated` says that `buf` is only the first part of a longer body (cut at the size limit),
+/// in which case running out of data is [`ReadError::TooLarge`] rather than end of input.
+pub fn read_value(buf: &[u8], truncated: bool) -> Result<usize, ReadError> {
+    let mut scanner = Scanner::default();
+    let mut i = 0;
+    while let Some(&c) = buf.get(i) {
+        // Fast paths: runs of bytes that cannot change the scanner's state.
+        let run = match scanner.state {
+            State::InString => fastscan::plain_string_run(&buf[i..]),
+            State::One | State::Dot0 | State::E0 => fastscan::digit_run(&buf[i..]),
+            _ => 0,
+        };
+        if run > 0 {
+            scanner.bytes += run;
+            i += run;
+            continue;
+        }
+        scanner.bytes += 1;
+        let at = i;
+        i += 1;
+        match scanner.step(c) {
+            Op::End => return Ok(at),
+            Op::EndObject | Op::EndArray if scanner.stack.is_empty() => return Ok(at + 1),
+            Op::Error => {
+                return Err(ReadError::Syntax(scanner.err.clone().unwrap_or(
+                    SyntaxError {
+                        msg: String::new(),
+                        offset: scanner.bytes,
+                    },
+                )))
+            }
+            _ => {}
+        }
+    }
+    if truncated {
+        return Err(ReadError::TooLarge);
+    }
+    if scanner.step(b' ') == Op::End {
+        return Ok(buf.len());
+    }
+    if buf.iter().any(|c| !is_space(*c)) {
+        Err(ReadError::UnexpectedEof)
+    } else {
+        Err(ReadError::Empty)
+    }
+}
+
+/// Checks that `buf` is exactly one JSON value (Go `json.Unmarshal`'s `checkValid`).
+pub fn check_valid(buf: &[u8]) -> Result<(), SyntaxError> {
+    let mut scanner = Scanner::default();
+    for &c in buf {
+        scanner.bytes += 1;
+        if scanner.step(c) == Op::Error {
+            return Err(scanner.err.clone().unwrap_or(SyntaxError {
+                msg: String::new(),
+                offset: scanner.bytes,
+            }));
+        }
+    }
+    scanner.eof()
+}
+
+/// Go `Decoder.More` after the first value: whether non-space content other than `]`/`}`
+/// follows `end` (Go ignores a stray closing bracket here).
+pub fn more_after(buf: &[u8], end: usize) -> bool {
+    buf.get(end..)
+        .unwrap_or_default()
+        .iter()
+        .find(|c| !is_space(**c))
+        .is_some_and(|c| *c != b']' && *c != b'}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn syntax_offset(s: &str) -> usize {
+        match read_value(s.as_bytes(), false) {
+            Err(ReadError::Syntax(e)) => e.offset,
+            other => panic!("{s}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn reference_positions() {
+        // The reference's own test vectors.
+        assert_eq!(syntax_offset("totally not json"), 2);
+        assert_eq!(syntax_offset(r#"{"key": "value", badKey: 6"#), 18);
+        assert_eq!(
+            read_value(br#"{"exposureKeys": ["ABC", "DEF", "123"],"#, false),
+            Err(ReadError::UnexpectedEof)
+        );
+        assert_eq!(read_value(b"", false), Err(ReadError::Empty));
+        assert_eq!(read_value(b" \n\t ", false), Err(ReadError::Empty));
+    }
+
+    #[test]
+    fn messages_match_go() {
+        let e = |s: &str| match read_value(s.as_bytes(), false) {
+            Err(ReadError::Syntax(e)) => e.msg,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            e("totally"),
+            "invalid character 'o' in literal true (expecting 'r')"
+        );
+        assert_eq!(
+            e("{x"),
+            "invalid character 'x' looking for beginning of object key string"
+        );
+        assert_eq!(e(r#"{"a" 1"#), "invalid character '1' after object key");
+        assert_eq!(
+            e(r#"{"a":1 2"#),
+            "invalid character '2' after object key:value pair"
+        );
+        assert_eq!(e("[1 2"), "invalid character '2' after array element");
+        assert_eq!(
+            e("\"\u{1}\""),
+            "invalid character '\\x01' in string literal"
+        );
+        assert_eq!(e(r#""\x""#), "invalid character 'x' in string escape code");
+        assert_eq!(
+            e(r#""\u12g""#),
+            "invalid character 'g' in \\u hexadecimal character escape"
+        );
+        assert_eq!(e("-a"), "invalid character 'a' in numeric literal");
+        assert_eq!(
+            e("1.e"),
+            "invalid character 'e' after decimal point in numeric literal"
+        );
+        assert_eq!(
+            e("1e+x"),
+            "invalid character 'x' in exponent of numeric literal"
+        );
+        assert_eq!(
+            e("'"),
+            "invalid character '\\'' looking for beginning of value"
+        );
+        assert_eq!(
+            e("\u{e9}"),
+            "invalid character 'Ã' looking for beginning of value"
+        );
+    }
+
+    #[test]
+    fn value_ends_like_the_decoder() {
+        assert_eq!(read_value(b"{} {}", false), Ok(2));
+        assert_eq!(read_value(b"  {\"a\":[1,2]}x", false), Ok(13));
+        assert_eq!(read_value(b"123 ", false), Ok(3));
+        assert_eq!(read_value(b"123", false), Ok(3));
+        assert_eq!(read_value(b"truex", false), Ok(4));
+        assert_eq!(read_value(b"null", false), Ok(4));
+        assert_eq!(read_value(b"-", false), Err(ReadError::UnexpectedEof));
+        assert_eq!(read_value(b"{\"a\":", true), Err(ReadError::TooLarge));
+        assert_eq!(read_value(b"12", true), Err(ReadError::TooLarge));
+        assert_eq!(read_value(b"{} ", true), Ok(2));
+        // Leading zeros are a syntax error inside a container.
+        assert_eq!(syntax_offset("[01]"), 3);
+    }
+
+    #[test]
+    fn more_ignores_closing_brackets() {
+        assert!(more_after(b"{} {}", 2));
+        assert!(more_after(b"{}x", 2));
+        assert!(!more_after(b"{}  ", 2));
+        assert!(!more_after(b"{} ]", 2));
+        assert!(!more_after(b"{}}", 2));
+    }
+
+    /// The byte-at-a-time reference for [`read_value`] (no fast paths).
+    fn read_value_slow(buf: &[u8], truncated: bool) -> Result<usize, ReadError> {
+        let mut scanner = Scanner::default();
+        for (i, &c) in buf.iter().enumerate() {
+            scanner.bytes += 1;
+            match scanner.step(c) {
+                Op::End => return Ok(i),
+                Op::EndObject | Op::EndArray if scanner.stack.is_empty() => return Ok(i + 1),
+                Op::Error => return Err(ReadError::Syntax(scanner.err.clone().unwrap())),
+                _ => {}
+            }
+        }
+        if truncated {
+            return Err(ReadError::TooLarge);
+        }
+        if scanner.step(b' ') == Op::End {
+            return Ok(buf.len());
+        }
+        if buf.iter().any(|c| !is_space(*c)) {
+            Err(ReadError::UnexpectedEof)
+        } else {
+            Err(ReadError::Empty)
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_paths_change_nothing(parts in proptest::collection::vec(proptest::prop_oneof![
+            proptest::strategy::Just("{"), proptest::strategy::Just("}"), proptest::strategy::Just("["),
+            proptest::strategy::Just("]"), proptest::strategy::Just(","), proptest::strategy::Just(":"),
+            proptest::strategy::Just("\"abcdefghijklmnopq\""), proptest::strategy::Just("\"a\\\"b\""),
+            proptest::strategy::Just("\"\u{1}\""), proptest::strategy::Just("1234567890"), proptest::strategy::Just("-0.5e10"),
+            proptest::strategy::Just("12.3"), proptest::strategy::Just("true"), proptest::strategy::Just(" "),
+            proptest::strategy::Just("x"), proptest::strategy::Just("\"unterminated"),
+        ], 0..30), truncated in proptest::bool::ANY) {
+            let body = parts.concat();
+            proptest::prop_assert_eq!(read_value(body.as_bytes(), truncated), read_value_slow(body.as_bytes(), truncated));
+        }
+
+        #[test]
+        fn fast_paths_change_nothing_on_bytes(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..80)) {
+            proptest::prop_assert_eq!(read_value(&bytes, false), read_value_slow(&bytes, false));
+        }
+    }
+
+    #[test]
+    fn nesting_limit() {
+        let deep = "[".repeat(10_001);
+        match read_value(deep.as_bytes(), false) {
+            Err(ReadError::Syntax(e)) => {
+                assert_eq!(e.offset, 10_001);
+                assert_eq!(e.msg, "invalid character '[' exceeded max depth");
+            }
+            other => panic!("{other:?}"),
+        }
+        let ok = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        assert_eq!(read_value(ok.as_bytes(), false), Ok(20_000));
+    }
+
+    #[test]
+    fn check_valid_is_strict_about_trailing_data() {
+        assert!(check_valid(b"{}").is_ok());
+        assert!(check_valid(b" {} ").is_ok());
+        assert_eq!(
+            check_valid(b"{}x").unwrap_err().msg,
+            "invalid character 'x' after top-level value"
+        );
+        assert_eq!(
+            check_valid(b"{").unwrap_err().msg,
+            "unexpected end of JSON input"
+        );
+        assert_eq!(
+            check_valid(b"").unwrap_err().msg,
+            "unexpected end of JSON input"
+        );
+    }
+}

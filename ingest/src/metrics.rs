@@ -1,0 +1,148 @@
+//! Prometheus metrics of the publish edge, registered in the service's own registry. Labels come
+//! from small fixed sets (reference `result`/`blame` values, key outcome types); never a health
+//! authority, app, key or message text.
+
+use prometheus::{
+    Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
+};
+
+use crate::codes::ResultLabel;
+
+/// All metrics of the service.
+#[derive(Debug, Clone)]
+pub struct Metrics {
+    /// Publish requests answered, by reference `result` and `blame`.
+    pub requests: IntCounterVec,
+    /// Latency of publish requests (chaff excluded), by `result`.
+    pub latency: HistogramVec,
+    /// Chaff requests answered.
+    pub chaff: IntCounter,
+    /// Requests answered 200 without waiting for their outcome (design §3.6).
+    pub degraded: IntCounter,
+    /// Certificates that failed verification but were accepted because the app bypasses it.
+    pub verification_bypassed: IntCounter,
+    /// Certificates rejected for a future `iat`/`nbf`.
+    pub jwt_not_yet_valid: IntCounter,
+    /// Keys by what happened to them (`inserted`, `revised`, `dropped`) per answered request.
+    pub exposures: IntCounterVec,
+    /// Events Kafka did not acknowledge in time (answered 503).
+    pub enqueue_failures: IntCounter,
+    /// Time from produce to acknowledgement.
+    pub enqueue_latency: Histogram,
+    /// Revision tokens presented, by state (`valid`, `invalid`, `not_base64`).
+    pub revision_tokens: IntCounterVec,
+    /// Outcome events read, by what became of them (`matched`, `late`, `foreign`,
+    /// `undecodable`).
+    pub outcomes: IntCounterVec,
+    /// Requests waiting for their outcome right now.
+    pub pending_outcomes: IntGauge,
+    /// Requests refused because the concurrency limit was reached.
+    pub overloaded: IntCounter,
+    /// Requests that hit the request timeout.
+    pub timeouts: IntCounter,
+}
+
+impl Metrics {
+    /// Creates and registers every metric.
+    pub fn register(registry: &Registry) -> prometheus::Result<Self> {
+        let latency_buckets = vec![
+            0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+        ];
+        let metrics = Self {
+            requests: IntCounterVec::new(
+                Opts::new(
+                    "publish_requests_total",
+                    "Publish requests answered, by result",
+                ),
+                &["result", "blame"],
+            )?,
+            latency: HistogramVec::new(
+                HistogramOpts::new(
+                    "publish_request_duration_seconds",
+                    "Publish request latency",
+                )
+                .buckets(latency_buckets.clone()),
+                &["result"],
+            )?,
+            chaff: IntCounter::new("publish_chaff_total", "Chaff requests answered")?,
+            degraded: IntCounter::new(
+                "publish_degraded_total",
+                "Publish requests answered without their outcome (degraded mode)",
+            )?,
+            verification_bypassed: IntCounter::new(
+                "publish_verification_bypassed_total",
+                "Failed certificates accepted because the app bypasses verification",
+            )?,
+            jwt_not_yet_valid: IntCounter::new(
+                "publish_jwt_not_yet_valid_total",
+                "Certificates rejected because iat or nbf is in the future",
+            )?,
+            exposures: IntCounterVec::new(
+                Opts::new(
+                    "publish_exposures_total",
+                    "Keys of answered publish requests, by type",
+                ),
+                &["type"],
+            )?,
+            enqueue_failures: IntCounter::new(
+                "publish_enqueue_failures_total",
+                "PublishReceived events Kafka did not acknowledge",
+            )?,
+            enqueue_latency: Histogram::with_opts(
+                HistogramOpts::new(
+                    "publish_enqueue_duration_seconds",
+                    "Time until Kafka acknowledged a PublishReceived event",
+                )
+                .buckets(latency_buckets),
+            )?,
+            revision_tokens: IntCounterVec::new(
+                Opts::new(
+                    "publish_revision_tokens_total",
+                    "Revision tokens presented, by state",
+                ),
+                &["state"],
+            )?,
+            outcomes: IntCounterVec::new(
+                Opts::new(
+                    "publish_outcome_events_total",
+                    "Outcome events read, by disposition",
+                ),
+                &["disposition"],
+            )?,
+            pending_outcomes: IntGauge::new(
+                "publish_pending_outcomes",
+                "Publish requests waiting for their outcome",
+            )?,
+            overloaded: IntCounter::new(
+                "publish_overloaded_total",
+                "Requests refused at the concurrency limit",
+            )?,
+            timeouts: IntCounter::new("publish_request_timeouts_total", "Requests that timed out")?,
+        };
+        registry.register(Box::new(metrics.requests.clone()))?;
+        registry.register(Box::new(metrics.latency.clone()))?;
+        registry.register(Box::new(metrics.chaff.clone()))?;
+        registry.register(Box::new(metrics.degraded.clone()))?;
+        registry.register(Box::new(metrics.verification_bypassed.clone()))?;
+        registry.register(Box::new(metrics.jwt_not_yet_valid.clone()))?;
+        registry.register(Box::new(metrics.exposures.clone()))?;
+        registry.register(Box::new(metrics.enqueue_failures.clone()))?;
+        registry.register(Box::new(metrics.enqueue_latency.clone()))?;
+        registry.register(Box::new(metrics.revision_tokens.clone()))?;
+        registry.register(Box::new(metrics.outcomes.clone()))?;
+        registry.register(Box::new(metrics.pending_outcomes.clone()))?;
+        registry.register(Box::new(metrics.overloaded.clone()))?;
+        registry.register(Box::new(metrics.timeouts.clone()))?;
+        Ok(metrics)
+    }
+
+    /// Counts one answered publish request.
+    pub fn observe(&self, result: ResultLabel, seconds: f64) {
+        self.requests
+            .with_label_values(&[result.as_str(), result.blame()])
+            .inc();
+        self.latency
+            .with_label_values(&[result.as_str()])
+            .observe(seconds);
+    }
+}

@@ -1,0 +1,176 @@
+//! `Ingest` as a [`platform::service::Service`]: build binds the listener, starts the
+//! configuration log, the producer and the outcome listener; run serves until shutdown, then
+//! drains in-flight requests (bounded by `REQUEST_TIMEOUT`), flushes the producer and stops the
+//! background tasks.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use axum::Router;
+use platform::config_log::ConfigLog;
+use platform::ops::Ops;
+use platform::service::Service;
+use schemas::topics::Topic;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::certificate::KeyCache;
+use crate::enqueue::KafkaSink;
+use crate::metrics::Metrics;
+use crate::outcome::{self, OutcomeRouter};
+use crate::publish::EdgeRules;
+use crate::revision_token::TokenCodec;
+use crate::router::router;
+use crate::settings::Settings;
+use crate::state::{AppState, StateParts};
+
+/// How long the producer may take to deliver what is queued at shutdown.
+const FLUSH_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The running edge service.
+#[derive(Debug)]
+pub struct Ingest {
+    listener: TcpListener,
+    addr: SocketAddr,
+    router: Router,
+    sink: Arc<KafkaSink>,
+    shutdown: CancellationToken,
+    tasks_shutdown: CancellationToken,
+    tasks: Vec<JoinHandle<()>>,
+    state: AppState,
+}
+
+impl Ingest {
+    /// The shared handler state (tests inspect metrics through it).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+}
+
+impl Service for Ingest {
+    const NAME: &'static str = "ingest";
+    type Settings = Settings;
+
+    fn settings(env: &mut platform::env::Env) -> Settings {
+        Settings::from_env(env)
+    }
+
+    async fn build(settings: Settings, shutdown: CancellationToken) -> anyhow::Result<Self> {
+        let token_keys = settings
+            .token_keys
+            .clone()
+            .context("no revision token keys configured")?;
+        let ops = Ops::new(Self::NAME);
+        let metrics = Metrics::register(&ops.registry).context("cannot register metrics")?;
+        let listener = platform::ops::bind(&settings.http.listen_addr).await?;
+        let addr = listener
+            .local_addr()
+            .context("cannot read the bound address")?;
+
+        let kafka = settings.kafka.clone();
+        if kafka.create_topics {
+            kafka.ensure_topics().await?;
+        }
+        // Background tasks stop only after the HTTP server drained, so in-flight requests can
+        // still receive their outcomes.
+        let tasks_shutdown = CancellationToken::new();
+        let (config_log, config_task) =
+            ConfigLog::start(&kafka, &ops.registry, tasks_shutdown.clone())?;
+        let producer = kafka.producer()?;
+        let sink = Arc::new(KafkaSink::new(
+            producer,
+            kafka.topic(Topic::PublishReceived),
+            kafka.produce_timeout,
+        ));
+        let outcomes = Arc::new(OutcomeRouter::new(metrics.clone()));
+        let outcome_task = tokio::spawn(outcome::listen(
+            kafka.clone(),
+            outcomes.clone(),
+            tasks_shutdown.clone(),
+        ));
+        let ready_task = tokio::spawn(mark_ready(
+            ops.clone(),
+            config_log.clone(),
+            outcomes.clone(),
+            tasks_shutdown.clone(),
+        ));
+
+        let state = AppState::new(StateParts {
+            settings: settings.http.clone(),
+            rules: EdgeRules {
+                policy: settings.policy.clone(),
+                allow_partial_revisions: settings.allow_partial_revisions,
+                default_region: settings.default_region.clone(),
+                tokens: TokenCodec::new(token_keys, settings.token_min_entries),
+                certificate_keys: KeyCache::default(),
+            },
+            config: Arc::new(config_log),
+            sink: sink.clone(),
+            outcomes,
+            metrics,
+            clock: Arc::new(chrono::Utc::now),
+        });
+        tracing::info!(
+            addr = %addr,
+            v1alpha1 = settings.http.enable_v1alpha1,
+            maintenance = settings.http.maintenance_mode,
+            partial_failure = settings.policy.allow_partial_failure,
+            "Ingest built"
+        );
+        Ok(Self {
+            router: router(state.clone(), &ops),
+            listener,
+            addr,
+            sink,
+            shutdown,
+            tasks_shutdown,
+            tasks: vec![config_task, outcome_task, ready_task],
+            state,
+        })
+    }
+
+    fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    async fn run(self) -> anyhow::Result<()> {
+        let served = platform::ops::serve(self.listener, self.router, self.shutdown.clone()).await;
+        tracing::info!("HTTP server drained; flushing");
+        self.sink.flush(FLUSH_TIMEOUT).await;
+        self.tasks_shutdown.cancel();
+        for task in self.tasks {
+            if tokio::time::timeout(Duration::from_secs(5), task)
+                .await
+                .is_err()
+            {
+                tracing::warn!("A background task did not stop in time");
+            }
+        }
+        served.context("HTTP server failed")
+    }
+}
+
+/// Ready once the configuration was read to its end and the outcome listener is assigned.
+async fn mark_ready(
+    ops: Ops,
+    config: ConfigLog,
+    outcomes: Arc<OutcomeRouter>,
+    shutdown: CancellationToken,
+) {
+    loop {
+        let ready = config.is_caught_up() && outcomes.is_listening();
+        if ready != ops.is_ready() {
+            ops.set_ready(ready);
+            if ready {
+                tracing::info!("Ready");
+            }
+        }
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(Duration::from_millis(100)) => {}
+        }
+    }
+}
