@@ -3,6 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
 mod admin_api;
+mod admin_console;
+mod load_faults;
 mod pipeline;
 mod publish_flow;
 mod replay;
