@@ -39,7 +39,8 @@ pg_bindir() {
   return 1
 }
 
-# Installs what the local stack needs and is missing: a Java runtime, Maven, PostgreSQL, openssl.
+# Installs what the local stack needs and is missing: a Java runtime, Maven, PostgreSQL, openssl,
+# curl, and Chromium with chromedriver (browser tests).
 ensure_packages() {
   local missing=()
   command -v java >/dev/null || missing+=(default-jre-headless)
@@ -47,6 +48,10 @@ ensure_packages() {
   pg_bindir >/dev/null || missing+=(postgresql postgresql-contrib)
   command -v openssl >/dev/null || missing+=(openssl)
   command -v curl >/dev/null || missing+=(curl)
+  python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
+  # Headless Chromium and its WebDriver, for the admin console's browser tests.
+  command -v chromium >/dev/null || missing+=(chromium)
+  command -v chromedriver >/dev/null || missing+=(chromium-driver)
   if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
   command -v cargo >/dev/null || die "cargo is missing: install the Rust toolchain (rustup) first"
 }

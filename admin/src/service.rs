@@ -70,7 +70,11 @@ impl Service for Admin {
             jwks: Arc::clone(&jwks),
         };
         let tokens = Arc::new(settings.tokens.clone());
-        let console = ConsoleState::new(Arc::clone(&state.writer), Arc::clone(&tokens), &settings.console);
+        let console = ConsoleState::new(
+            Arc::clone(&state.writer),
+            Arc::clone(&tokens),
+            &settings.console,
+        );
         let router = console_router(console)
             .merge(api_router(state, tokens))
             .merge(ops.router());

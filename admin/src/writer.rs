@@ -46,6 +46,10 @@ pub enum WriteKind {
     AppUpdate,
     AppDelete,
     JwksSync,
+    ExportConfigCreate,
+    ExportConfigUpdate,
+    SignatureInfoCreate,
+    SignatureInfoUpdate,
 }
 
 impl WriteKind {
@@ -62,6 +66,10 @@ impl WriteKind {
             WriteKind::AppUpdate => "app_update",
             WriteKind::AppDelete => "app_delete",
             WriteKind::JwksSync => "jwks_sync",
+            WriteKind::ExportConfigCreate => "export_config_create",
+            WriteKind::ExportConfigUpdate => "export_config_update",
+            WriteKind::SignatureInfoCreate => "signature_info_create",
+            WriteKind::SignatureInfoUpdate => "signature_info_update",
         }
     }
 }

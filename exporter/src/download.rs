@@ -124,8 +124,15 @@ async fn download(
                 usize::try_from(first).unwrap_or(usize::MAX),
                 usize::try_from(last).unwrap_or(usize::MAX),
             );
-            let part = blob.bytes.slice(first..=last.min(blob.bytes.len().saturating_sub(1)));
-            (StatusCode::PARTIAL_CONTENT, response_headers, Body::from(part)).into_response()
+            let part = blob
+                .bytes
+                .slice(first..=last.min(blob.bytes.len().saturating_sub(1)));
+            (
+                StatusCode::PARTIAL_CONTENT,
+                response_headers,
+                Body::from(part),
+            )
+                .into_response()
         }
         Err(()) => {
             response_headers.insert(
@@ -175,7 +182,7 @@ mod tests {
             .unwrap_or_else(|e| match e {})
     }
 
-    fn header<'a>(response: &'a Response, name: header::HeaderName) -> &'a str {
+    fn header(response: &Response, name: header::HeaderName) -> &str {
         response
             .headers()
             .get(name)
@@ -188,11 +195,19 @@ mod tests {
         let root = std::env::temp_dir().join(format!("dl-{}", uuid::Uuid::new_v4()));
         let store = Arc::new(DirectoryStore::new(&root));
         store
-            .put("us/index.txt", Bytes::from_static(b"us/1-2-00001.zip"), BlobKind::Index)
+            .put(
+                "us/index.txt",
+                Bytes::from_static(b"us/1-2-00001.zip"),
+                BlobKind::Index,
+            )
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         store
-            .put("us/1-2-00001.zip", Bytes::from_static(b"0123456789"), BlobKind::ExportFile)
+            .put(
+                "us/1-2-00001.zip",
+                Bytes::from_static(b"0123456789"),
+                BlobKind::ExportFile,
+            )
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let router = router(store);
@@ -223,7 +238,11 @@ mod tests {
         assert_eq!(bad.status(), StatusCode::RANGE_NOT_SATISFIABLE);
 
         for missing in ["/us/nope.zip", "/../etc/passwd", "/us", "/us/%2e%2e/x"] {
-            assert_eq!(get(&router, missing, &[]).await.status(), StatusCode::NOT_FOUND, "{missing}");
+            assert_eq!(
+                get(&router, missing, &[]).await.status(),
+                StatusCode::NOT_FOUND,
+                "{missing}"
+            );
         }
         let _ = std::fs::remove_dir_all(&root);
     }

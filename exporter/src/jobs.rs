@@ -23,18 +23,22 @@ pub async fn run(
     let tracker = tokio_util::task::TaskTracker::new();
     {
         let (ctx, config) = (ctx.clone(), config.clone());
-        tracker.spawn(every(schedule.create_batches, shutdown.clone(), move || {
-            let (ctx, config) = (ctx.clone(), config.clone());
-            async move {
-                if let Err(e) = create_batches(&ctx, &config.snapshot(), Utc::now()).await {
-                    ctx.metrics
-                        .job_failures
-                        .with_label_values(&["create_batches"])
-                        .inc();
-                    tracing::error!(error = %e, "Creating batches failed");
+        tracker.spawn(every(
+            schedule.create_batches,
+            shutdown.clone(),
+            move || {
+                let (ctx, config) = (ctx.clone(), config.clone());
+                async move {
+                    if let Err(e) = create_batches(&ctx, &config.snapshot(), Utc::now()).await {
+                        ctx.metrics
+                            .job_failures
+                            .with_label_values(&["create_batches"])
+                            .inc();
+                        tracing::error!(error = %e, "Creating batches failed");
+                    }
                 }
-            }
-        }));
+            },
+        ));
     }
     {
         let (ctx, config, stop) = (ctx.clone(), config.clone(), shutdown.clone());
@@ -48,8 +52,12 @@ pub async fn run(
         tracker.spawn(every(schedule.cleanup, shutdown.clone(), move || {
             let (ctx, config) = (ctx.clone(), config.clone());
             async move {
-                if let Err(e) = crate::cleanup::cleanup(&ctx, &config.snapshot(), Utc::now()).await {
-                    ctx.metrics.job_failures.with_label_values(&["cleanup"]).inc();
+                if let Err(e) = crate::cleanup::cleanup(&ctx, &config.snapshot(), Utc::now()).await
+                {
+                    ctx.metrics
+                        .job_failures
+                        .with_label_values(&["cleanup"])
+                        .inc();
                     tracing::error!(error = %e, "Export cleanup failed");
                 }
             }

@@ -103,7 +103,9 @@ impl Service for Exporter {
             .context("cannot migrate the exporter's tables")?;
         tokio::fs::create_dir_all(&settings.export_dir)
             .await
-            .with_context(|| format!("cannot create EXPORT_DIR {}", settings.export_dir.display()))?;
+            .with_context(|| {
+                format!("cannot create EXPORT_DIR {}", settings.export_dir.display())
+            })?;
         let metrics = metrics::ExportMetrics::register(&ops.registry)?;
         let ctx = ExportContext {
             pool,
@@ -171,7 +173,10 @@ impl Service for Exporter {
             }
         };
         shutdown.cancel();
-        if tokio::time::timeout(DRAIN_TIMEOUT, tasks.wait()).await.is_err() {
+        if tokio::time::timeout(DRAIN_TIMEOUT, tasks.wait())
+            .await
+            .is_err()
+        {
             tracing::warn!("Export jobs did not stop in time");
         }
         if !config_task.is_finished() {

@@ -33,12 +33,18 @@ impl ExportMetrics {
                 "Export batches cut from export configs",
             )?,
             batches: IntCounterVec::new(
-                Opts::new("export_batches_total", "Export batches processed, by result"),
+                Opts::new(
+                    "export_batches_total",
+                    "Export batches processed, by result",
+                ),
                 &["result"],
             )?,
             files_written: IntCounter::new("export_files_written_total", "Export files written")?,
             keys_exported: IntCounterVec::new(
-                Opts::new("export_keys_total", "Keys written into export files, by kind"),
+                Opts::new(
+                    "export_keys_total",
+                    "Keys written into export files, by kind",
+                ),
                 &["kind"],
             )?,
             keys_dropped: IntCounter::new(
@@ -50,7 +56,10 @@ impl ExportMetrics {
                 "Export files deleted past retention",
             )?,
             job_failures: IntCounterVec::new(
-                Opts::new("export_job_failures_total", "Failed exporter job runs, by job"),
+                Opts::new(
+                    "export_job_failures_total",
+                    "Failed exporter job runs, by job",
+                ),
                 &["job"],
             )?,
             batch_seconds: Histogram::with_opts(

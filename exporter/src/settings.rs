@@ -115,10 +115,8 @@ impl ExporterSettings {
                 .map_or(default_key_dir, PathBuf::from),
             signing_key_file,
             schedule: Schedule {
-                create_batches: env.duration(
-                    "EXPORT_CREATE_BATCHES_INTERVAL",
-                    Duration::from_secs(300),
-                ),
+                create_batches: env
+                    .duration("EXPORT_CREATE_BATCHES_INTERVAL", Duration::from_secs(300)),
                 work: env.duration("EXPORT_WORK_INTERVAL", Duration::from_secs(60)),
                 cleanup: env.duration("EXPORT_CLEANUP_INTERVAL", Duration::from_secs(4 * 3600)),
             },
@@ -166,7 +164,11 @@ mod tests {
         let mut unique = names.clone();
         unique.sort_unstable();
         unique.dedup();
-        assert_eq!(unique.len(), names.len(), "an env name is read twice: {names:?}");
+        assert_eq!(
+            unique.len(),
+            names.len(),
+            "an env name is read twice: {names:?}"
+        );
         (settings, env.finish())
     }
 

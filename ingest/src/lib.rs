@@ -22,6 +22,7 @@ pub mod client_platform;
 pub mod codes;
 pub mod enqueue;
 pub mod gojson;
+pub mod listener;
 pub mod metrics;
 pub mod outcome;
 pub mod publish;

@@ -1,7 +1,8 @@
 //! `Ingest` as a [`platform::service::Service`]: build binds the listener, starts the
 //! configuration log, the producer and the outcome listener; run serves until shutdown, then
 //! drains in-flight requests (bounded by `REQUEST_TIMEOUT`), flushes the producer and stops the
-//! background tasks.
+//! background tasks. Connections are accepted through [`AnonymousListener`], so no peer address
+//! reaches any log.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -19,6 +20,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::certificate::KeyCache;
 use crate::enqueue::KafkaSink;
+use crate::listener::AnonymousListener;
 use crate::metrics::Metrics;
 use crate::outcome::{self, OutcomeRouter};
 use crate::publish::EdgeRules;
@@ -137,7 +139,10 @@ impl Service for Ingest {
     }
 
     async fn run(self) -> anyhow::Result<()> {
-        let served = platform::ops::serve(self.listener, self.router, self.shutdown.clone()).await;
+        let shutdown = self.shutdown.clone();
+        let served = axum::serve(AnonymousListener(self.listener), self.router)
+            .with_graceful_shutdown(async move { shutdown.cancelled().await })
+            .await;
         tracing::info!("HTTP server drained; flushing");
         self.sink.flush(FLUSH_TIMEOUT).await;
         self.tasks_shutdown.cancel();

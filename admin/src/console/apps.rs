@@ -13,8 +13,8 @@ use schemas::config::{AuthorizedApp, ConfigChange};
 use super::form::FormFields;
 use super::html::{url_component, Markup};
 use super::layout::{
-    badge, button_form, checkbox, form_start, group_errors, input, refused, Input, Page,
-    Problems, Section, Widget,
+    badge, button_form, checkbox, form_start, group_errors, input, refused, Input, Page, Problems,
+    Section, Widget,
 };
 use super::session::{Flash, SignedIn};
 use super::ConsoleState;

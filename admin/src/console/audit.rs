@@ -22,9 +22,10 @@ pub const PAGE_LIMIT: usize = 200;
 /// A sentence describing `change`, with names looked up in `snapshot` when still known.
 pub fn describe(change: &ConfigChange, snapshot: &ConfigSnapshot) -> String {
     let authority = |id: i64| {
-        snapshot
-            .health_authority(id)
-            .map_or_else(|| format!("health authority {id}"), |ha| format!("{} (id {id})", ha.name))
+        snapshot.health_authority(id).map_or_else(
+            || format!("health authority {id}"),
+            |ha| format!("{} (id {id})", ha.name),
+        )
     };
     match change {
         ConfigChange::HealthAuthoritySaved { entity } => format!(
@@ -116,7 +117,7 @@ pub fn table(m: &mut Markup, entries: &[AuditEntry], snapshot: &ConfigSnapshot) 
     }
     m.raw("<table class=\"audit\"><thead><tr><th>When (UTC)</th><th>Who</th><th>What</th></tr></thead><tbody>");
     for entry in entries {
-        m.raw("<tr><td class=\"mono\">")
+        m.raw("<tr><td class=\"mono nowrap\">")
             .text(&time(entry.event.occurred_at))
             .raw("</td><td>")
             .text(&entry.event.payload.actor)
@@ -131,15 +132,10 @@ pub fn table(m: &mut Markup, entries: &[AuditEntry], snapshot: &ConfigSnapshot) 
 
 /// The last `limit` changes, or a sentence saying why they cannot be shown.
 pub async fn recent(state: &ConsoleState, limit: usize) -> Result<Vec<AuditEntry>, &'static str> {
-    state
-        .writer
-        .store()
-        .recent_audit(limit)
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "Cannot read the audit trail");
-            "The audit trail cannot be read right now; try again shortly."
-        })
+    state.writer.store().recent_audit(limit).await.map_err(|e| {
+        tracing::error!(error = %e, "Cannot read the audit trail");
+        "The audit trail cannot be read right now; try again shortly."
+    })
 }
 
 /// `GET /console/audit`.

@@ -14,9 +14,7 @@ use schemas::config::{ConfigChange, HealthAuthority};
 use super::form::FormFields;
 use super::html::Markup;
 use super::keys::{self, KeyValues};
-use super::layout::{
-    checkbox, form_start, input, refused, Input, Page, Problems, Section,
-};
+use super::layout::{checkbox, form_start, input, refused, Input, Page, Problems, Section};
 use super::session::{Flash, SignedIn};
 use super::ConsoleState;
 use crate::validation::{self, key_status, HealthAuthorityForm, KeyStatus};
@@ -225,15 +223,19 @@ pub async fn create(
     let form = values.to_api();
     let written = state
         .writer
-        .write(&signed.operator, WriteKind::HealthAuthorityCreate, |snapshot, _now| {
-            let authority = validation::create_health_authority(&form, snapshot)?;
-            Ok(Decision::one(
-                ConfigChange::HealthAuthoritySaved {
-                    entity: authority.clone(),
-                },
-                authority,
-            ))
-        })
+        .write(
+            &signed.operator,
+            WriteKind::HealthAuthorityCreate,
+            |snapshot, _now| {
+                let authority = validation::create_health_authority(&form, snapshot)?;
+                Ok(Decision::one(
+                    ConfigChange::HealthAuthoritySaved {
+                        entity: authority.clone(),
+                    },
+                    authority,
+                ))
+            },
+        )
         .await;
     match written {
         Ok(authority) => {
@@ -275,18 +277,25 @@ pub fn show_page(
     };
     let action = format!("/console/health-authorities/{}", ha.id);
     let mut body = Markup::new();
-    body.raw("<div class=\"two\"><section><h2>Settings</h2>");
-    let (values, problems) = refusal
-        .settings
-        .unwrap_or_else(|| (AuthorityValues::of(ha), Problems::none()));
-    settings_form(&mut body, &action, &signed.csrf, &values, &problems, "Save changes");
-    body.raw("</section><section>");
+    keys::table(&mut body, &snapshot, ha, &signed.csrf, Utc::now());
+    body.raw("<div class=\"two\"><section>");
     let (key_values, key_problems) = refusal
         .key
         .unwrap_or_else(|| (KeyValues::default(), Problems::none()));
     keys::add_form(&mut body, ha, &signed.csrf, &key_values, &key_problems);
+    body.raw("</section><section><h2>Settings</h2>");
+    let (values, problems) = refusal
+        .settings
+        .unwrap_or_else(|| (AuthorityValues::of(ha), Problems::none()));
+    settings_form(
+        &mut body,
+        &action,
+        &signed.csrf,
+        &values,
+        &problems,
+        "Save changes",
+    );
     body.raw("</section></div>");
-    keys::table(&mut body, &snapshot, ha, &signed.csrf, Utc::now());
     Page {
         section: Section::HealthAuthorities,
         title: format!("Health Authority Key Configuration: {}", ha.name),
@@ -326,7 +335,13 @@ pub async fn show(
     signed: SignedIn,
     Path(id): Path<String>,
 ) -> Response {
-    show_page(&state, &signed, parse_id(&id), Refusal::default(), StatusCode::OK)
+    show_page(
+        &state,
+        &signed,
+        parse_id(&id),
+        Refusal::default(),
+        StatusCode::OK,
+    )
 }
 
 /// `POST /console/health-authorities/{id}`: saves the settings.
@@ -343,20 +358,28 @@ pub async fn update(
     let form = values.to_api();
     let written = state
         .writer
-        .write(&signed.operator, WriteKind::HealthAuthorityUpdate, |snapshot, _now| {
-            let authority = validation::update_health_authority(id, &form, snapshot)?;
-            if snapshot.health_authority(id) == Some(&authority) {
-                return Ok(Decision::none(false));
-            }
-            Ok(Decision::one(
-                ConfigChange::HealthAuthoritySaved { entity: authority },
-                true,
-            ))
-        })
+        .write(
+            &signed.operator,
+            WriteKind::HealthAuthorityUpdate,
+            |snapshot, _now| {
+                let authority = validation::update_health_authority(id, &form, snapshot)?;
+                if snapshot.health_authority(id) == Some(&authority) {
+                    return Ok(Decision::none(false));
+                }
+                Ok(Decision::one(
+                    ConfigChange::HealthAuthoritySaved { entity: authority },
+                    true,
+                ))
+            },
+        )
         .await;
     match written {
         Ok(changed) => {
-            let message = if changed { "Saved." } else { "No change to save." };
+            let message = if changed {
+                "Saved."
+            } else {
+                "No change to save."
+            };
             state.sessions.set_flash(signed.key, Flash::ok(message));
             Redirect::to(&format!("/console/health-authorities/{id}")).into_response()
         }

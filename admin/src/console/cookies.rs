@@ -96,8 +96,14 @@ mod tests {
     #[test]
     fn reads_the_named_cookie_among_several_headers() {
         let mut headers = HeaderMap::new();
-        headers.append(COOKIE, HeaderValue::from_static("a=1; en_admin_session=abc"));
-        headers.append(COOKIE, HeaderValue::from_static("en_admin_session=later; b=2"));
+        headers.append(
+            COOKIE,
+            HeaderValue::from_static("a=1; en_admin_session=abc"),
+        );
+        headers.append(
+            COOKIE,
+            HeaderValue::from_static("en_admin_session=later; b=2"),
+        );
         assert_eq!(read(&headers, SESSION_COOKIE).as_deref(), Some("abc"));
         assert_eq!(read(&headers, "b").as_deref(), Some("2"));
         assert_eq!(read(&headers, LOGIN_COOKIE), None);

@@ -53,6 +53,8 @@ pub async fn page(State(state): State<ConsoleState>, signed: SignedIn) -> Respon
         }
     }
     let apps = snapshot.apps().count();
+    let exports = snapshot.export_configs().count();
+    let infos = snapshot.signature_infos().count();
 
     let mut body = Markup::new();
     body.raw("<div class=\"cards\"><section class=\"card\"><h2>Health Authority Key Configurations</h2><p class=\"count\">")
@@ -64,7 +66,12 @@ pub async fn page(State(state): State<ConsoleState>, signed: SignedIn) -> Respon
         .raw(" keys currently verify.</p><div class=\"actions\"><a class=\"button primary\" href=\"/console/health-authorities/new\">Create New Health Authority Key Configuration</a><a href=\"/console/health-authorities\">View all</a></div></section>");
     body.raw("<section class=\"card\"><h2>Authorized Health Authorities</h2><p class=\"count\">")
         .display(apps)
-        .raw("</p><p class=\"muted\">Apps allowed to publish keys, with their regions and the certificates they accept.</p><div class=\"actions\"><a class=\"button primary\" href=\"/console/authorized-apps/new\">Create new Authorized Health Authority</a><a href=\"/console/authorized-apps\">View all</a></div></section></div>");
+        .raw("</p><p class=\"muted\">Apps allowed to publish keys, with their regions and the certificates they accept.</p><div class=\"actions\"><a class=\"button primary\" href=\"/console/authorized-apps/new\">Create new Authorized Health Authority</a><a href=\"/console/authorized-apps\">View all</a></div></section>");
+    body.raw("<section class=\"card\"><h2>Export Configurations</h2><p class=\"count\">")
+        .display(exports)
+        .raw("</p><p class=\"muted\">Series of signed files phones download; ")
+        .display(infos)
+        .raw(" signature infos name their signing keys.</p><div class=\"actions\"><a class=\"button\" href=\"/console/export-configs/new\">Create new Export Configuration</a><a href=\"/console/signature-infos\">Signature infos</a></div></section></div>");
     if authorities == 0 {
         body.raw("<p class=\"note\">Start with a Health Authority Key Configuration for your verification server, then authorize your app and tick that configuration as a certificate to accept.</p>");
     }

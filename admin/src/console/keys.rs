@@ -15,10 +15,14 @@ use schemas::config::{ConfigChange, HealthAuthority, HealthAuthorityKey};
 use super::authorities::{missing, parse_id, show_page, Refusal};
 use super::form::FormFields;
 use super::html::Markup;
-use super::layout::{badge, button_form, form_start, input, refused, time, Input, Problems, Widget};
+use super::layout::{
+    badge, button_form, form_start, input, refused, time, Input, Problems, Widget,
+};
 use super::session::{Flash, SignedIn};
 use super::ConsoleState;
-use crate::validation::{self, key_status, HealthAuthorityKeyForm, KeyAction, KeyStatus, ValidationError};
+use crate::validation::{
+    self, key_status, HealthAuthorityKeyForm, KeyAction, KeyStatus, ValidationError,
+};
 use crate::writer::{Decision, WriteKind};
 
 /// The fields of the add-key form, as typed.
@@ -78,7 +82,9 @@ pub fn add_form(
     input(
         m,
         &Input::text("Public key (PEM)", "publicKeyPem", &values.public_key_pem)
-            .hint("The verification server's ECDSA P-256 public key: -----BEGIN PUBLIC KEY----- ...")
+            .hint(
+                "The verification server's ECDSA P-256 public key: -----BEGIN PUBLIC KEY----- ...",
+            )
             .widget(Widget::Textarea(5)),
         problems,
     );
@@ -126,22 +132,43 @@ pub fn table(
             KeyStatus::Future => badge(m, "Future", "badge future"),
             KeyStatus::Inactive => badge(m, "Not active", "badge inactive"),
         }
-        m.raw("</td><td class=\"mono\">")
+        m.raw("</td><td class=\"mono nowrap\">")
             .text(&time(key.from))
-            .raw("</td><td class=\"mono\">")
+            .raw("</td><td class=\"mono nowrap\">")
             .text(&key.thru.map(time).unwrap_or_else(|| "—".to_owned()))
             .raw("</td><td><details><summary>Show PEM</summary><pre>")
             .text(&key.public_key_pem)
             .raw("</pre></details></td><td>");
         let version = [("version", key.version.as_str())];
         if key.thru.is_none_or(|thru| thru > now) {
-            button_form(m, &format!("{base}/revoke"), csrf, &version, "Revoke", "small danger");
+            button_form(
+                m,
+                &format!("{base}/revoke"),
+                csrf,
+                &version,
+                "Revoke",
+                "small danger",
+            );
         }
         if key.thru.is_some() {
-            button_form(m, &format!("{base}/reinstate"), csrf, &version, "Clear expiry time", "small");
+            button_form(
+                m,
+                &format!("{base}/reinstate"),
+                csrf,
+                &version,
+                "Clear expiry time",
+                "small",
+            );
         }
         if status == KeyStatus::Future {
-            button_form(m, &format!("{base}/activate"), csrf, &version, "Activate now", "small");
+            button_form(
+                m,
+                &format!("{base}/activate"),
+                csrf,
+                &version,
+                "Activate now",
+                "small",
+            );
         }
         m.raw("</td></tr>");
     }
@@ -245,7 +272,11 @@ async fn act(
             validation::reinstate_key,
             "has no expiry time any more",
         ),
-        KeyAction::Activate => (WriteKind::KeyActivate, validation::activate_key, "is active"),
+        KeyAction::Activate => (
+            WriteKind::KeyActivate,
+            validation::activate_key,
+            "is active",
+        ),
     };
     let written = state
         .writer
@@ -263,7 +294,9 @@ async fn act(
         Ok(false) => Flash::ok(format!("Key {version} was already in that state.")),
         Err(error) => {
             let (status, problems) = refused(error);
-            if status == StatusCode::NOT_FOUND && state.writer.snapshot().health_authority(id).is_none() {
+            if status == StatusCode::NOT_FOUND
+                && state.writer.snapshot().health_authority(id).is_none()
+            {
                 return missing(&state, &signed);
             }
             Flash::error(problems.messages())

@@ -9,11 +9,11 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::form::CSRF_FIELD;
-use crate::error::ApiError;
-use crate::writer::WriteError;
 use super::html::Markup;
 use super::session::{Flash, SignedIn};
+use crate::error::ApiError;
 use crate::validation::{FieldProblem, ValidationError};
+use crate::writer::WriteError;
 
 /// The sections of the console, for the navigation bar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +21,7 @@ pub enum Section {
     Home,
     HealthAuthorities,
     Apps,
+    Exports,
     Audit,
 }
 
@@ -36,6 +37,7 @@ const NAV: &[(Section, &str, &str)] = &[
         "/console/authorized-apps",
         "Authorized Health Authorities",
     ),
+    (Section::Exports, "/console/export-configs", "Exports"),
     (Section::Audit, "/console/audit", "Audit trail"),
 ];
 
@@ -58,7 +60,7 @@ impl Page<'_> {
     pub fn render(self) -> Response {
         let mut m = Markup::new();
         head(&mut m, &self.title);
-        m.raw("<header class=\"top\"><a class=\"brand\" href=\"/console\">Exposure Notification key server <span>Admin console</span></a><nav>");
+        m.raw("<header class=\"top\"><a class=\"brand\" href=\"/console\">EN key server admin</a><nav>");
         for (section, href, label) in NAV {
             m.raw("<a")
                 .attr("href", href)
@@ -69,9 +71,9 @@ impl Page<'_> {
         }
         m.raw("</nav><form class=\"signout\" method=\"post\" action=\"/logout\">");
         csrf_input(&mut m, &self.signed.csrf);
-        m.raw("<span class=\"who\">Signed in as <strong>")
+        m.raw("<span class=\"who\" title=\"Signed in as\">")
             .text(&self.signed.operator)
-            .raw("</strong></span><button type=\"submit\" class=\"link\">Sign out</button></form></header><main><h1>")
+            .raw("</span><button type=\"submit\" class=\"link\">Sign out</button></form></header><main><h1>")
             .text(&self.title)
             .raw("</h1><p class=\"lead\">")
             .text(self.lead)
@@ -191,6 +193,19 @@ impl Problems {
             field: Some(field),
             message: message.into(),
         }])
+    }
+
+    /// Adds a problem on `field` (console-side parsing of a text box).
+    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
+        self.0.push(FieldProblem {
+            field: Some(field),
+            message: message.into(),
+        });
+    }
+
+    /// Whether there is no problem.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 
     /// A problem about the whole form (shown in the summary).
@@ -399,6 +414,35 @@ pub fn badge(m: &mut Markup, text: &str, class: &'static str) {
         .raw("</span>");
 }
 
+/// Parses an optional RFC 3339 time typed into `field` (blank is `None`); a problem is added
+/// when it does not parse.
+pub fn parse_time(
+    problems: &mut Problems,
+    field: &'static str,
+    text: &str,
+) -> Option<DateTime<Utc>> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    match DateTime::parse_from_rfc3339(text) {
+        Ok(t) => Some(t.with_timezone(&Utc)),
+        Err(e) => {
+            problems.add(
+                field,
+                format!("{field} is not an RFC 3339 time (e.g. 2025-05-01T00:00:00Z): {e}"),
+            );
+            None
+        }
+    }
+}
+
+/// A time in a form field: RFC 3339 UTC with its full precision, so saving a form unchanged
+/// changes nothing.
+pub fn exact_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
 /// A time as operators read it: UTC to the second.
 pub fn time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
@@ -426,7 +470,11 @@ mod tests {
         let problems = Problems::of(&error);
         let mut m = Markup::new();
         problems.summary(&mut m, &["issuer"]);
-        input(&mut m, &Input::text("Issuer", "issuer", "typed \"value\""), &problems);
+        input(
+            &mut m,
+            &Input::text("Issuer", "issuer", "typed \"value\""),
+            &problems,
+        );
         input(&mut m, &Input::text("Name", "name", ""), &problems);
         let html = m.into_string();
         assert!(html.contains("<li>&lt;general&gt;</li>"), "{html}");

@@ -59,7 +59,11 @@ pub struct LoginQuery {
 pub fn safe_next(next: &str) -> &str {
     let console = next == HOME || next.starts_with("/console/") || next.starts_with("/console?");
     let plain = next.bytes().all(|b| {
-        b.is_ascii_alphanumeric() || matches!(b, b'/' | b'.' | b'_' | b'~' | b'-' | b'%' | b'?' | b'=' | b'&')
+        b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'/' | b'.' | b'_' | b'~' | b'-' | b'%' | b'?' | b'=' | b'&'
+            )
     });
     if console && plain && !next.contains("//") {
         next
@@ -86,7 +90,14 @@ pub async fn form(
         .is_some()
         .then(|| Flash::ok("You are signed out."));
     let next = safe_next(query.next.as_deref().unwrap_or(HOME));
-    render(&state, StatusCode::OK, next, "", flash.as_ref(), &Problems::none())
+    render(
+        &state,
+        StatusCode::OK,
+        next,
+        "",
+        flash.as_ref(),
+        &Problems::none(),
+    )
 }
 
 /// Renders the form with a fresh double-submit token.
@@ -139,7 +150,8 @@ pub async fn submit(
     };
     let cookie = cookies::read(&headers, LOGIN_COOKIE).unwrap_or_default();
     let echoed = fields.all(CSRF_FIELD);
-    let genuine = !cookie.is_empty() && matches!(echoed.as_slice(), [token] if tokens_match(&cookie, token));
+    let genuine =
+        !cookie.is_empty() && matches!(echoed.as_slice(), [token] if tokens_match(&cookie, token));
     if !genuine {
         tracing::warn!("Console sign-in refused: missing or wrong form token");
         return refusal(
@@ -159,11 +171,21 @@ pub async fn submit(
         let flash = Flash::error(format!(
             "Too many failed sign-ins from your address. Wait {seconds} seconds and try again."
         ));
-        return render(&state, StatusCode::TOO_MANY_REQUESTS, &next, &name, Some(&flash), &Problems::none());
+        return render(
+            &state,
+            StatusCode::TOO_MANY_REQUESTS,
+            &next,
+            &name,
+            Some(&flash),
+            &Problems::none(),
+        );
     }
     let secret = fields.text("secret");
     let operator = if name.trim().is_empty() {
-        state.tokens.accepts(secret.trim()).then(|| ACTOR.to_owned())
+        state
+            .tokens
+            .accepts(secret.trim())
+            .then(|| ACTOR.to_owned())
     } else {
         state.operators.verify(&name, &secret).map(str::to_owned)
     };
@@ -174,7 +196,14 @@ pub async fn submit(
         let flash = Flash::error(
             "Sign-in failed: the operator name and password, or the admin token, are not right.",
         );
-        return render(&state, StatusCode::UNAUTHORIZED, &next, &name, Some(&flash), &Problems::none());
+        return render(
+            &state,
+            StatusCode::UNAUTHORIZED,
+            &next,
+            &name,
+            Some(&flash),
+            &Problems::none(),
+        );
     };
     state.throttle.record_success(addr);
     let id = state.sessions.create(&operator, now);
@@ -200,7 +229,12 @@ mod tests {
 
     #[test]
     fn only_console_pages_are_redirect_targets() {
-        for ok in ["/console", "/console/audit", "/console/authorized-apps/edit/a%2Fb", "/console?x=1"] {
+        for ok in [
+            "/console",
+            "/console/audit",
+            "/console/authorized-apps/edit/a%2Fb",
+            "/console?x=1",
+        ] {
             assert_eq!(safe_next(ok), ok);
         }
         for bad in [

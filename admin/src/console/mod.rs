@@ -14,13 +14,16 @@
 //! - HTML is built with [`html::Markup`], which only accepts escaped text; pages use no
 //!   JavaScript, and the Content-Security-Policy forbids it.
 //!
-//! Export configurations and signature infos have no console pages yet (see the README).
+//! - Export configurations and signature infos ([`exports`], [`signature_infos`]) use the
+//!   export rules of the same module.
 
 mod apps;
 mod assets;
 mod audit;
 mod authorities;
 pub mod cookies;
+mod export_form;
+mod exports;
 pub mod form;
 mod guard;
 mod home;
@@ -31,6 +34,7 @@ mod login;
 pub mod operators;
 pub mod session;
 pub mod settings;
+mod signature_infos;
 pub mod throttle;
 
 use std::sync::Arc;
@@ -139,6 +143,16 @@ pub const CONSOLE_ROUTES: &[ConsoleRoute] = &[
     route!(Get "/console/authorized-apps/edit/{app}" Session => apps::show),
     route!(Post "/console/authorized-apps/edit/{app}" Session => apps::update),
     route!(Post "/console/authorized-apps/delete/{app}" Session => apps::delete),
+    route!(Get "/console/export-configs" Session => exports::list),
+    route!(Get "/console/export-configs/new" Session => exports::new_form),
+    route!(Post "/console/export-configs" Session => exports::create),
+    route!(Get "/console/export-configs/{id}" Session => exports::show),
+    route!(Post "/console/export-configs/{id}" Session => exports::update),
+    route!(Get "/console/signature-infos" Session => signature_infos::list),
+    route!(Get "/console/signature-infos/new" Session => signature_infos::new_form),
+    route!(Post "/console/signature-infos" Session => signature_infos::create),
+    route!(Get "/console/signature-infos/{id}" Session => signature_infos::show),
+    route!(Post "/console/signature-infos/{id}" Session => signature_infos::update),
     route!(Get "/console/audit" Session => audit::page),
     route!(Get "/console/{*rest}" Session => home::not_found),
 ];

@@ -199,15 +199,23 @@ mod tests {
     fn salted_and_plain_accounts_verify() {
         let salt = "0a1b2c3d";
         let digest = hex_of(&salted_digest(salt.as_bytes(), "correct horse battery"));
-        let file = format!(
-            "# operators\n\nalice:sha256:{salt}:{digest}\n bob : a-long-plain-password\n"
-        );
+        let file =
+            format!("# operators\n\nalice:sha256:{salt}:{digest}\n bob : a-long-plain-password\n");
         let operators = Operators::parse(&file).unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(operators.len(), 2);
-        assert_eq!(operators.verify("alice", "correct horse battery"), Some("alice"));
-        assert_eq!(operators.verify("ALICE", "correct horse battery"), Some("alice"));
+        assert_eq!(
+            operators.verify("alice", "correct horse battery"),
+            Some("alice")
+        );
+        assert_eq!(
+            operators.verify("ALICE", "correct horse battery"),
+            Some("alice")
+        );
         assert_eq!(operators.verify("alice", "correct horse batter"), None);
-        assert_eq!(operators.verify("bob", "a-long-plain-password"), Some("bob"));
+        assert_eq!(
+            operators.verify("bob", "a-long-plain-password"),
+            Some("bob")
+        );
         assert_eq!(operators.verify("carol", "a-long-plain-password"), None);
         assert_eq!(format!("{operators:?}"), "Operators(2 configured)");
     }
@@ -236,6 +244,8 @@ mod tests {
                 "operators file line 8"
             ]
         );
-        assert!(problems.iter().all(|p| !p.contains("secret") && !p.contains("plain-password")));
+        assert!(problems
+            .iter()
+            .all(|p| !p.contains("secret") && !p.contains("plain-password")));
     }
 }

@@ -130,11 +130,20 @@ pub struct SessionLimits {
 }
 
 /// The sessions of this admin process.
-#[derive(Debug)]
 pub struct SessionStore {
     sessions: Mutex<HashMap<SessionKey, Entry>>,
     limits: SessionLimits,
     capacity: usize,
+}
+
+/// Shows the limits and the number of sessions, never their tokens.
+impl fmt::Debug for SessionStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionStore")
+            .field("limits", &self.limits)
+            .field("sessions", &self.len())
+            .finish()
+    }
 }
 
 impl SessionStore {
@@ -226,7 +235,9 @@ impl SessionStore {
 
     /// Takes the waiting message, if any.
     pub fn take_flash(&self, key: SessionKey) -> Option<Flash> {
-        self.lock().get_mut(&key).and_then(|entry| entry.flash.take())
+        self.lock()
+            .get_mut(&key)
+            .and_then(|entry| entry.flash.take())
     }
 
     /// Number of sessions held (live or not yet noticed as expired).
@@ -261,6 +272,7 @@ mod tests {
         assert!(is_token_shaped(&sa.csrf) && sa.csrf != sb.csrf && sa.csrf != a);
         assert_eq!(sa.operator, "alice");
         assert!(!format!("{sa:?}").contains(&sa.csrf));
+        assert!(!format!("{store:?}").contains(&sa.csrf));
     }
 
     #[test]
@@ -280,7 +292,9 @@ mod tests {
         let t0 = Instant::now();
         let id = store.create("op", t0);
         for step in 1..12 {
-            assert!(store.touch(&id, t0 + Duration::from_secs(step * 50)).is_some());
+            assert!(store
+                .touch(&id, t0 + Duration::from_secs(step * 50))
+                .is_some());
         }
         assert!(store.touch(&id, t0 + Duration::from_secs(600)).is_none());
     }

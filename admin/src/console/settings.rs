@@ -58,17 +58,15 @@ impl ConsoleSettings {
             },
         };
         let sessions = SessionLimits {
-            idle_timeout: env.duration(
-                "ADMIN_SESSION_IDLE_TIMEOUT",
-                defaults.sessions.idle_timeout,
-            ),
-            max_lifetime: env.duration(
-                "ADMIN_SESSION_MAX_LIFETIME",
-                defaults.sessions.max_lifetime,
-            ),
+            idle_timeout: env
+                .duration("ADMIN_SESSION_IDLE_TIMEOUT", defaults.sessions.idle_timeout),
+            max_lifetime: env
+                .duration("ADMIN_SESSION_MAX_LIFETIME", defaults.sessions.max_lifetime),
         };
         if sessions.idle_timeout.is_zero() || sessions.max_lifetime.is_zero() {
-            env.problem("ADMIN_SESSION_IDLE_TIMEOUT and ADMIN_SESSION_MAX_LIFETIME must be positive");
+            env.problem(
+                "ADMIN_SESSION_IDLE_TIMEOUT and ADMIN_SESSION_MAX_LIFETIME must be positive",
+            );
         }
         Self {
             operators,
@@ -85,7 +83,10 @@ mod tests {
     #[test]
     fn defaults_and_operators_file() {
         let mut env = Env::from_map(Vec::<(String, String)>::new());
-        assert_eq!(ConsoleSettings::from_env(&mut env), ConsoleSettings::default());
+        assert_eq!(
+            ConsoleSettings::from_env(&mut env),
+            ConsoleSettings::default()
+        );
         assert!(env.finish().is_ok());
 
         let path = std::env::temp_dir().join(format!("operators-{}", uuid::Uuid::new_v4()));

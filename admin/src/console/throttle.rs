@@ -72,9 +72,16 @@ impl Failures {
 }
 
 /// Failure counts per client address.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct LoginThrottle {
     failures: Mutex<HashMap<Bucket, Failures>>,
+}
+
+/// Shows how many addresses are tracked, never which.
+impl std::fmt::Debug for LoginThrottle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "LoginThrottle({} addresses)", self.lock().len())
+    }
 }
 
 impl LoginThrottle {
@@ -88,10 +95,7 @@ impl LoginThrottle {
         self.failures.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn bucket_in(
-        map: &HashMap<Bucket, Failures>,
-        addr: Option<IpAddr>,
-    ) -> Bucket {
+    fn bucket_in(map: &HashMap<Bucket, Failures>, addr: Option<IpAddr>) -> Bucket {
         let bucket = Bucket::of(addr);
         if map.contains_key(&bucket) || map.len() < MAX_TRACKED {
             bucket
@@ -165,7 +169,12 @@ mod tests {
         let t2 = t1 + Duration::from_secs(2);
         throttle.record_failure(a, t2);
         assert_eq!(throttle.check(a, t2), Err(Duration::from_secs(4)));
-        assert_eq!(throttle.check(ip("192.0.2.2"), t2), Ok(()), "other addresses unaffected");
+        assert_eq!(
+            throttle.check(ip("192.0.2.2"), t2),
+            Ok(()),
+            "other addresses unaffected"
+        );
+        assert_eq!(format!("{throttle:?}"), "LoginThrottle(1 addresses)");
     }
 
     #[test]
@@ -218,6 +227,9 @@ mod tests {
         }
         assert!(throttle.check(None, t0).is_err());
         throttle.record_success(None);
-        assert!(throttle.check(None, t0).is_err(), "one success does not unlock everyone");
+        assert!(
+            throttle.check(None, t0).is_err(),
+            "one success does not unlock everyone"
+        );
     }
 }

@@ -6,6 +6,7 @@
 //! method, matched route and request id (never headers: the token must not reach the logs).
 
 mod apps;
+mod exports;
 mod health_authorities;
 mod keys;
 mod operations;
@@ -113,6 +114,14 @@ pub const API_ROUTES: &[ApiRoute] = &[
     route!(Delete "/admin/v1/authorized-apps/{healthAuthorityID}" => apps::delete),
     route!(Get "/admin/v1/audit" => operations::audit),
     route!(Post "/admin/v1/jwks-sync" => operations::jwks_sync),
+    route!(Get "/admin/v1/export-configs" => exports::list_configs),
+    route!(Post "/admin/v1/export-configs" => exports::create_config),
+    route!(Get "/admin/v1/export-configs/{id}" => exports::get_config),
+    route!(Put "/admin/v1/export-configs/{id}" => exports::update_config),
+    route!(Get "/admin/v1/signature-infos" => exports::list_infos),
+    route!(Post "/admin/v1/signature-infos" => exports::create_info),
+    route!(Get "/admin/v1/signature-infos/{id}" => exports::get_info),
+    route!(Put "/admin/v1/signature-infos/{id}" => exports::update_info),
 ];
 
 /// A health-authority id from the path; one that is not a number names nothing (404).

@@ -14,6 +14,7 @@
 //! - duplicates (issuer, app id, key version within a health authority) are **409**.
 
 mod app;
+mod export;
 mod health_authority;
 mod key;
 pub mod pem;
@@ -21,6 +22,10 @@ pub mod pem;
 use std::fmt;
 
 pub use app::{create_app, delete_app, update_app, AppUpdate, AuthorizedAppForm};
+pub use export::{
+    create_export_config, create_signature_info, update_export_config, update_signature_info,
+    ExportConfigForm, SignatureInfoForm, MAX_SIGNATURE_INFOS,
+};
 pub use health_authority::{create_health_authority, update_health_authority, HealthAuthorityForm};
 pub use key::{
     activate_key, add_key, key_status, reinstate_key, revoke_key, HealthAuthorityKeyForm,

@@ -45,8 +45,13 @@ mod tests {
     #[test]
     fn index_is_sorted_unique_without_trailing_newline() {
         let content = index_content(
-            ["r/2-3-00001.zip", "r/1-2-00002.zip", "r/1-2-00001.zip", "r/2-3-00001.zip"]
-                .map(String::from),
+            [
+                "r/2-3-00001.zip",
+                "r/1-2-00002.zip",
+                "r/1-2-00001.zip",
+                "r/2-3-00001.zip",
+            ]
+            .map(String::from),
         );
         assert_eq!(content, "r/1-2-00001.zip\nr/1-2-00002.zip\nr/2-3-00001.zip");
         assert_eq!(index_content(Vec::new()), "");

@@ -78,7 +78,10 @@ mod tests {
             padding_range: 100,
         };
         let target = padding_target(settings, &mut rand::rngs::OsRng);
-        assert_eq!(padding_sources(0, 0, 2000, settings, target), Vec::<usize>::new());
+        assert_eq!(
+            padding_sources(0, 0, 2000, settings, target),
+            Vec::<usize>::new()
+        );
     }
 
     #[test]
@@ -113,7 +116,11 @@ mod tests {
         assert!(padding_sources(100, 5, 1000, SETTINGS, 105).is_empty());
         assert!(padding_sources(3, 0, 1000, SETTINGS, 105).is_empty());
         assert!(padding_sources(3, 3, 3, SETTINGS, 105).is_empty());
-        assert_eq!(padding_sources(3, 3, 5, SETTINGS, 105).len(), 2, "stops at max_records");
+        assert_eq!(
+            padding_sources(3, 3, 5, SETTINGS, 105).len(),
+            2,
+            "stops at max_records"
+        );
     }
 
     #[test]

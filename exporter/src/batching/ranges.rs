@@ -108,7 +108,10 @@ mod tests {
         let day = 24 * H;
         assert_eq!(
             windows(day, Some(at(0, 0) - 2 * day)),
-            [(at(0, 0) - 2 * day, at(0, 0) - day), (at(0, 0) - day, at(0, 0))]
+            [
+                (at(0, 0) - 2 * day, at(0, 0) - day),
+                (at(0, 0) - day, at(0, 0))
+            ]
         );
     }
 
@@ -128,6 +131,12 @@ mod tests {
         // Period 15m, truncate 1h: 10:00 is the publish end even though 10:00–10:15 would be
         // period-aligned before 10:11.
         let got = batch_windows(15 * M, Some(at(9, 45)), NOW, H);
-        assert_eq!(got, [Window { start: at(9, 45), end: at(10, 0) }]);
+        assert_eq!(
+            got,
+            [Window {
+                start: at(9, 45),
+                end: at(10, 0)
+            }]
+        );
     }
 }

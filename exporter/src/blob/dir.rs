@@ -130,7 +130,11 @@ mod tests {
         let root = std::env::temp_dir().join(format!("blobs-{}", uuid::Uuid::new_v4()));
         let store = DirectoryStore::new(&root);
         let name = "us/index.txt";
-        assert!(store.get(name).await.unwrap_or_else(|e| panic!("{e}")).is_none());
+        assert!(store
+            .get(name)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .is_none());
         store
             .put(name, Bytes::from_static(b"a"), BlobKind::Index)
             .await
@@ -148,9 +152,17 @@ mod tests {
         assert_ne!(first.etag, second.etag, "a new version has a new ETag");
         store.delete(name).await.unwrap_or_else(|e| panic!("{e}"));
         store.delete(name).await.unwrap_or_else(|e| panic!("{e}"));
-        assert!(store.get(name).await.unwrap_or_else(|e| panic!("{e}")).is_none());
+        assert!(store
+            .get(name)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .is_none());
         assert!(store.get("../etc/passwd").await.is_err());
-        assert!(store.get("us").await.unwrap_or_else(|e| panic!("{e}")).is_none());
+        assert!(store
+            .get("us")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .is_none());
         let _ = std::fs::remove_dir_all(&root);
     }
 }

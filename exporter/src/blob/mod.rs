@@ -123,13 +123,25 @@ mod tests {
     fn names_cannot_escape_and_kinds_follow_the_name() {
         assert!(is_valid_name("us/index.txt"));
         assert!(is_valid_name("v1/1-2-00001.zip"));
-        for bad in ["", "/etc/passwd", "../x", "a//b", "a/./b", "a/b/", "a b", "a\\b"] {
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x",
+            "a//b",
+            "a/./b",
+            "a/b/",
+            "a b",
+            "a\\b",
+        ] {
             assert!(!is_valid_name(bad), "{bad:?}");
         }
         assert_eq!(BlobKind::of("us/index.txt"), BlobKind::Index);
         assert_eq!(BlobKind::of("index.txt"), BlobKind::Index);
         assert_eq!(BlobKind::of("us/1-2-00001.zip"), BlobKind::ExportFile);
         assert_eq!(BlobKind::Index.cache_control(), "no-cache, max-age=0");
-        assert_eq!(BlobKind::ExportFile.cache_control(), "public, max-age=86400");
+        assert_eq!(
+            BlobKind::ExportFile.cache_control(),
+            "public, max-age=86400"
+        );
     }
 }

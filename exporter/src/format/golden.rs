@@ -42,12 +42,33 @@ fn hex(text: &str) -> Vec<u8> {
 /// G1's input: unsorted primaries, one revised key, one signer `1`/`310`.
 fn g1() -> Vec<u8> {
     let primaries = [
-        key(b"GHI", 5, 118, 1, report_type_from_text("user-report"), Some(-1)),
+        key(
+            b"GHI",
+            5,
+            118,
+            1,
+            report_type_from_text("user-report"),
+            Some(-1),
+        ),
         key(b"ABC", 8, 18, 0, report_type_from_text("likely"), Some(0)),
-        key(b"DEF", 1, 118, 1, report_type_from_text("confirmed"), Some(-1)),
+        key(
+            b"DEF",
+            1,
+            118,
+            1,
+            report_type_from_text("confirmed"),
+            Some(-1),
+        ),
     ];
     // Revised: original TR 4 and DSOS 2; revised type negative, revised DSOS NULL.
-    let revised = [key(b"123", 4, 100, 144, report_type_from_text("negative"), None)];
+    let revised = [key(
+        b"123",
+        4,
+        100,
+        144,
+        report_type_from_text("negative"),
+        None,
+    )];
     let start = 1_588_291_200;
     export_bin(
         FileSpec {
@@ -108,8 +129,15 @@ async fn g1_decodes_as_the_conformance_case_says_and_signed_files_verify() {
     let info = &e.signature_infos[0];
     assert_eq!(info.verification_key_version.as_deref(), Some("1"));
     assert_eq!(info.verification_key_id.as_deref(), Some("310"));
-    assert_eq!(info.signature_algorithm.as_deref(), Some(SIGNATURE_ALGORITHM));
-    let names: Vec<&[u8]> = e.keys.iter().filter_map(|k| k.key_data.as_deref()).collect();
+    assert_eq!(
+        info.signature_algorithm.as_deref(),
+        Some(SIGNATURE_ALGORITHM)
+    );
+    let names: Vec<&[u8]> = e
+        .keys
+        .iter()
+        .filter_map(|k| k.key_data.as_deref())
+        .collect();
     assert_eq!(names, [b"ABC", b"DEF", b"GHI"]);
     assert_eq!(e.keys[0].rolling_period, Some(0));
     let revised = &e.revised_keys[0];
@@ -119,7 +147,10 @@ async fn g1_decodes_as_the_conformance_case_says_and_signed_files_verify() {
     assert_eq!(revised.rolling_period, None);
     assert_eq!(revised.days_since_onset_of_symptoms, None);
     let signature = &file.signatures.signatures[0];
-    assert_eq!((signature.batch_num, signature.batch_size), (Some(1), Some(1)));
+    assert_eq!(
+        (signature.batch_num, signature.batch_size),
+        (Some(1), Some(1))
+    );
     assert_eq!(signature.signature_info.as_ref(), Some(info));
     assert!(file.verifies(0, &signer.verifying_key()));
     let other = LocalSigner::new(p256::ecdsa::SigningKey::random(&mut rand::rngs::OsRng));
@@ -166,7 +197,10 @@ async fn several_signers_sign_in_order_and_empty_identity_fields_are_omitted() {
             signer: std::sync::Arc::new(b.clone()),
         },
     ];
-    let keys = [key(&[9; 16], 2, 10, 144, None, None), key(&[1; 16], 2, 10, 144, None, None)];
+    let keys = [
+        key(&[9; 16], 2, 10, 144, None, None),
+        key(&[1; 16], 2, 10, 144, None, None),
+    ];
     let zip = build_file(
         FileSpec {
             start_timestamp: 100,
@@ -180,9 +214,16 @@ async fn several_signers_sign_in_order_and_empty_identity_fields_are_omitted() {
     .await
     .unwrap_or_else(|e| panic!("{e}"));
     let file = read_file(&zip).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(file.export.region.as_deref(), Some(""), "an empty region is still written");
+    assert_eq!(
+        file.export.region.as_deref(),
+        Some(""),
+        "an empty region is still written"
+    );
     assert_eq!(file.export.end_timestamp, Some(201));
-    assert_eq!(file.export.keys[0].key_data.as_deref(), Some(&[1u8; 16][..]));
+    assert_eq!(
+        file.export.keys[0].key_data.as_deref(),
+        Some(&[1u8; 16][..])
+    );
     let infos = &file.export.signature_infos;
     assert_eq!(infos[0].verification_key_id, None);
     assert_eq!(infos[1].verification_key_id.as_deref(), Some("310"));

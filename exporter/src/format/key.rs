@@ -80,7 +80,11 @@ mod tests {
     #[test]
     fn defaults_are_omitted_exactly_where_the_reference_omits_them() {
         let tek = key().to_proto();
-        assert_eq!(tek.transmission_risk_level, Some(0), "TR 0 is still written");
+        assert_eq!(
+            tek.transmission_risk_level,
+            Some(0),
+            "TR 0 is still written"
+        );
         assert_eq!(tek.rolling_start_interval_number, None);
         assert_eq!(tek.rolling_period, None, "144 is the schema default");
         let tek = ExportKey {

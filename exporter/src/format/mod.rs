@@ -14,7 +14,9 @@ pub mod key;
 pub mod proto;
 pub mod read;
 
-pub use file::{build_file, export_bin, zip_entries, FileError, FileSigner, FileSpec, SignerIdentity};
+pub use file::{
+    build_file, export_bin, zip_entries, FileError, FileSigner, FileSpec, SignerIdentity,
+};
 pub use key::{report_type_from_text, report_type_text, ExportKey};
 pub use read::{read_file, ExportFile, ReadError};
 

@@ -62,17 +62,15 @@ pub fn read_file(zip_bytes: &[u8]) -> Result<ExportFile, ReadError> {
     let body = export_bin
         .strip_prefix(&HEADER[..])
         .ok_or(ReadError::BadHeader)?;
-    let export =
-        TemporaryExposureKeyExport::decode(body).map_err(|source| ReadError::Decode {
-            entry: EXPORT_BIN,
-            source,
-        })?;
-    let signatures = TekSignatureList::decode(sig.as_slice()).map_err(|source| {
-        ReadError::Decode {
+    let export = TemporaryExposureKeyExport::decode(body).map_err(|source| ReadError::Decode {
+        entry: EXPORT_BIN,
+        source,
+    })?;
+    let signatures =
+        TekSignatureList::decode(sig.as_slice()).map_err(|source| ReadError::Decode {
             entry: EXPORT_SIG,
             source,
-        }
-    })?;
+        })?;
     Ok(ExportFile {
         export_bin,
         export,

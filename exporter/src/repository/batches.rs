@@ -257,3 +257,35 @@ pub async fn configs_with_batches(
         .await?;
     Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn c23_effective_input_regions_and_max_records() {
+        assert_eq!(effective_input_regions("US", &[]), ["US"]);
+        let inputs = vec!["WA".to_owned(), "OR".to_owned()];
+        assert_eq!(effective_input_regions("US", &inputs), ["WA", "OR"]);
+        let batch = |max| Batch {
+            batch_id: 1,
+            config_id: 1,
+            filename_root: "r".into(),
+            output_region: "US".into(),
+            input_regions: vec![],
+            exclude_regions: vec![],
+            include_travelers: false,
+            only_non_travelers: false,
+            signature_info_ids: vec![],
+            max_records_override: max,
+            start: DateTime::<Utc>::UNIX_EPOCH,
+            end: DateTime::<Utc>::UNIX_EPOCH,
+            status: BatchStatus::Open,
+            lease_expires: None,
+        };
+        assert_eq!(batch(None).effective_max_records(500), 500);
+        assert_eq!(batch(Some(0)).effective_max_records(500), 500);
+        assert_eq!(batch(Some(-3)).effective_max_records(500), 500);
+        assert_eq!(batch(Some(20)).effective_max_records(500), 20);
+    }
+}

@@ -166,14 +166,30 @@ pub async fn batch_has_padding(
         .get(0))
 }
 
-/// Persists a batch's fake keys (all of them, in one transaction).
+/// Persists a batch's fake keys (all of them, in one transaction), unless the batch already
+/// has padding — a worker whose lease expired may race its successor here; the first one's
+/// fakes win. Returns whether these fakes were stored.
 pub async fn insert_padding(
     pool: &deadpool_postgres::Pool,
     batch_id: i64,
     fakes: &[PrimaryKey],
-) -> Result<(), RepoError> {
+) -> Result<bool, RepoError> {
     let mut client = pool.get().await?;
     let tx = client.transaction().await?;
+    let lock_key = format!("export-padding-{batch_id}");
+    tx.execute("SELECT pg_advisory_xact_lock(hashtext($1))", &[&lock_key])
+        .await?;
+    let exists: bool = tx
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM export_padding_key WHERE batch_id = $1)",
+            &[&batch_id],
+        )
+        .await?
+        .get(0);
+    if exists {
+        tx.rollback().await?;
+        return Ok(false);
+    }
     let insert = tx
         .prepare(
             "INSERT INTO export_padding_key (exposure_key, batch_id, transmission_risk, regions,
@@ -218,7 +234,36 @@ pub async fn insert_padding(
     let inserts = params.iter().map(|p| tx.execute(&insert, p));
     futures::future::try_join_all(inserts).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(true)
+}
+
+/// The fake keys persisted for a batch.
+pub async fn padding_of_batch(
+    pool: &deadpool_postgres::Pool,
+    batch_id: i64,
+) -> Result<Vec<PrimaryKey>, RepoError> {
+    let client = pool.get().await?;
+    let rows = client
+        .query(
+            "SELECT exposure_key, transmission_risk, interval_number, interval_count, report_type,
+                    days_since_symptom_onset, regions, traveler, created_at
+             FROM export_padding_key WHERE batch_id = $1",
+            &[&batch_id],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|row| {
+            let text: String = row.get(0);
+            Some(PrimaryKey {
+                key: export_key(row, key_bytes(&text)?),
+                regions: row.get(6),
+                traveler: row.get(7),
+                created_at: row.get(8),
+                padding_of: Some(batch_id),
+            })
+        })
+        .collect())
 }
 
 /// Deletes padding keys created before `cutoff` (they follow the key retention).

@@ -97,14 +97,15 @@ impl LocalSigner {
 
     /// Parses PEM PKCS#8, PEM SEC1 or DER SEC1 / PKCS#8 bytes.
     pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
-        let secret = match std::str::from_utf8(bytes) {
-            Ok(text) if text.contains("-----BEGIN") => p256::SecretKey::from_pkcs8_pem(text)
-                .ok()
-                .or_else(|| p256::SecretKey::from_sec1_pem(text).ok())?,
-            _ => p256::SecretKey::from_sec1_der(bytes)
-                .ok()
-                .or_else(|| p256::SecretKey::from_pkcs8_der(bytes).ok())?,
-        };
+        let secret =
+            match std::str::from_utf8(bytes) {
+                Ok(text) if text.contains("-----BEGIN") => p256::SecretKey::from_pkcs8_pem(text)
+                    .ok()
+                    .or_else(|| p256::SecretKey::from_sec1_pem(text).ok())?,
+                _ => p256::SecretKey::from_sec1_der(bytes)
+                    .ok()
+                    .or_else(|| p256::SecretKey::from_pkcs8_der(bytes).ok())?,
+            };
         Some(Self::new(SigningKey::from(secret)))
     }
 

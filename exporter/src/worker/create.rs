@@ -26,7 +26,10 @@ pub async fn create_batches(
     let truncate = i64::try_from(ctx.settings.truncate_window.as_secs()).unwrap_or(3600);
     let mut created = Vec::new();
     let mut first_error = None;
-    for config in snapshot.export_configs().filter(|c| is_active(c, effective)) {
+    for config in snapshot
+        .export_configs()
+        .filter(|c| is_active(c, effective))
+    {
         let windows = |latest| {
             batch_windows(
                 config.period_seconds,
@@ -62,7 +65,10 @@ mod tests {
 
     #[test]
     fn c26_configs_active_at_now() {
-        let now = Utc.timestamp_opt(1_700_000_000, 0).single().unwrap_or_default();
+        let now = Utc
+            .timestamp_opt(1_700_000_000, 0)
+            .single()
+            .unwrap_or_default();
         let m = chrono::Duration::minutes(1);
         let h = chrono::Duration::hours(1);
         let config = |from, thru| schemas::config::ExportConfig {

@@ -76,7 +76,9 @@ pub async fn export_next(
     ctx.metrics.batches.with_label_values(&[label]).inc();
     match &outcome {
         Ok(result) => tracing::info!(batch_id, config_id, ?result, "Batch processed"),
-        Err(e) => tracing::error!(batch_id, config_id, reason = e.reason(), error = %e, "Batch failed; it is retried when its lease expires"),
+        Err(e) => {
+            tracing::error!(batch_id, config_id, reason = e.reason(), error = %e, "Batch failed; it is retried when its lease expires")
+        }
     }
     outcome.map(Some)
 }
@@ -97,11 +99,12 @@ pub async fn export_leased(
     if batch.include_travelers {
         lock_ids.push(format!("region/{TRAVELERS_LOCK}"));
     }
-    let Some(held) = locks::try_lock(&ctx.pool, &lock_ids, now, ctx.settings.worker_timeout).await?
+    let Some(held) =
+        locks::try_lock(&ctx.pool, &lock_ids, now, ctx.settings.worker_timeout).await?
     else {
-        let retry = now + chrono::Duration::seconds(5).min(
-            chrono::Duration::from_std(ctx.settings.worker_timeout).unwrap_or_default(),
-        );
+        let retry = now
+            + chrono::Duration::seconds(5)
+                .min(chrono::Duration::from_std(ctx.settings.worker_timeout).unwrap_or_default());
         batches::postpone(&ctx.pool, lease, retry).await?;
         return Ok(BatchOutcome::Postponed {
             batch_id: batch.batch_id,
@@ -127,7 +130,7 @@ pub async fn signers_for(
         .filter_map(|id| snapshot.signature_info(*id))
         .filter(|info| info.is_active_at(now))
         .collect();
-    infos.sort_by(|a, b| b.id.cmp(&a.id));
+    infos.sort_by_key(|info| std::cmp::Reverse(info.id));
     infos.dedup_by_key(|info| info.id);
     if infos.is_empty() {
         return Err(ExportError::NoSigners {
@@ -137,14 +140,14 @@ pub async fn signers_for(
     }
     let mut signers = Vec::with_capacity(infos.len());
     for info in infos {
-        let signer = ctx
-            .keys
-            .signer(&info.signing_key)
-            .await
-            .map_err(|source| ExportError::Signing {
-                signature_info_id: info.id,
-                source,
-            })?;
+        let signer =
+            ctx.keys
+                .signer(&info.signing_key)
+                .await
+                .map_err(|source| ExportError::Signing {
+                    signature_info_id: info.id,
+                    source,
+                })?;
         signers.push(FileSigner {
             identity: SignerIdentity {
                 key_version: info.signing_key_version.clone(),
@@ -196,8 +199,12 @@ async fn padding(
             padding_of: Some(batch.batch_id),
         })
         .collect();
-    keys::insert_padding(&ctx.pool, batch.batch_id, &fakes).await?;
-    Ok(fakes)
+    if keys::insert_padding(&ctx.pool, batch.batch_id, &fakes).await? {
+        Ok(fakes)
+    } else {
+        // A concurrent worker padded this batch first: carry its fakes.
+        Ok(keys::padding_of_batch(&ctx.pool, batch.batch_id).await?)
+    }
 }
 
 async fn export_locked(
@@ -333,7 +340,11 @@ async fn build(
     }
     let identities: Arc<Vec<SignerIdentity>> =
         Arc::new(signers.iter().map(|s| s.identity.clone()).collect());
-    let (start, end, region) = (spec.start_timestamp, spec.end_timestamp, spec.region.to_owned());
+    let (start, end, region) = (
+        spec.start_timestamp,
+        spec.end_timestamp,
+        spec.region.to_owned(),
+    );
     let counts = (primaries.len(), revised.len());
     let bin = tokio::task::spawn_blocking(move || {
         format::export_bin(

@@ -58,7 +58,11 @@ async fn write_locked(
     let cutoff = now - ttl;
     let marked = files::mark_expired_files(&ctx.pool, Some(config_id), cutoff).await?;
     if marked > 0 {
-        tracing::info!(config_id, marked, "Export files past retention marked for deletion");
+        tracing::info!(
+            config_id,
+            marked,
+            "Export files past retention marked for deletion"
+        );
     }
     let names = files::index_files(&ctx.pool, config_id, cutoff).await?;
     let count = names.len();

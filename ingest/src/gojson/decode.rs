@@ -7,7 +7,10 @@
 //! arrays of such structs. Anything else in the input is skipped iteratively (no recursion, so
 //! deeply nested junk cannot exhaust the stack).
 
+use std::borrow::Cow;
 use std::fmt;
+
+use super::text::{lookup, unquote};
 
 /// The Go type a value was decoded into; shown in `json: cannot unmarshal ...` messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,17 +147,19 @@ impl<'a> Cursor<'a> {
         self.pos += 1;
     }
 
-    /// Reads a string token (cursor on the opening quote); returns Go's unquoted text.
-    fn read_string(&mut self) -> String {
+    /// Skips a string token (cursor on the opening quote); returns its raw body and whether it
+    /// contains escapes.
+    fn string_body(&mut self) -> (&'a [u8], bool) {
         self.bump();
         let start = self.pos;
         let mut escaped = false;
+        let data: &'a [u8] = self.data;
         loop {
-            let rest = self.data.get(self.pos..).unwrap_or_default();
+            let rest = data.get(self.pos..).unwrap_or_default();
             // Validated input: control characters cannot occur inside strings.
             let offset = super::fastscan::plain_string_run(rest);
             if offset >= rest.len() {
-                self.pos = self.data.len();
+                self.pos = data.len();
                 break;
             }
             self.pos += offset + 1;
@@ -164,15 +169,23 @@ impl<'a> Cursor<'a> {
             escaped = true;
             self.pos += 1;
         }
-        let raw = self
-            .data
+        let raw = data
             .get(start..self.pos.saturating_sub(1))
             .unwrap_or_default();
-        if escaped {
-            unquote(raw)
-        } else {
-            String::from_utf8_lossy(raw).into_owned()
+        (raw, escaped)
+    }
+
+    /// Reads a string token; returns Go's unquoted text, borrowed when no decoding was needed.
+    fn read_str(&mut self) -> Cow<'a, str> {
+        match self.string_body() {
+            (raw, true) => Cow::Owned(unquote(raw)),
+            (raw, false) => String::from_utf8_lossy(raw),
         }
+    }
+
+    /// Reads a string token into an owned string.
+    fn read_string(&mut self) -> String {
+        self.read_str().into_owned()
     }
 
     /// Reads a number or `true`/`false`/`null` token; returns its text.
@@ -193,7 +206,7 @@ impl<'a> Cursor<'a> {
         loop {
             match self.peek() {
                 b'"' => {
-                    self.read_string();
+                    self.string_body();
                 }
                 b'{' | b'[' => {
                     depth += 1;
@@ -273,7 +286,7 @@ impl<'a> Cursor<'a> {
     pub fn boolean(&mut self, ctx: &Context) -> Result<Option<bool>, DecodeError> {
         match self.peek() {
             b'"' => {
-                self.read_string();
+                self.string_body();
                 Err(self.type_error(ctx, "string", GoType::Bool, self.pos))
             }
             b'{' | b'[' => Err(self.container_mismatch(ctx, GoType::Bool)),
@@ -291,7 +304,7 @@ impl<'a> Cursor<'a> {
     pub fn integer(&mut self, ctx: &Context, go_type: GoType) -> Result<Option<i64>, DecodeError> {
         match self.peek() {
             b'"' => {
-                self.read_string();
+                self.string_body();
                 Err(self.type_error(ctx, "string", go_type, self.pos))
             }
             b'{' | b'[' => Err(self.container_mismatch(ctx, go_type)),
@@ -336,7 +349,7 @@ impl<'a> Cursor<'a> {
             b'{' => {}
             b'[' => return Err(self.container_mismatch(ctx, GoType::Struct(shape.type_name))),
             b'"' => {
-                self.read_string();
+                self.string_body();
                 return Err(self.type_error(
                     ctx,
                     "string",
@@ -365,7 +378,7 @@ impl<'a> Cursor<'a> {
             return Ok(true);
         }
         loop {
-            let key = self.read_string();
+            let key = self.read_str();
             if self.peek() == b':' {
                 self.bump();
             }
@@ -378,7 +391,9 @@ impl<'a> Cursor<'a> {
                     ctx.struct_name = outer;
                     result?;
                 }
-                None if shape.deny_unknown => return Err(DecodeError::UnknownField(key)),
+                None if shape.deny_unknown => {
+                    return Err(DecodeError::UnknownField(key.into_owned()))
+                }
                 None => self.skip_value(),
             }
             match self.peek() {
@@ -409,7 +424,7 @@ impl<'a> Cursor<'a> {
             b'[' => {}
             b'{' => return Err(self.container_mismatch(ctx, go_type)),
             b'"' => {
-                self.read_string();
+                self.string_body();
                 return Err(self.type_error(ctx, "string", go_type, self.pos));
             }
             _ => {
@@ -470,7 +485,7 @@ impl<'a> Cursor<'a> {
             return;
         }
         loop {
-            let key = self.read_string();
+            let key = self.read_str();
             if self.peek() == b':' {
                 self.bump();
             }
@@ -494,126 +509,9 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// Field lookup as Go does it: an exact match first, else the first field (in declaration
-/// order) that matches case-insensitively, where the Kelvin sign matches `k` and the long s
-/// matches `s` (Go's `equalFoldRight`).
-fn lookup(fields: &[&str], key: &str) -> Option<usize> {
-    fields
-        .iter()
-        .position(|f| *f == key)
-        .or_else(|| fields.iter().position(|f| fold_equal(f, key)))
-}
-
-fn fold_equal(name: &str, key: &str) -> bool {
-    let mut key_chars = key.chars();
-    for n in name.bytes() {
-        let Some(k) = key_chars.next() else {
-            return false;
-        };
-        let matches = match k {
-            '\u{212A}' => n.eq_ignore_ascii_case(&b'k'),
-            '\u{017F}' => n.eq_ignore_ascii_case(&b's'),
-            k if k.is_ascii() => {
-                let k = k as u8;
-                k == n || (n.is_ascii_alphabetic() && k.eq_ignore_ascii_case(&n))
-            }
-            _ => false,
-        };
-        if !matches {
-            return false;
-        }
-    }
-    key_chars.next().is_none()
-}
-
-/// Go's `unquote` of a string token body with escapes: invalid UTF-8 and unpaired surrogates
-/// become U+FFFD.
-fn unquote(raw: &[u8]) -> String {
-    let mut out = String::with_capacity(raw.len());
-    let mut i = 0;
-    while i < raw.len() {
-        let c = raw[i];
-        if c == b'\\' {
-            let Some(&e) = raw.get(i + 1) else { break };
-            i += 2;
-            match e {
-                b'b' => out.push('\u{8}'),
-                b'f' => out.push('\u{c}'),
-                b'n' => out.push('\n'),
-                b'r' => out.push('\r'),
-                b't' => out.push('\t'),
-                b'u' => {
-                    let Some(first) = hex4(raw.get(i..i + 4)) else {
-                        break;
-                    };
-                    i += 4;
-                    if (0xD800..0xE000).contains(&first) {
-                        let second = (raw.get(i) == Some(&b'\\') && raw.get(i + 1) == Some(&b'u'))
-                            .then(|| hex4(raw.get(i + 2..i + 6)))
-                            .flatten();
-                        match second {
-                            Some(lo)
-                                if (0xD800..0xDC00).contains(&first)
-                                    && (0xDC00..0xE000).contains(&lo) =>
-                            {
-                                let code = 0x10000 + ((first - 0xD800) << 10) + (lo - 0xDC00);
-                                out.push(char::from_u32(code).unwrap_or('\u{FFFD}'));
-                                i += 6;
-                            }
-                            _ => out.push('\u{FFFD}'),
-                        }
-                    } else {
-                        out.push(char::from_u32(first).unwrap_or('\u{FFFD}'));
-                    }
-                }
-                other => out.push(char::from(other)),
-            }
-            continue;
-        }
-        // Copy a run of unescaped bytes, replacing invalid UTF-8 byte by byte.
-        let run_end = raw[i..]
-            .iter()
-            .position(|b| *b == b'\\')
-            .map_or(raw.len(), |p| i + p);
-        out.push_str(&String::from_utf8_lossy(&raw[i..run_end]));
-        i = run_end;
-    }
-    out
-}
-
-fn hex4(bytes: Option<&[u8]>) -> Option<u32> {
-    let text = std::str::from_utf8(bytes?).ok()?;
-    u32::from_str_radix(text, 16).ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn fold_matching_follows_go() {
-        assert!(fold_equal("hmacKey", "hmackey"));
-        assert!(fold_equal("hmacKey", "HMACKEY"));
-        assert!(fold_equal("hmacKey", "hmac\u{212A}ey"));
-        assert!(fold_equal("padding", "PADDING"));
-        assert!(fold_equal("transmissionRisk", "tran\u{17F}missionRisk"));
-        assert!(!fold_equal("hmacKey", "hmacKe"));
-        assert!(!fold_equal("hmacKey", "hmacKeyy"));
-        // Dotless i does not fold to I in Go before 1.21.
-        assert!(!fold_equal("traveler", "trave\u{131}er"));
-        assert!(!fold_equal("key", "k\u{e9}y"));
-        assert_eq!(lookup(&["a", "A"], "A"), Some(1));
-        assert_eq!(lookup(&["a", "b"], "B"), Some(1));
-    }
-
-    #[test]
-    fn unquote_like_go() {
-        assert_eq!(unquote(br"a\nb\u0041\/"), "a\nbA/");
-        assert_eq!(unquote(br"\ud83d\ude00"), "\u{1F600}");
-        assert_eq!(unquote(br"\ud83dx"), "\u{FFFD}x");
-        assert_eq!(unquote(br"\ude00\u0041"), "\u{FFFD}A");
-        assert_eq!(unquote(b"\\n\xff"), "\n\u{FFFD}");
-    }
 
     #[test]
     fn skip_handles_nesting_and_strings() {

@@ -8,6 +8,7 @@
 pub mod decode;
 mod fastscan;
 pub mod scanner;
+mod text;
 
 pub use decode::{Context, Cursor, DecodeError, GoType, StructShape};
 pub use scanner::{check_valid, more_after, read_value, ReadError, SyntaxError};

@@ -323,6 +323,14 @@ async fn every_page_needs_a_session_and_every_form_a_csrf_token() {
             "/admin/v1/authorized-apps",
             json!({"healthAuthorityID": APP, "regions": ["US"], "allowedHealthAuthorityIDs": [1]}),
         ),
+        (
+            "/admin/v1/signature-infos",
+            json!({"signingKey": "export-signing-key.pem", "signingKeyId": "310", "signingKeyVersion": "v1"}),
+        ),
+        (
+            "/admin/v1/export-configs",
+            json!({"filenameRoot": "us", "outputRegion": "US", "signatureInfoIds": [1]}),
+        ),
     ] {
         let response = http
             .post(format!("{url}{path}"))
@@ -334,7 +342,7 @@ async fn every_page_needs_a_session_and_every_form_a_csrf_token() {
         assert_eq!(response.status(), StatusCode::CREATED, "{path}");
     }
     let seeded = config_events(&env).await.len();
-    assert_eq!(seeded, 3);
+    assert_eq!(seeded, 5);
 
     let session_routes: Vec<(Verb, String)> = CONSOLE_ROUTES
         .iter()

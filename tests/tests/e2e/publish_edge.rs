@@ -4,7 +4,6 @@
 //! failures, degraded mode, the outcome round trip with the real processor and projector, and
 //! the privacy of the logs.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -37,7 +36,10 @@ const NO_REGION_APP: &str = "com.example.noregion";
 fn token_keys() -> String {
     let key: [u8; 32] = rand::random();
     let key2: [u8; 32] = rand::random();
-    format!("e2e:{}", base64::engine::general_purpose::STANDARD.encode([key, key2].concat()))
+    format!(
+        "e2e:{}",
+        base64::engine::general_purpose::STANDARD.encode([key, key2].concat())
+    )
 }
 
 /// Starts ingest on the test's topics and waits until it is ready.
@@ -85,7 +87,10 @@ impl Reply {
         let json = self.json();
         assert_eq!(self.status, status, "{json}");
         assert_eq!(json["code"].as_str(), code, "{json}");
-        assert!(json["padding"].as_str().is_some_and(|p| !p.is_empty()), "padding missing: {json}");
+        assert!(
+            json["padding"].as_str().is_some_and(|p| !p.is_empty()),
+            "padding missing: {json}"
+        );
         assert_eq!(self.header("x-api-version"), Some("v1"));
         assert_eq!(self.header("content-type"), Some("application/json"));
         json
@@ -105,7 +110,13 @@ impl Client {
         }
     }
 
-    async fn send(&self, path: &str, content_type: Option<&str>, headers: &[(&str, &str)], body: impl Into<reqwest::Body>) -> Reply {
+    async fn send(
+        &self,
+        path: &str,
+        content_type: Option<&str>,
+        headers: &[(&str, &str)],
+        body: impl Into<reqwest::Body>,
+    ) -> Reply {
         let mut request = self.http.post(format!("{}{path}", self.url)).body(body);
         if let Some(ct) = content_type {
             request = request.header("content-type", ct);
@@ -122,11 +133,25 @@ impl Client {
     }
 
     async fn publish(&self, body: &Value) -> Reply {
-        self.send("/v1/publish", Some("application/json"), &[], body.to_string()).await
+        self.send(
+            "/v1/publish",
+            Some("application/json"),
+            &[],
+            body.to_string(),
+        )
+        .await
     }
 
     async fn metric(&self, name: &str) -> f64 {
-        let text = self.http.get(format!("{}/metrics", self.url)).send().await.unwrap().text().await.unwrap();
+        let text = self
+            .http
+            .get(format!("{}/metrics", self.url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         text.lines()
             .filter(|l| l.starts_with(name) && !l.starts_with('#'))
             .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
@@ -150,13 +175,23 @@ impl Device {
         CertClaims::for_keys("iss1", "aud1", report_type, keys, &self.secret)
     }
 
-    fn cert(&self, authority: &SigningAuthority, report_type: &str, keys: &[ExposureKey]) -> String {
+    fn cert(
+        &self,
+        authority: &SigningAuthority,
+        report_type: &str,
+        keys: &[ExposureKey],
+    ) -> String {
         authority.sign(&self.claims(report_type, keys))
     }
 
     /// A v1 body with a valid certificate.
     fn body(&self, authority: &SigningAuthority, report_type: &str, keys: &[ExposureKey]) -> Value {
-        body(APP, keys, &self.cert(authority, report_type, keys), &self.hmac_key)
+        body(
+            APP,
+            keys,
+            &self.cert(authority, report_type, keys),
+            &self.hmac_key,
+        )
     }
 }
 
@@ -173,17 +208,23 @@ fn body(app: &str, keys: &[ExposureKey], cert: &str, hmac_key: &str) -> Value {
 /// Every `PublishReceived` on the test's topic.
 async fn received_events(env: &TestEnv) -> Vec<Envelope<PublishReceived>> {
     let env = env.clone();
-    tokio::task::spawn_blocking(move || harness::kafka::read_all::<PublishReceived>(&env, Topic::PublishReceived))
-        .await
-        .unwrap()
+    tokio::task::spawn_blocking(move || {
+        harness::kafka::read_all::<PublishReceived>(&env, Topic::PublishReceived)
+    })
+    .await
+    .unwrap()
 }
 
 /// Waits until `n` events are on the received topic and returns them.
 async fn wait_events(env: &TestEnv, n: usize) -> Vec<Envelope<PublishReceived>> {
-    wait_for(Duration::from_secs(20), &format!("{n} PublishReceived events"), || async {
-        let events = received_events(env).await;
-        (events.len() >= n).then_some(events)
-    })
+    wait_for(
+        Duration::from_secs(20),
+        &format!("{n} PublishReceived events"),
+        || async {
+            let events = received_events(env).await;
+            (events.len() >= n).then_some(events)
+        },
+    )
     .await
 }
 
@@ -207,36 +248,111 @@ async fn a_transport_and_json() {
     let c = Client::new(&ingest);
 
     // A1, A3: Content-Type.
-    for ct in [Some("application/pdf"), Some("Application/JSON"), Some("application/jso"), None] {
+    for ct in [
+        Some("application/pdf"),
+        Some("Application/JSON"),
+        Some("application/jso"),
+        None,
+    ] {
         let r = c.send("/v1/publish", ct, &[], "{}").await;
         r.expect(415, Some("bad_request"));
-        assert_eq!(r.error(), "error unmarshalling API call, code: 415: content-type is not application/json");
+        assert_eq!(
+            r.error(),
+            "error unmarshalling API call, code: 415: content-type is not application/json"
+        );
     }
     // A5.
-    let r = c.send("/v1/publish", Some("application/json"), &[], "totally not json").await;
+    let r = c
+        .send(
+            "/v1/publish",
+            Some("application/json"),
+            &[],
+            "totally not json",
+        )
+        .await;
     r.expect(400, Some("bad_request"));
-    assert_eq!(r.error(), "error unmarshalling API call, code: 400: malformed json at position 2");
+    assert_eq!(
+        r.error(),
+        "error unmarshalling API call, code: 400: malformed json at position 2"
+    );
     // A7.
-    let r = c.send("/v1/publish", Some("application/json"), &[], r#"{"padding":"a"} {"padding":"b"}"#).await;
+    let r = c
+        .send(
+            "/v1/publish",
+            Some("application/json"),
+            &[],
+            r#"{"padding":"a"} {"padding":"b"}"#,
+        )
+        .await;
     r.expect(400, Some("bad_request"));
-    assert_eq!(r.error(), "error unmarshalling API call, code: 400: body must contain only one JSON object");
+    assert_eq!(
+        r.error(),
+        "error unmarshalling API call, code: 400: body must contain only one JSON object"
+    );
     // A9: 64,010 bytes.
     let big = format!(r#"{{"padding":"{}"}}"#, "A".repeat(64_010 - 14));
-    let r = c.send("/v1/publish", Some("application/json"), &[], big).await;
+    let r = c
+        .send("/v1/publish", Some("application/json"), &[], big)
+        .await;
     r.expect(413, Some("bad_request"));
-    assert_eq!(r.error(), "error unmarshalling API call, code: 413: http: request body too large");
+    assert_eq!(
+        r.error(),
+        "error unmarshalling API call, code: 413: http: request body too large"
+    );
     // A11: an integer field given a float.
-    let r = c.send("/v1/publish", Some("application/json"), &[], r#"{"temporaryExposureKeys":[{"rollingStartNumber": 2.0}]}"#).await;
+    let r = c
+        .send(
+            "/v1/publish",
+            Some("application/json"),
+            &[],
+            r#"{"temporaryExposureKeys":[{"rollingStartNumber": 2.0}]}"#,
+        )
+        .await;
     r.expect(400, Some("bad_request"));
-    assert_eq!(r.error(), r#"error unmarshalling API call, code: 400: invalid value "temporaryExposureKeys.rollingStartNumber" at position 52"#);
+    assert_eq!(
+        r.error(),
+        r#"error unmarshalling API call, code: 400: invalid value "temporaryExposureKeys.rollingStartNumber" at position 52"#
+    );
     // Other JSON rules: unknown (v1alpha1) fields, truncation, empty body, case-insensitive names.
-    let r = c.send("/v1/publish", Some("application/json; charset=utf-8"), &[], r#"{"regions":["US"]}"#).await;
-    assert_eq!(r.error(), r#"error unmarshalling API call, code: 400: unknown field "regions""#);
-    let r = c.send("/v1/publish", Some("application/json"), &[], r#"{"healthAuthorityID":"#).await;
-    assert_eq!(r.error(), "error unmarshalling API call, code: 400: malformed json");
-    let r = c.send("/v1/publish", Some("application/json"), &[], "").await;
-    assert_eq!(r.error(), "error unmarshalling API call, code: 400: body must not be empty");
-    let r = c.send("/v1/publish", Some("application/json"), &[], r#"{"HEALTHAUTHORITYID":"com.example.nope"}"#).await;
+    let r = c
+        .send(
+            "/v1/publish",
+            Some("application/json; charset=utf-8"),
+            &[],
+            r#"{"regions":["US"]}"#,
+        )
+        .await;
+    assert_eq!(
+        r.error(),
+        r#"error unmarshalling API call, code: 400: unknown field "regions""#
+    );
+    let r = c
+        .send(
+            "/v1/publish",
+            Some("application/json"),
+            &[],
+            r#"{"healthAuthorityID":"#,
+        )
+        .await;
+    assert_eq!(
+        r.error(),
+        "error unmarshalling API call, code: 400: malformed json"
+    );
+    let r = c
+        .send("/v1/publish", Some("application/json"), &[], "")
+        .await;
+    assert_eq!(
+        r.error(),
+        "error unmarshalling API call, code: 400: body must not be empty"
+    );
+    let r = c
+        .send(
+            "/v1/publish",
+            Some("application/json"),
+            &[],
+            r#"{"HEALTHAUTHORITYID":"com.example.nope"}"#,
+        )
+        .await;
     r.expect(401, Some("unknown_health_authority_id"));
     // A13 and the other 404s.
     for path in ["/", "/v1/publish/", "/v1/nothing"] {
@@ -244,7 +360,10 @@ async fn a_transport_and_json() {
         assert_eq!(r.status, 404, "{path}");
         assert_eq!(r.header("x-api-version"), None);
     }
-    assert!(received_events(&env).await.is_empty(), "nothing invalid reaches Kafka");
+    assert!(
+        received_events(&env).await.is_empty(),
+        "nothing invalid reaches Kafka"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -258,26 +377,49 @@ async fn b_chaff_never_reaches_kafka() {
     let c = Client::new(&ingest);
 
     // B1: before any real traffic, 200 with an empty body; the body is not even read.
-    let r = c.send("/v1/publish", None, &[("X-Chaff", "1")], "garbage").await;
+    let r = c
+        .send("/v1/publish", None, &[("X-Chaff", "1")], "garbage")
+        .await;
     assert_eq!(r.status, 200);
     assert!(r.body.is_empty());
     assert_eq!(r.header("x-api-version"), None);
 
     // B3: an empty X-Chaff header is a real request.
-    let r = c.send("/v1/publish", Some("application/json"), &[("X-Chaff", "")], "garbage").await;
+    let r = c
+        .send(
+            "/v1/publish",
+            Some("application/json"),
+            &[("X-Chaff", "")],
+            "garbage",
+        )
+        .await;
     r.expect(400, Some("bad_request"));
 
     // After real traffic, chaff imitates the size of real answers.
     let device = Device::new();
     let keys = vec![k(1), k(2)];
-    let real = c.publish(&device.body(&authority, "confirmed", &keys)).await;
+    let real = c
+        .publish(&device.body(&authority, "confirmed", &keys))
+        .await;
     real.expect(200, None);
-    let chaff = c.send("/v1/publish", Some("application/json"), &[("X-Chaff", "yes")], device.body(&authority, "confirmed", &keys).to_string()).await;
+    let chaff = c
+        .send(
+            "/v1/publish",
+            Some("application/json"),
+            &[("X-Chaff", "yes")],
+            device.body(&authority, "confirmed", &keys).to_string(),
+        )
+        .await;
     assert_eq!(chaff.status, 200);
     let padding = chaff.json()["padding"].as_str().unwrap().to_owned();
-    assert!(base64::engine::general_purpose::STANDARD.decode(&padding).is_ok());
+    assert!(base64::engine::general_purpose::STANDARD
+        .decode(&padding)
+        .is_ok());
     let (real_len, chaff_len) = (real.body.len() as i64, chaff.body.len() as i64);
-    assert!((real_len - chaff_len).abs() < real_len / 2, "real {real_len} vs chaff {chaff_len}");
+    assert!(
+        (real_len - chaff_len).abs() < real_len / 2,
+        "real {real_len} vs chaff {chaff_len}"
+    );
 
     // Exactly the one real publish is on the topic; the chaff (even with a valid body) is not.
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -292,7 +434,9 @@ async fn b5_maintenance_mode() {
     seed(&env).await;
     let ingest = start_ingest(&env, &[("MAINTENANCE_MODE", "true")]).await;
     let c = Client::new(&ingest);
-    let r = c.send("/v1/publish", Some("application/json"), &[], "{}").await;
+    let r = c
+        .send("/v1/publish", Some("application/json"), &[], "{}")
+        .await;
     assert_eq!(r.status, 429);
     assert_eq!(r.body, br#"{"error": "please try again later"}"#);
     assert_eq!(r.header("content-type"), Some("application/json"));
@@ -327,18 +471,37 @@ async fn c_apps_and_regions() {
     c.publish(&b).await.expect(200, None);
 
     // C3: no regions, no DEFAULT_REGION.
-    let no_region = body(NO_REGION_APP, &keys, &device.cert(&authority, "confirmed", &keys), &device.hmac_key);
+    let no_region = body(
+        NO_REGION_APP,
+        &keys,
+        &device.cert(&authority, "confirmed", &keys),
+        &device.hmac_key,
+    );
     let r = c.publish(&no_region).await;
     r.expect(500, Some("health_authority_missing_region_config"));
-    assert_eq!(r.error(), format!("unknown health authority regions for {NO_REGION_APP}"));
+    assert_eq!(
+        r.error(),
+        format!("unknown health authority regions for {NO_REGION_APP}")
+    );
 
     // C5: regions as configured go to the pipeline, which upper-cases them for storage.
-    let lower = body("com.example.lower", &keys, &device.cert(&authority, "confirmed", &keys), &device.hmac_key);
+    let lower = body(
+        "com.example.lower",
+        &keys,
+        &device.cert(&authority, "confirmed", &keys),
+        &device.hmac_key,
+    );
     c.publish(&lower).await.expect(200, None);
     let events = wait_events(&env, 2).await;
-    let event = events.iter().find(|e| e.payload.authorized_app == "com.example.lower").unwrap();
+    let event = events
+        .iter()
+        .find(|e| e.payload.authorized_app == "com.example.lower")
+        .unwrap();
     assert_eq!(event.payload.regions, ["us"]);
-    let app_event = events.iter().find(|e| e.payload.authorized_app == APP).unwrap();
+    let app_event = events
+        .iter()
+        .find(|e| e.payload.authorized_app == APP)
+        .unwrap();
     assert_eq!(app_event.payload.regions, ["US"]);
 }
 
@@ -350,7 +513,12 @@ async fn c3_default_region() {
     let c = Client::new(&ingest);
     let device = Device::new();
     let keys = vec![k(1)];
-    let b = body(NO_REGION_APP, &keys, &device.cert(&authority, "confirmed", &keys), &device.hmac_key);
+    let b = body(
+        NO_REGION_APP,
+        &keys,
+        &device.cert(&authority, "confirmed", &keys),
+        &device.hmac_key,
+    );
     c.publish(&b).await.expect(200, None);
     assert_eq!(wait_events(&env, 1).await[0].payload.regions, ["CA"]);
 }
@@ -367,15 +535,18 @@ async fn d_certificates() {
     // D5: an authority whose only key becomes valid in an hour, and an app that trusts it.
     let ha3 = SigningAuthority::generate("v1");
     seed_health_authority(&env, 3, "iss3", "aud3", &ha3).await;
-    write(&env, ConfigChange::HealthAuthorityKeySaved {
-        entity: HealthAuthorityKey {
-            health_authority_id: 3,
-            version: "v1".into(),
-            public_key_pem: ha3.public_key_pem.clone(),
-            from: chrono::Utc::now() + chrono::Duration::hours(1),
-            thru: None,
+    write(
+        &env,
+        ConfigChange::HealthAuthorityKeySaved {
+            entity: HealthAuthorityKey {
+                health_authority_id: 3,
+                version: "v1".into(),
+                public_key_pem: ha3.public_key_pem.clone(),
+                from: chrono::Utc::now() + chrono::Duration::hours(1),
+                thru: None,
+            },
         },
-    })
+    )
     .await;
     seed_app(&env, "com.example.d5", &["US"], &[3], false, false).await;
     let ingest = start_ingest(&env, &[]).await;
@@ -385,49 +556,99 @@ async fn d_certificates() {
     let now = chrono::Utc::now().timestamp();
 
     let reason = |r: &Reply| {
-        r.expect(401, Some("health_authority_verification_certificate_invalid"));
-        r.error().strip_prefix("unable to validate diagnosis verification: ").unwrap_or_else(|| panic!("{}", r.error())).to_owned()
+        r.expect(
+            401,
+            Some("health_authority_verification_certificate_invalid"),
+        );
+        r.error()
+            .strip_prefix("unable to validate diagnosis verification: ")
+            .unwrap_or_else(|| panic!("{}", r.error()))
+            .to_owned()
     };
     let with_cert = |cert: &str| body(APP, &keys, cert, &device.hmac_key);
 
     // D1.
-    assert_eq!(reason(&c.publish(&with_cert("totally not a JWT")).await), "token contains an invalid number of segments");
+    assert_eq!(
+        reason(&c.publish(&with_cert("totally not a JWT")).await),
+        "token contains an invalid number of segments"
+    );
     // D3.
     let cert = authority.sign_with_header(&device.claims("confirmed", &keys), None);
-    assert_eq!(reason(&c.publish(&with_cert(&cert)).await), "missing required header field, 'kid' indicating key id");
+    assert_eq!(
+        reason(&c.publish(&with_cert(&cert)).await),
+        "missing required header field, 'kid' indicating key id"
+    );
     // D5.
-    let cert = ha3.sign(&CertClaims::for_keys("iss3", "aud3", "confirmed", &keys, &device.secret));
-    let r = c.publish(&body("com.example.d5", &keys, &cert, &device.hmac_key)).await;
+    let cert = ha3.sign(&CertClaims::for_keys(
+        "iss3",
+        "aud3",
+        "confirmed",
+        &keys,
+        &device.secret,
+    ));
+    let r = c
+        .publish(&body("com.example.d5", &keys, &cert, &device.hmac_key))
+        .await;
     assert_eq!(reason(&r), "no active public keys for health authority");
     // D7.
     let mut claims = device.claims("confirmed", &keys);
     claims.iss = "foo".into();
-    assert_eq!(reason(&c.publish(&with_cert(&authority.sign(&claims))).await), "issuer not found: foo");
+    assert_eq!(
+        reason(&c.publish(&with_cert(&authority.sign(&claims))).await),
+        "issuer not found: foo"
+    );
     // Audience.
     let mut claims = device.claims("confirmed", &keys);
     claims.aud = "aud2".into();
-    assert_eq!(reason(&c.publish(&with_cert(&authority.sign(&claims))).await), "audience mismatch for issuer: iss1 (+aud2, -aud1)");
+    assert_eq!(
+        reason(&c.publish(&with_cert(&authority.sign(&claims))).await),
+        "audience mismatch for issuer: iss1 (+aud2, -aud1)"
+    );
     // D9.
     let mut claims = device.claims("confirmed", &keys);
     claims.iat = now - 360;
     claims.exp = now - 60;
-    assert!(reason(&c.publish(&with_cert(&authority.sign(&claims))).await).starts_with("token is expired by 1m"));
+    assert!(
+        reason(&c.publish(&with_cert(&authority.sign(&claims))).await)
+            .starts_with("token is expired by 1m")
+    );
     // D11 (and an iat in the future).
     let mut claims = device.claims("confirmed", &keys);
     claims.nbf = Some(now + 600);
-    assert_eq!(reason(&c.publish(&with_cert(&authority.sign(&claims))).await), "not valid yet (NBF or IAT) in the future");
+    assert_eq!(
+        reason(&c.publish(&with_cert(&authority.sign(&claims))).await),
+        "not valid yet (NBF or IAT) in the future"
+    );
     let mut claims = device.claims("confirmed", &keys);
     claims.iat = now + 600;
-    assert_eq!(reason(&c.publish(&with_cert(&authority.sign(&claims))).await), "not valid yet (NBF or IAT) in the future");
+    assert_eq!(
+        reason(&c.publish(&with_cert(&authority.sign(&claims))).await),
+        "not valid yet (NBF or IAT) in the future"
+    );
     // Wrong key.
     let cert = ha2.sign(&device.claims("confirmed", &keys));
-    assert_eq!(reason(&c.publish(&with_cert(&cert)).await), "crypto/ecdsa: verification error");
+    assert_eq!(
+        reason(&c.publish(&with_cert(&cert)).await),
+        "crypto/ecdsa: verification error"
+    );
     // D13: a valid certificate of HA2, which the app does not trust.
-    let cert = ha2.sign(&CertClaims::for_keys("iss2", "aud2", "confirmed", &keys, &device.secret));
-    assert_eq!(reason(&c.publish(&with_cert(&cert)).await), "app com.example.app has not authorized health authority issuer: iss2");
+    let cert = ha2.sign(&CertClaims::for_keys(
+        "iss2",
+        "aud2",
+        "confirmed",
+        &keys,
+        &device.secret,
+    ));
+    assert_eq!(
+        reason(&c.publish(&with_cert(&cert)).await),
+        "app com.example.app has not authorized health authority issuer: iss2"
+    );
     // Report type.
     let cert = authority.sign(&device.claims("positive", &keys));
-    assert_eq!(reason(&c.publish(&with_cert(&cert)).await), r#"invalid report type: "positive""#);
+    assert_eq!(
+        reason(&c.publish(&with_cert(&cert)).await),
+        r#"invalid report type: "positive""#
+    );
     // D15.
     let mut claims = device.claims("confirmed", &keys);
     claims.tekmac = format!("iruinedit{}", claims.tekmac);
@@ -438,26 +659,55 @@ async fn d_certificates() {
     // D17: every TR 0 and the HMAC over `key.rsn.rp`.
     let mut sorted = keys.clone();
     sorted.sort_by(|a, b| a.key.cmp(&b.key));
-    let text: Vec<String> = sorted.iter().map(|k| format!("{}.{}.{}", k.key, k.rolling_start_number, k.rolling_period)).collect();
+    let text: Vec<String> = sorted
+        .iter()
+        .map(|k| format!("{}.{}.{}", k.key, k.rolling_start_number, k.rolling_period))
+        .collect();
     let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&device.secret).unwrap();
     mac.update(text.join(",").as_bytes());
     let mut claims = device.claims("confirmed", &keys);
     claims.tekmac = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
-    c.publish(&with_cert(&authority.sign(&claims))).await.expect(200, None);
+    c.publish(&with_cert(&authority.sign(&claims)))
+        .await
+        .expect(200, None);
     // D19: literal (over-padded) key strings; verifies, then the 2020 keys are too old. Errors
     // are indexed in key-string order.
-    let d19: Vec<ExposureKey> = [("IRgYIhYiy4WMl9z68bMk6w==", 2_650_032), ("dPCphLzfG4uzXneNimkPRQ====", 2_650_176), ("5AUyPfJKcg5cr3OgKdR8Sw==", 2_650_320)]
-        .into_iter()
-        .map(|(key, rsn)| ExposureKey { key: key.into(), rolling_start_number: rsn, rolling_period: 144, transmission_risk: 4 })
-        .collect();
-    let cert = authority.sign(&CertClaims::for_keys("iss1", "aud1", "confirmed", &d19, &device.secret));
+    let d19: Vec<ExposureKey> = [
+        ("IRgYIhYiy4WMl9z68bMk6w==", 2_650_032),
+        ("dPCphLzfG4uzXneNimkPRQ====", 2_650_176),
+        ("5AUyPfJKcg5cr3OgKdR8Sw==", 2_650_320),
+    ]
+    .into_iter()
+    .map(|(key, rsn)| ExposureKey {
+        key: key.into(),
+        rolling_start_number: rsn,
+        rolling_period: 144,
+        transmission_risk: 4,
+    })
+    .collect();
+    let cert = authority.sign(&CertClaims::for_keys(
+        "iss1",
+        "aud1",
+        "confirmed",
+        &d19,
+        &device.secret,
+    ));
     let r = c.publish(&body(APP, &d19, &cert, &device.hmac_key)).await;
     r.expect(400, Some("bad_request"));
     let error = r.error();
     assert!(error.starts_with("unable to read request data: 3 errors occurred:\n\t* key 0 cannot be imported: key expires before minimum window; 2650320 + 144 = 2650464 which is too old"), "{error}");
-    assert_eq!(error.matches("key expires before minimum window").count(), 3);
+    assert_eq!(
+        error.matches("key expires before minimum window").count(),
+        3
+    );
     // D21: no keys.
-    let cert = authority.sign(&CertClaims::for_keys("iss1", "aud1", "confirmed", &[], &device.secret));
+    let cert = authority.sign(&CertClaims::for_keys(
+        "iss1",
+        "aud1",
+        "confirmed",
+        &[],
+        &device.secret,
+    ));
     assert_eq!(
         reason(&c.publish(&body(APP, &[], &cert, &device.hmac_key)).await),
         "calculating expected HMAC: cannot calculate hmac on empty exposure keys"
@@ -466,7 +716,10 @@ async fn d_certificates() {
     let r = c.publish(&body(BYPASS_APP, &keys, "garbage", "")).await;
     r.expect(200, None);
     let events = wait_events(&env, 2).await;
-    let bypassed = events.iter().find(|e| e.payload.authorized_app == BYPASS_APP).unwrap();
+    let bypassed = events
+        .iter()
+        .find(|e| e.payload.authorized_app == BYPASS_APP)
+        .unwrap();
     assert_eq!(bypassed.payload.claims, None);
     assert_eq!(c.metric("publish_verification_bypassed_total").await, 1.0);
     assert_eq!(c.metric("publish_jwt_not_yet_valid_total").await, 2.0);
@@ -499,7 +752,11 @@ async fn e_validation_rejects_the_whole_batch() {
     r.expect(400, Some("bad_request"));
     let error = r.error();
     assert!(error.starts_with("unable to read request data: 4 errors occurred:\n\t* key 1 cannot be imported: invalid key length, 18, must be 16"), "{error}");
-    for expected in ["key 2 cannot be imported: key expires before minimum window", "key 3 cannot be imported: invalid interval count, 200, must be >= 1 && <= 144", "key 4 cannot be imported: interval number"] {
+    for expected in [
+        "key 2 cannot be imported: key expires before minimum window",
+        "key 3 cannot be imported: invalid interval count, 200, must be >= 1 && <= 144",
+        "key 4 cannot be imported: interval number",
+    ] {
         assert!(error.contains(expected), "{expected} in {error}");
     }
     // E3.
@@ -507,36 +764,65 @@ async fn e_validation_rejects_the_whole_batch() {
     e3[0].rolling_period = 0;
     let r = c.publish(&bypass(&e3)).await;
     r.expect(400, Some("bad_request"));
-    assert!(r.error().contains("key 0 cannot be imported: invalid interval count, 0, must be >= 1 && <= 144"));
+    assert!(r
+        .error()
+        .contains("key 0 cannot be imported: invalid interval count, 0, must be >= 1 && <= 144"));
     // E5.
     for tr in [-1, 9] {
         let mut keys = vec![k(1)];
         keys[0].transmission_risk = tr;
         let r = c.publish(&bypass(&keys)).await;
         r.expect(400, Some("bad_request"));
-        assert!(r.error().contains(&format!("invalid transmission risk: {tr}, must be >= 0 && <= 8")), "{}", r.error());
+        assert!(
+            r.error().contains(&format!(
+                "invalid transmission risk: {tr}, must be >= 0 && <= 8"
+            )),
+            "{}",
+            r.error()
+        );
     }
     // E13.
     let mut keys = vec![k(1)];
     keys[0].key = "QUJD2".into();
-    assert!(c.publish(&bypass(&keys)).await.error().contains("key 0 cannot be imported: illegal base64 data at input byte 4"));
+    assert!(c
+        .publish(&bypass(&keys))
+        .await
+        .error()
+        .contains("key 0 cannot be imported: illegal base64 data at input byte 4"));
     // E15.
     let r = c.publish(&bypass(&[])).await;
     r.expect(400, Some("bad_request"));
-    assert_eq!(r.error(), "unable to read request data: no exposure keys in publish request");
+    assert_eq!(
+        r.error(),
+        "unable to read request data: no exposure keys in publish request"
+    );
     // Too many keys.
     let many: Vec<ExposureKey> = (0..31).map(|_| k(1)).collect();
-    assert_eq!(c.publish(&bypass(&many)).await.error(), "unable to read request data: too many exposure keys in publish: 31, max of 30 is allowed");
+    assert_eq!(
+        c.publish(&bypass(&many)).await.error(),
+        "unable to read request data: too many exposure keys in publish: 31, max of 30 is allowed"
+    );
     // E17: non-aligned overlap.
     let s = today_midnight() - 3 * 144;
-    let key = |rsn: i32, rp: i32| ExposureKey { rolling_start_number: rsn, rolling_period: rp, ..k(1) };
+    let key = |rsn: i32, rp: i32| ExposureKey {
+        rolling_start_number: rsn,
+        rolling_period: rp,
+        ..k(1)
+    };
     let r = c.publish(&bypass(&[key(s, 144), key(s + 142, 144)])).await;
     r.expect(400, Some("bad_request"));
-    assert!(r.error().starts_with("unable to read request data: exposure keys have non aligned overlapping intervals."));
+    assert!(r.error().starts_with(
+        "unable to read request data: exposure keys have non aligned overlapping intervals."
+    ));
     // E21: four keys with the same start.
-    let r = c.publish(&bypass(&[key(s, 44), key(s, 88), key(s, 144), key(s, 88)])).await;
+    let r = c
+        .publish(&bypass(&[key(s, 44), key(s, 88), key(s, 144), key(s, 88)]))
+        .await;
     assert_eq!(r.error(), format!("unable to read request data: too many overlapping keys for start interval: {s} want: <= 3, got: 4"));
-    assert!(received_events(&env).await.is_empty(), "rejected requests never reach Kafka");
+    assert!(
+        received_events(&env).await.is_empty(),
+        "rejected requests never reach Kafka"
+    );
 
     // E19: touching keys are fine; E7: a key starting in the current interval is accepted;
     // E23: traveler travels with the event.
@@ -549,10 +835,18 @@ async fn e_validation_rejects_the_whole_batch() {
     c.publish(&b).await.expect(200, None);
     // A valid certificate still decides the claims.
     let keys = vec![k(1)];
-    c.publish(&device.body(&authority, "likely", &keys)).await.expect(200, None);
+    c.publish(&device.body(&authority, "likely", &keys))
+        .await
+        .expect(200, None);
     let events = wait_events(&env, 3).await;
-    assert!(events.iter().any(|e| e.payload.traveler && e.payload.keys[0].rolling_start_number == now_iv));
-    assert!(events.iter().any(|e| e.payload.claims.as_ref().is_some_and(|c| c.report_type == "likely")));
+    assert!(events
+        .iter()
+        .any(|e| e.payload.traveler && e.payload.keys[0].rolling_start_number == now_iv));
+    assert!(events.iter().any(|e| e
+        .payload
+        .claims
+        .as_ref()
+        .is_some_and(|c| c.report_type == "likely")));
 }
 
 #[tokio::test]
@@ -564,21 +858,37 @@ async fn e_partial_failure_when_enabled() {
     // E1.
     let r = c.publish(&body(BYPASS_APP, &e1_keys(), "", "")).await;
     let json = r.expect(200, Some("partial_failure"));
-    assert!(r.error().starts_with("4 errors occurred:\n\t* key 1 cannot be imported"), "{}", r.error());
+    assert!(
+        r.error()
+            .starts_with("4 errors occurred:\n\t* key 1 cannot be imported"),
+        "{}",
+        r.error()
+    );
     assert_eq!(json["insertedExposures"], 1);
-    assert!(json["revisionToken"].as_str().is_some_and(|t| !t.is_empty()));
+    assert!(json["revisionToken"]
+        .as_str()
+        .is_some_and(|t| !t.is_empty()));
     // E3.
     let mut e3 = vec![k(1), k(2)];
     e3[0].rolling_period = 0;
     let r = c.publish(&body(BYPASS_APP, &e3, "", "")).await;
-    assert_eq!(r.expect(200, Some("partial_failure"))["insertedExposures"], 1);
-    assert!(r.error().contains("invalid interval count, 0, must be >= 1 && <= 144"));
+    assert_eq!(
+        r.expect(200, Some("partial_failure"))["insertedExposures"],
+        1
+    );
+    assert!(r
+        .error()
+        .contains("invalid interval count, 0, must be >= 1 && <= 144"));
     // Every key broken: still a rejection.
     let mut bad = vec![k(1)];
     bad[0].rolling_period = 0;
-    c.publish(&body(BYPASS_APP, &bad, "", "")).await.expect(400, Some("bad_request"));
+    c.publish(&body(BYPASS_APP, &bad, "", ""))
+        .await
+        .expect(400, Some("bad_request"));
     let events = wait_events(&env, 2).await;
-    assert!(events.iter().all(|e| e.payload.settings.allow_partial_failure));
+    assert!(events
+        .iter()
+        .all(|e| e.payload.settings.allow_partial_failure));
 }
 
 #[tokio::test]
@@ -589,15 +899,33 @@ async fn e11_seed_age_rule() {
     let c = Client::new(&ingest);
     away_from_interval_boundary(10).await;
     let min_start = interval_of(chrono::Utc::now() - chrono::Duration::hours(120));
-    let key = |rsn: i32| ExposureKey { rolling_start_number: rsn, rolling_period: 144, ..k(1) };
-    c.publish(&body(BYPASS_APP, &[key(min_start)], "", "")).await.expect(200, None);
+    let key = |rsn: i32| ExposureKey {
+        rolling_start_number: rsn,
+        rolling_period: 144,
+        ..k(1)
+    };
+    c.publish(&body(BYPASS_APP, &[key(min_start)], "", ""))
+        .await
+        .expect(200, None);
     // Design §7.2: a key must start inside the window (the reference accepted one that only
     // ended inside it).
-    let r = c.publish(&body(BYPASS_APP, &[key(min_start - 1)], "", "")).await;
+    let r = c
+        .publish(&body(BYPASS_APP, &[key(min_start - 1)], "", ""))
+        .await;
     r.expect(400, Some("bad_request"));
-    assert!(r.error().contains(&format!("{} is too old, must be >= {min_start}", min_start - 1)), "{}", r.error());
+    assert!(
+        r.error().contains(&format!(
+            "{} is too old, must be >= {min_start}",
+            min_start - 1
+        )),
+        "{}",
+        r.error()
+    );
     let events = wait_events(&env, 1).await;
-    assert_eq!(events[0].payload.settings.max_interval_age_seconds, 120 * 3600);
+    assert_eq!(
+        events[0].payload.settings.max_interval_age_seconds,
+        120 * 3600
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -615,7 +943,12 @@ async fn a_publish_produces_exactly_one_received_event() {
     b["symptomOnsetInterval"] = json!(today_midnight() - 2 * 144);
     b["traveler"] = json!(true);
     let r = c
-        .send("/v1/publish", Some("application/json"), &[("User-Agent", "ExposureApp/1 CFNetwork Darwin iPhone")], b.to_string())
+        .send(
+            "/v1/publish",
+            Some("application/json"),
+            &[("User-Agent", "ExposureApp/1 CFNetwork Darwin iPhone")],
+            b.to_string(),
+        )
         .await;
     let json = r.expect(200, None);
     assert_eq!(json["insertedExposures"], 3);
@@ -630,11 +963,21 @@ async fn a_publish_produces_exactly_one_received_event() {
     assert_eq!(e.authorized_app, APP);
     assert_eq!(e.regions, ["US"]);
     let claims = e.claims.as_ref().unwrap();
-    assert_eq!((claims.health_authority_id, claims.report_type.as_str()), (1, "confirmed"));
+    assert_eq!(
+        (claims.health_authority_id, claims.report_type.as_str()),
+        (1, "confirmed")
+    );
     let mut sent: Vec<&str> = keys.iter().map(|k| k.key.as_str()).collect();
     sent.sort_unstable();
-    assert_eq!(e.keys.iter().map(|k| k.key.as_str()).collect::<Vec<_>>(), sent, "keys as sent, in key-string order");
-    assert!(e.keys.iter().all(|k| k.rolling_period == 144 && k.transmission_risk == 0));
+    assert_eq!(
+        e.keys.iter().map(|k| k.key.as_str()).collect::<Vec<_>>(),
+        sent,
+        "keys as sent, in key-string order"
+    );
+    assert!(e
+        .keys
+        .iter()
+        .all(|k| k.rolling_period == 144 && k.transmission_risk == 0));
     assert_eq!(e.symptom_onset_interval, today_midnight() - 2 * 144);
     assert!(e.traveler);
     assert_eq!(e.platform, Platform::Ios);
@@ -648,7 +991,9 @@ async fn a_publish_produces_exactly_one_received_event() {
 
     // The event is keyed by the authorized app.
     let env2 = env.clone();
-    let keys_on_topic = tokio::task::spawn_blocking(move || record_keys(&env2)).await.unwrap();
+    let keys_on_topic = tokio::task::spawn_blocking(move || record_keys(&env2))
+        .await
+        .unwrap();
     assert_eq!(keys_on_topic, [APP.to_owned()]);
 }
 
@@ -682,13 +1027,23 @@ async fn degraded_mode_answers_from_the_edge() {
     let c = Client::new(&ingest);
     let device = Device::new();
     let keys = vec![k(1), k(2)];
-    let json = c.publish(&device.body(&authority, "confirmed", &keys)).await.expect(200, None);
+    let json = c
+        .publish(&device.body(&authority, "confirmed", &keys))
+        .await
+        .expect(200, None);
     assert_eq!(json["insertedExposures"], 2);
-    assert!(json["revisionToken"].as_str().is_some_and(|t| !t.is_empty()));
+    assert!(json["revisionToken"]
+        .as_str()
+        .is_some_and(|t| !t.is_empty()));
     // G5 at the edge: negative keys are not counted but get a token.
-    let json = c.publish(&device.body(&authority, "negative", &[k(3)])).await.expect(200, None);
+    let json = c
+        .publish(&device.body(&authority, "negative", &[k(3)]))
+        .await
+        .expect(200, None);
     assert!(json.get("insertedExposures").is_none());
-    assert!(json["revisionToken"].as_str().is_some_and(|t| !t.is_empty()));
+    assert!(json["revisionToken"]
+        .as_str()
+        .is_some_and(|t| !t.is_empty()));
     assert_eq!(c.metric("publish_degraded_total").await, 2.0);
     assert_eq!(wait_events(&env, 2).await.len(), 2);
 }
@@ -703,8 +1058,15 @@ async fn env_with_only(base: &TestEnv, topics: &[Topic]) -> TestEnv {
     env.kafka = platform::kafka::KafkaSettings::local(&env.infra.kafka_brokers, &env.prefix);
     let admin: AdminClient<DefaultClientContext> = env.kafka.client_config().create().unwrap();
     let names: Vec<String> = topics.iter().map(|t| env.kafka.topic(*t)).collect();
-    let specs: Vec<NewTopic<'_>> = names.iter().map(|n| NewTopic::new(n, 1, TopicReplication::Fixed(1))).collect();
-    for result in admin.create_topics(specs.iter(), &AdminOptions::new()).await.unwrap() {
+    let specs: Vec<NewTopic<'_>> = names
+        .iter()
+        .map(|n| NewTopic::new(n, 1, TopicReplication::Fixed(1)))
+        .collect();
+    for result in admin
+        .create_topics(specs.iter(), &AdminOptions::new())
+        .await
+        .unwrap()
+    {
         result.unwrap();
     }
     env
@@ -720,7 +1082,9 @@ async fn unacknowledged_events_get_503() {
     let c = Client::new(&ingest);
     let device = Device::new();
     let started = std::time::Instant::now();
-    let r = c.publish(&device.body(&authority, "confirmed", &[k(1)])).await;
+    let r = c
+        .publish(&device.body(&authority, "confirmed", &[k(1)]))
+        .await;
     let json = r.expect(503, Some("internal_error"));
     assert!(json.get("revisionToken").is_none());
     assert!(started.elapsed() < Duration::from_secs(10));
@@ -750,10 +1114,17 @@ async fn unreachable_broker_acknowledges_nothing() {
     // before anything could be enqueued; nothing is ever acknowledged.
     let device = Device::new();
     let authority = SigningAuthority::generate("v1");
-    let r = c.publish(&device.body(&authority, "confirmed", &[k(1)])).await;
+    let r = c
+        .publish(&device.body(&authority, "confirmed", &[k(1)]))
+        .await;
     r.expect(500, Some("unable_to_load_health_authority"));
     // Chaff still works.
-    assert_eq!(c.send("/v1/publish", None, &[("X-Chaff", "1")], "").await.status, 200);
+    assert_eq!(
+        c.send("/v1/publish", None, &[("X-Chaff", "1")], "")
+            .await
+            .status,
+        200
+    );
     ingest.stop().await.unwrap();
 }
 
@@ -779,33 +1150,71 @@ async fn j_v1alpha1() {
         })
     };
     // J1.
-    let r = c.send("/", Some("application/json"), &[], alpha(json!(["US", "CA"]), &[k(1)]).to_string()).await;
+    let r = c
+        .send(
+            "/",
+            Some("application/json"),
+            &[],
+            alpha(json!(["US", "CA"]), &[k(1)]).to_string(),
+        )
+        .await;
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     assert_eq!(r.header("x-api-version"), Some("v1alpha"));
     let json = r.json();
-    assert!(json["revisionToken"].as_str().is_some_and(|t| !t.is_empty()));
+    assert!(json["revisionToken"]
+        .as_str()
+        .is_some_and(|t| !t.is_empty()));
     assert_eq!(json["insertedExposures"], 1);
     assert_eq!(json["error"], "");
     assert!(json["padding"].as_str().is_some_and(|t| !t.is_empty()));
     assert!(json.get("code").is_none());
     // J3.
-    let r = c.send("/", Some("application/json"), &[], alpha(json!([]), &[k(2)]).to_string()).await;
+    let r = c
+        .send(
+            "/",
+            Some("application/json"),
+            &[],
+            alpha(json!([]), &[k(2)]).to_string(),
+        )
+        .await;
     assert_eq!(r.status, 200);
     // An unauthorized region: 401 without a code.
-    let r = c.send("/", Some("application/json"), &[], alpha(json!(["MX"]), &[k(3)]).to_string()).await;
+    let r = c
+        .send(
+            "/",
+            Some("application/json"),
+            &[],
+            alpha(json!(["MX"]), &[k(3)]).to_string(),
+        )
+        .await;
     assert_eq!(r.status, 401);
     assert!(r.json().get("code").is_none());
-    assert_eq!(r.error(), "verifying allowed regions: app com.example.multi tried to write to unauthorized region MX");
+    assert_eq!(
+        r.error(),
+        "verifying allowed regions: app com.example.multi tried to write to unauthorized region MX"
+    );
     // v1 still works next to it, and v1-only fields are unknown in v1alpha1.
-    let r = c.send("/", Some("application/json"), &[], r#"{"healthAuthorityID":"x"}"#).await;
+    let r = c
+        .send(
+            "/",
+            Some("application/json"),
+            &[],
+            r#"{"healthAuthorityID":"x"}"#,
+        )
+        .await;
     assert_eq!(r.status, 400);
     assert!(r.json().get("code").is_none());
 
     let events = wait_events(&env, 2).await;
-    let j1 = events.iter().find(|e| e.payload.regions.len() == 2).unwrap();
+    let j1 = events
+        .iter()
+        .find(|e| e.payload.regions.len() == 2)
+        .unwrap();
     assert!(j1.payload.traveler);
     assert_eq!(j1.payload.regions, ["US", "CA"]);
-    let j3 = events.iter().find(|e| e.payload.regions.len() == 2 && !e.payload.traveler);
+    let j3 = events
+        .iter()
+        .find(|e| e.payload.regions.len() == 2 && !e.payload.traveler);
     assert!(j3.is_some(), "J3 uses the app's regions, without traveler");
 }
 
@@ -829,7 +1238,14 @@ async fn stack() -> Stack {
     let processor = spawn::<processor::Processor>(&env, &[]).await;
     let projector = spawn::<projector::Projector>(&env, &[]).await;
     let ingest = start_ingest(&env, &[("PUBLISH_OUTCOME_WAIT", "20s")]).await;
-    Stack { client: Client::new(&ingest), env, authority, _ingest: ingest, _processor: processor, _projector: projector }
+    Stack {
+        client: Client::new(&ingest),
+        env,
+        authority,
+        _ingest: ingest,
+        _processor: processor,
+        _projector: projector,
+    }
 }
 
 #[tokio::test]
@@ -840,28 +1256,53 @@ async fn g_round_trip_through_the_pipeline() {
 
     // G1 and C5: confirmed, TR 0 → stored TR 2, regions upper-cased.
     let keys = vec![k(1), k(2)];
-    let b = body("com.example.lower", &keys, &device.cert(&s.authority, "confirmed", &keys), &device.hmac_key);
+    let b = body(
+        "com.example.lower",
+        &keys,
+        &device.cert(&s.authority, "confirmed", &keys),
+        &device.hmac_key,
+    );
     let json = c.publish(&b).await.expect(200, None);
     assert_eq!(json["insertedExposures"], 2);
-    assert!(json["revisionToken"].as_str().is_some_and(|t| !t.is_empty()));
+    assert!(json["revisionToken"]
+        .as_str()
+        .is_some_and(|t| !t.is_empty()));
     let rows = exposures_in_store(&s.env.db().await).await;
     assert_eq!(rows.len(), 2);
-    assert!(rows.iter().all(|r| r.transmission_risk == 2 && r.report_type == "confirmed" && r.regions == ["US"]));
+    assert!(rows
+        .iter()
+        .all(|r| r.transmission_risk == 2 && r.report_type == "confirmed" && r.regions == ["US"]));
 
     // G3: user-report keeps the client's TR (0 stays 0, 5 stays 5).
     let mut g3 = vec![k(3), k(4)];
     g3[1].transmission_risk = 5;
-    c.publish(&device.body(&s.authority, "user-report", &g3)).await.expect(200, None);
+    c.publish(&device.body(&s.authority, "user-report", &g3))
+        .await
+        .expect(200, None);
     let rows = exposures_in_store(&s.env.db().await).await;
-    let tr = |key: &str| rows.iter().find(|r| r.key == key).unwrap().transmission_risk;
+    let tr = |key: &str| {
+        rows.iter()
+            .find(|r| r.key == key)
+            .unwrap()
+            .transmission_risk
+    };
     assert_eq!((tr(&g3[0].key), tr(&g3[1].key)), (0, 5));
 
     // G5: negative keys are not stored; the answer has a token and no insertedExposures.
-    let json = c.publish(&device.body(&s.authority, "negative", &[k(5)])).await.expect(200, None);
+    let json = c
+        .publish(&device.body(&s.authority, "negative", &[k(5)]))
+        .await
+        .expect(200, None);
     assert!(json.get("insertedExposures").is_none());
-    assert!(json["revisionToken"].as_str().is_some_and(|t| !t.is_empty()));
+    assert!(json["revisionToken"]
+        .as_str()
+        .is_some_and(|t| !t.is_empty()));
     assert_eq!(count(&s.env.db().await).await, 4);
-    assert_eq!(c.metric("publish_degraded_total").await, 0.0, "every answer came from an outcome");
+    assert_eq!(
+        c.metric("publish_degraded_total").await,
+        0.0,
+        "every answer came from an outcome"
+    );
 }
 
 #[tokio::test]
@@ -871,11 +1312,19 @@ async fn revision_tokens_round_trip_and_are_bound_to_the_app() {
     let device = Device::new();
     let keys = vec![k(1), k(2)];
 
-    let first = c.publish(&device.body(&s.authority, "likely", &keys)).await.expect(200, None);
+    let first = c
+        .publish(&device.body(&s.authority, "likely", &keys))
+        .await
+        .expect(200, None);
     let token = first["revisionToken"].as_str().unwrap().to_owned();
 
     // The same token through another app is invalid (design §7.3).
-    let mut other = body("com.example.other", &keys, &device.cert(&s.authority, "confirmed", &keys), &device.hmac_key);
+    let mut other = body(
+        "com.example.other",
+        &keys,
+        &device.cert(&s.authority, "confirmed", &keys),
+        &device.hmac_key,
+    );
     other["revisionToken"] = json!(token);
     let r = c.publish(&other).await;
     r.expect(400, Some("invalid_revision_token"));
@@ -884,34 +1333,28 @@ async fn revision_tokens_round_trip_and_are_bound_to_the_app() {
     // Without a token: missing_revision_token (H5 style, "!!!" is not base64 = no token).
     let mut no_token = device.body(&s.authority, "confirmed", &keys);
     no_token["revisionToken"] = json!("!!!");
-    c.publish(&no_token).await.expect(400, Some("missing_revision_token"));
+    c.publish(&no_token)
+        .await
+        .expect(400, Some("missing_revision_token"));
 
     // With the token, accepted in any base64 flavour: the keys are revised (H1).
     let mut revise = device.body(&s.authority, "confirmed", &keys);
-    revise["revisionToken"] = json!(token.replace('+', "-").replace('/', "_").trim_end_matches('='));
+    revise["revisionToken"] = json!(token
+        .replace('+', "-")
+        .replace('/', "_")
+        .trim_end_matches('='));
     let json = c.publish(&revise).await.expect(200, None);
     assert!(json.get("insertedExposures").is_none());
     let next = json["revisionToken"].as_str().unwrap();
     assert!(!next.is_empty() && next != token);
     let rows = exposures_in_store(&s.env.db().await).await;
-    assert!(rows.iter().all(|r| r.report_type == "likely" && r.revised_report_type.as_deref() == Some("confirmed")));
+    assert!(rows.iter().all(
+        |r| r.report_type == "likely" && r.revised_report_type.as_deref() == Some("confirmed")
+    ));
 }
 
 // ---------------------------------------------------------------------------------------------
 // Privacy of the logs
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 /// A raw HTTP/1.1 request from a chosen loopback source address; returns the status code.
 async fn raw_post(from: &str, to: std::net::SocketAddr, headers: &str, body: &str) -> u16 {
@@ -926,40 +1369,140 @@ async fn raw_post(from: &str, to: std::net::SocketAddr, headers: &str, body: &st
     let mut response = Vec::new();
     stream.read_to_end(&mut response).await.unwrap();
     let text = String::from_utf8_lossy(&response);
-    text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0)
+    text.split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
 }
 
+/// Collects everything a child process writes to `pipe`.
+fn collect<R: tokio::io::AsyncRead + Unpin + Send + 'static>(
+    pipe: Option<R>,
+) -> tokio::task::JoinHandle<Vec<u8>> {
+    tokio::spawn(async move {
+        let mut out = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut out).await;
+        }
+        out
+    })
+}
+
+/// `text` without ANSI escape sequences (`ESC [ ... letter`).
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' && chars.peek() == Some(&'[') {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The real `ingest` binary, logging everything (`RUST_LOG=trace`), receives a valid publish,
+/// a bad certificate, a bad body and chaff from 127.0.0.2 with a distinctive user agent; its
+/// whole output must hold neither the client address nor the user agent nor any key material,
+/// token, HMAC secret or certificate.
 #[tokio::test]
 async fn logs_contain_no_ip_and_no_key_material() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-
     let env = TestEnv::new().await;
     let authority = seed(&env).await;
-    let ingest = start_ingest(&env, &[("LOG_JSON_PARSE_ERRORS", "true"), ("DEBUG_LOG_BAD_CERTIFICATES", "true")]).await;
+    let bin = std::env::var_os("TEST_BIN_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| harness::repo_root().join("target/debug"))
+        .join("ingest");
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo build --bins` (dev/test does)",
+        bin.display()
+    );
+    let port = harness::process::free_port();
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let mut child = tokio::process::Command::new(&bin)
+        .envs(env.env_vars())
+        .env("LISTEN_ADDR", addr.to_string())
+        .env("REVISION_TOKEN_KEYS", token_keys())
+        .env("KAFKA_CREATE_TOPICS", "false")
+        .env("PUBLISH_OUTCOME_WAIT", "300ms")
+        .env("LOG_JSON_PARSE_ERRORS", "true")
+        .env("DEBUG_LOG_BAD_CERTIFICATES", "true")
+        .env("RUST_LOG", "trace")
+        .env("NO_COLOR", "1")
+        .env_remove("LOG_FORMAT")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start ingest");
+    let stdout = collect(child.stdout.take());
+    let stderr = collect(child.stderr.take());
+    wait_ready(&format!("http://{addr}")).await;
+
     let device = Device::new();
     let keys = vec![k(1), k(2)];
     let good = device.body(&authority, "confirmed", &keys);
     let user_agent = "User-Agent: SecretPhone/9.9 (Android; build XYZ123)\r\n";
-    // Requests from 127.0.0.2: a valid one, a bad certificate, a bad body, and chaff.
-    assert_eq!(raw_post("127.0.0.2", ingest.addr, user_agent, &good.to_string()).await, 200);
+    assert_eq!(
+        raw_post("127.0.0.2", addr, user_agent, &good.to_string()).await,
+        200
+    );
     let mut bad_cert = good.clone();
     let mut claims = device.claims("confirmed", &keys);
     claims.tekmac = "AAAA".into();
     bad_cert["verificationPayload"] = json!(authority.sign(&claims));
-    assert_eq!(raw_post("127.0.0.2", ingest.addr, user_agent, &bad_cert.to_string()).await, 401);
-    assert_eq!(raw_post("127.0.0.2", ingest.addr, user_agent, r#"{"temporaryExposureKeys":[{"key":1}]}"#).await, 400);
-    assert_eq!(raw_post("127.0.0.2", ingest.addr, "X-Chaff: 1\r\n", &good.to_string()).await, 200);
+    assert_eq!(
+        raw_post("127.0.0.2", addr, user_agent, &bad_cert.to_string()).await,
+        401
+    );
+    assert_eq!(
+        raw_post(
+            "127.0.0.2",
+            addr,
+            user_agent,
+            r#"{"temporaryExposureKeys":[{"key":1}]}"#
+        )
+        .await,
+        400
+    );
+    assert_eq!(
+        raw_post("127.0.0.2", addr, "X-Chaff: 1\r\n", &good.to_string()).await,
+        200
+    );
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    assert!(logs.contains("Publish answered"), "the publish was logged: {logs}");
+    // Graceful stop (SIGTERM), then read everything it wrote.
+    let pid = child.id().expect("pid").to_string();
+    let killed = tokio::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .await
+        .unwrap();
+    assert!(killed.success());
+    let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
+        .await
+        .expect("ingest stops")
+        .unwrap();
+    assert!(status.success(), "clean exit after SIGTERM: {status}");
+    let mut raw = String::from_utf8_lossy(&stdout.await.unwrap()).into_owned();
+    raw.push_str(&String::from_utf8_lossy(&stderr.await.unwrap()));
+    let logs = strip_ansi(&raw);
+
+    assert!(
+        logs.contains("Publish answered"),
+        "the publish was logged: {logs}"
+    );
     assert!(logs.contains("request_id="), "requests carry an id");
+    assert!(
+        logs.contains("Bad verification certificate"),
+        "the certificate debug log ran"
+    );
     let mut forbidden: Vec<String> = vec![
         "127.0.0.2".into(),
         "SecretPhone".into(),
@@ -977,6 +1520,12 @@ async fn logs_contain_no_ip_and_no_key_material() {
         forbidden.push(segment.to_owned());
     }
     for needle in &forbidden {
-        assert!(!logs.contains(needle.as_str()), "the logs contain {needle}");
+        let at = logs.find(needle.as_str());
+        assert!(
+            at.is_none(),
+            "the logs contain {needle}: {}",
+            at.map(|i| &logs[i.saturating_sub(300)..(i + 200).min(logs.len())])
+                .unwrap_or("")
+        );
     }
 }

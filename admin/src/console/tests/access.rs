@@ -103,7 +103,11 @@ async fn every_form_refuses_a_missing_wrong_or_foreign_csrf_token() {
             pairs.push(("version", "v1".to_owned()));
             let borrowed: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
             let reply = c.post_raw(path, cookie, &borrowed).await;
-            assert_eq!(reply.status, StatusCode::FORBIDDEN, "{case} token on {path}");
+            assert_eq!(
+                reply.status,
+                StatusCode::FORBIDDEN,
+                "{case} token on {path}"
+            );
             assert!(reply.body.contains("Nothing was changed"), "{path}");
         }
         // The right token in a body that is not a form (a cross-site `text/plain` post).
@@ -114,9 +118,17 @@ async fn every_form_refuses_a_missing_wrong_or_foreign_csrf_token() {
             .header(header::COOKIE, &session.cookie)
             .body(Body::from(format!("csrf={}", session.csrf)))
             .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(c.send(request).await.status, StatusCode::FORBIDDEN, "{path}");
+        assert_eq!(
+            c.send(request).await.status,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
     }
-    assert_eq!(c.store.events().len(), written, "a refused form wrote an event");
+    assert_eq!(
+        c.store.events().len(),
+        written,
+        "a refused form wrote an event"
+    );
     assert_eq!(
         c.get("/console", Some(&session.cookie)).await.status,
         StatusCode::OK,
@@ -129,17 +141,20 @@ async fn sign_in_form_needs_its_own_cookie_token() {
     let c = console();
     let login = c.get("/login", None).await;
     let token = login.csrf();
-    assert!(login
-        .set_cookies()
-        .iter()
-        .any(|v| v == &format!("en_admin_login={token}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=1800")));
+    assert!(login.set_cookies().iter().any(|v| v
+        == &format!(
+            "en_admin_login={token}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=1800"
+        )));
     let fields = [("csrf", token.as_str()), ("secret", TOKEN)];
     let without_cookie = c.post_raw("/login", None, &fields).await;
     assert_eq!(without_cookie.status, StatusCode::FORBIDDEN);
     let other_cookie = format!("en_admin_login={}", random_token());
     let mismatch = c.post_raw("/login", Some(&other_cookie), &fields).await;
     assert_eq!(mismatch.status, StatusCode::FORBIDDEN);
-    assert!(mismatch.set_cookies().iter().all(|c| !c.starts_with("en_admin_session")));
+    assert!(mismatch
+        .set_cookies()
+        .iter()
+        .all(|c| !c.starts_with("en_admin_session")));
 }
 
 #[tokio::test]
@@ -155,8 +170,14 @@ async fn token_sign_in_starts_a_strict_session_and_redirects_to_the_page_asked_f
         .iter()
         .find(|c| c.starts_with("en_admin_session="))
         .unwrap_or_else(|| panic!("{cookies:?}"));
-    assert!(session.ends_with("; Path=/; HttpOnly; SameSite=Strict"), "{session}");
-    assert!(cookies.iter().any(|c| c.starts_with("en_admin_login=;")), "login cookie cleared");
+    assert!(
+        session.ends_with("; Path=/; HttpOnly; SameSite=Strict"),
+        "{session}"
+    );
+    assert!(
+        cookies.iter().any(|c| c.starts_with("en_admin_login=;")),
+        "login cookie cleared"
+    );
 
     let evil = c
         .sign_in_from("192.0.2.10:1", "", TOKEN, "//evil.example/console")
@@ -180,7 +201,8 @@ async fn cookies_are_secure_when_configured() {
     assert!(reply
         .set_cookies()
         .iter()
-        .any(|v| v.starts_with("en_admin_session=") && v.ends_with("; HttpOnly; SameSite=Strict; Secure")));
+        .any(|v| v.starts_with("en_admin_session=")
+            && v.ends_with("; HttpOnly; SameSite=Strict; Secure")));
 }
 
 #[tokio::test]
@@ -192,13 +214,20 @@ async fn wrong_credentials_are_refused_with_the_name_kept() {
         ("mallory", PASSWORD),
         (OPERATOR, TOKEN),
     ] {
-        let reply = c.sign_in_from("192.0.2.20:1", operator, secret, "/console").await;
+        let reply = c
+            .sign_in_from("192.0.2.20:1", operator, secret, "/console")
+            .await;
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{operator}");
         assert!(reply.body.contains("Sign-in failed"));
         assert!(!reply.body.contains(secret), "the secret is not echoed");
-        assert!(reply.set_cookies().iter().all(|c| !c.starts_with("en_admin_session")));
+        assert!(reply
+            .set_cookies()
+            .iter()
+            .all(|c| !c.starts_with("en_admin_session")));
     }
-    let reply = c.sign_in_from("192.0.2.21:1", "mallory", "x", "/console").await;
+    let reply = c
+        .sign_in_from("192.0.2.21:1", "mallory", "x", "/console")
+        .await;
     assert!(reply.body.contains("value=\"mallory\""));
 }
 
@@ -207,19 +236,34 @@ async fn repeated_failures_lock_out_the_address_but_not_others() {
     let c = console();
     let attacker = "198.51.100.7:4000";
     for _ in 0..FREE_FAILURES {
-        let reply = c.sign_in_from(attacker, "", "guess-guess-guess-guess", "/console").await;
+        let reply = c
+            .sign_in_from(attacker, "", "guess-guess-guess-guess", "/console")
+            .await;
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
     }
     let locked = c.sign_in_from(attacker, "", TOKEN, "/console").await;
-    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS, "even the right token waits");
+    assert_eq!(
+        locked.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right token waits"
+    );
     assert!(locked.body.contains("Too many failed sign-ins"));
-    assert!(locked.set_cookies().iter().all(|c| !c.starts_with("en_admin_session")));
-    let elsewhere = c.sign_in_from("198.51.100.8:4000", "", TOKEN, "/console").await;
+    assert!(locked
+        .set_cookies()
+        .iter()
+        .all(|c| !c.starts_with("en_admin_session")));
+    let elsewhere = c
+        .sign_in_from("198.51.100.8:4000", "", TOKEN, "/console")
+        .await;
     assert_eq!(elsewhere.status, StatusCode::SEE_OTHER);
 
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let after_delay = c.sign_in_from(attacker, "", TOKEN, "/console").await;
-    assert_eq!(after_delay.status, StatusCode::SEE_OTHER, "allowed after the first delay");
+    assert_eq!(
+        after_delay.status,
+        StatusCode::SEE_OTHER,
+        "allowed after the first delay"
+    );
 }
 
 #[tokio::test]
@@ -230,8 +274,15 @@ async fn sign_out_ends_the_session() {
     assert_eq!(reply.status, StatusCode::SEE_OTHER);
     assert_eq!(reply.location(), "/login?signed_out=1");
     assert!(reply.set_cookies().iter().any(|c| c.contains("Max-Age=0")));
-    assert_eq!(c.get("/console", Some(&session.cookie)).await.status, StatusCode::SEE_OTHER);
-    assert!(c.get("/login?signed_out=1", None).await.body.contains("You are signed out."));
+    assert_eq!(
+        c.get("/console", Some(&session.cookie)).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert!(c
+        .get("/login?signed_out=1", None)
+        .await
+        .body
+        .contains("You are signed out."));
 }
 
 #[tokio::test]
@@ -239,7 +290,10 @@ async fn a_signed_in_browser_visiting_sign_in_goes_home() {
     let c = console();
     let session = c.session().await;
     let reply = c.get("/login", Some(&session.cookie)).await;
-    assert_eq!((reply.status, reply.location()), (StatusCode::SEE_OTHER, "/console"));
+    assert_eq!(
+        (reply.status, reply.location()),
+        (StatusCode::SEE_OTHER, "/console")
+    );
 }
 
 #[tokio::test]
@@ -262,7 +316,10 @@ async fn every_response_carries_the_security_headers() {
                 .to_owned()
         };
         assert_eq!(h(header::CACHE_CONTROL), "no-store", "{path}");
-        assert!(h(header::CONTENT_SECURITY_POLICY).starts_with("default-src 'none'"), "{path}");
+        assert!(
+            h(header::CONTENT_SECURITY_POLICY).starts_with("default-src 'none'"),
+            "{path}"
+        );
         assert_eq!(h(header::X_FRAME_OPTIONS), "DENY", "{path}");
         assert_eq!(h(header::X_CONTENT_TYPE_OPTIONS), "nosniff", "{path}");
     }
@@ -289,7 +346,11 @@ async fn pages_answer_with_html_and_unknown_things_with_404() {
         "/console/health-authorities/abc",
         "/console/authorized-apps/edit/nope",
     ] {
-        assert_eq!(c.get(path, Some(&session.cookie)).await.status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(
+            c.get(path, Some(&session.cookie)).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
     }
 }
 

@@ -31,11 +31,16 @@ async fn console_changes_are_config_events_by_the_operator() {
         [
             ("health-authority/1".to_owned(), OPERATOR.to_owned()),
             ("health-authority-key/1/v1".to_owned(), OPERATOR.to_owned()),
-            ("authorized-app/com.example.app".to_owned(), OPERATOR.to_owned()),
+            (
+                "authorized-app/com.example.app".to_owned(),
+                OPERATOR.to_owned()
+            ),
+            ("signature-info/1".to_owned(), OPERATOR.to_owned()),
+            ("export-config/1".to_owned(), OPERATOR.to_owned()),
         ]
     );
     let events = c.store.events();
-    let Some((_, app)) = events.last() else {
+    let Some((_, app)) = events.get(2) else {
         panic!("no events")
     };
     let ConfigChange::AuthorizedAppSaved { entity } = &app.payload.change else {
@@ -46,13 +51,17 @@ async fn console_changes_are_config_events_by_the_operator() {
     assert!(!entity.bypass_health_authority_verification && !entity.bypass_revision_token);
 
     // The pages show what was saved, and the audit trail who saved it.
-    let page = c.get("/console/health-authorities/1", Some(&session.cookie)).await;
+    let page = c
+        .get("/console/health-authorities/1", Some(&session.cookie))
+        .await;
     assert!(page.body.contains("Key v1 added.") || page.body.contains("gov.example.iss"));
     assert!(page.body.contains("badge current"), "{}", page.body);
     let audit = c.get("/console/audit", Some(&session.cookie)).await;
     assert!(audit.body.contains("<td>alice</td>"), "{}", audit.body);
     let home = c.get("/console", Some(&session.cookie)).await;
-    assert!(home.body.contains("Saved authorized health authority com.example.app"));
+    assert!(home
+        .body
+        .contains("Saved authorized health authority com.example.app"));
 }
 
 #[tokio::test]
@@ -69,7 +78,11 @@ async fn key_actions_revoke_reinstate_and_are_idempotent() {
     let session = c.session().await;
     c.seed(&session).await;
     let revoke = c
-        .post(&session, "/console/health-authorities/1/keys/revoke", &[("version", "v1")])
+        .post(
+            &session,
+            "/console/health-authorities/1/keys/revoke",
+            &[("version", "v1")],
+        )
         .await;
     assert_eq!(
         (revoke.status, revoke.location()),
@@ -83,22 +96,46 @@ async fn key_actions_revoke_reinstate_and_are_idempotent() {
             .map(|k| k.thru.is_some())
     };
     assert_eq!(thru(&c), Some(true));
-    let page = c.get("/console/health-authorities/1", Some(&session.cookie)).await;
+    let page = c
+        .get("/console/health-authorities/1", Some(&session.cookie))
+        .await;
     assert!(page.body.contains("Key v1 revoked."), "{}", page.body);
     assert!(page.body.contains("Not active"));
     let before = c.store.events().len();
-    c.post(&session, "/console/health-authorities/1/keys/revoke", &[("version", "v1")])
-        .await;
-    assert_eq!(c.store.events().len(), before, "revoking twice writes nothing");
-    c.post(&session, "/console/health-authorities/1/keys/reinstate", &[("version", "v1")])
-        .await;
+    c.post(
+        &session,
+        "/console/health-authorities/1/keys/revoke",
+        &[("version", "v1")],
+    )
+    .await;
+    assert_eq!(
+        c.store.events().len(),
+        before,
+        "revoking twice writes nothing"
+    );
+    c.post(
+        &session,
+        "/console/health-authorities/1/keys/reinstate",
+        &[("version", "v1")],
+    )
+    .await;
     assert_eq!(thru(&c), Some(false));
     let missing = c
-        .post(&session, "/console/health-authorities/1/keys/revoke", &[("version", "v9")])
+        .post(
+            &session,
+            "/console/health-authorities/1/keys/revoke",
+            &[("version", "v9")],
+        )
         .await;
     assert_eq!(missing.status, StatusCode::SEE_OTHER);
-    let page = c.get("/console/health-authorities/1", Some(&session.cookie)).await;
-    assert!(page.body.contains("has no key with version"), "{}", page.body);
+    let page = c
+        .get("/console/health-authorities/1", Some(&session.cookie))
+        .await;
+    assert!(
+        page.body.contains("has no key with version"),
+        "{}",
+        page.body
+    );
 }
 
 #[tokio::test]
@@ -118,14 +155,21 @@ async fn refused_authority_form_keeps_the_input_and_shows_messages_by_field() {
         )
         .await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-    assert!(reply.body.contains("value=\"&lt;script&gt;alert(1)&lt;/script&gt;\""));
+    assert!(reply
+        .body
+        .contains("value=\"&lt;script&gt;alert(1)&lt;/script&gt;\""));
     assert!(!reply.body.contains("<script>"));
     assert!(reply
         .body
         .contains("<p class=\"error\" id=\"f-issuer-error\">issuer is required</p>"));
-    assert!(reply.body.contains("id=\"f-jwksUri-error\">jwksUri must be an http or https URL"));
+    assert!(reply
+        .body
+        .contains("id=\"f-jwksUri-error\">jwksUri must be an http or https URL"));
     assert!(reply.body.contains("value=\"aud\""));
-    assert!(!reply.body.contains("checked"), "an unticked box stays unticked");
+    assert!(
+        !reply.body.contains("checked"),
+        "an unticked box stays unticked"
+    );
     assert!(c.store.events().is_empty());
 
     // A duplicate issuer is a conflict, shown on the issuer field.
@@ -134,11 +178,17 @@ async fn refused_authority_form_keeps_the_input_and_shows_messages_by_field() {
         .post(
             &session,
             "/console/health-authorities",
-            &[("name", "Again"), ("issuer", "gov.example.iss"), ("audience", "a")],
+            &[
+                ("name", "Again"),
+                ("issuer", "gov.example.iss"),
+                ("audience", "a"),
+            ],
         )
         .await;
     assert_eq!(reply.status, StatusCode::CONFLICT);
-    assert!(reply.body.contains("id=\"f-issuer-error\">issuer &quot;gov.example.iss&quot; is already used"));
+    assert!(reply
+        .body
+        .contains("id=\"f-issuer-error\">issuer &quot;gov.example.iss&quot; is already used"));
 }
 
 #[tokio::test]
@@ -150,14 +200,25 @@ async fn refused_key_form_keeps_the_input_on_the_authority_page() {
         .post(
             &session,
             "/console/health-authorities/1/keys",
-            &[("version", "v2"), ("publicKeyPem", RSA_PEM), ("from", "yesterday"), ("thru", "")],
+            &[
+                ("version", "v2"),
+                ("publicKeyPem", RSA_PEM),
+                ("from", "yesterday"),
+                ("thru", ""),
+            ],
         )
         .await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-    assert!(reply.body.contains("id=\"f-publicKeyPem-error\">RSA keys are not supported"));
-    assert!(reply.body.contains("id=\"f-from-error\">from is not an RFC 3339 time"));
+    assert!(reply
+        .body
+        .contains("id=\"f-publicKeyPem-error\">RSA keys are not supported"));
+    assert!(reply
+        .body
+        .contains("id=\"f-from-error\">from is not an RFC 3339 time"));
     assert!(reply.body.contains("value=\"v2\""));
-    assert!(reply.body.contains("MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQCfjh4gwxwy1DCr4iNLnWEv1ATN"));
+    assert!(reply
+        .body
+        .contains("MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQCfjh4gwxwy1DCr4iNLnWEv1ATN"));
     let duplicate = c
         .post(
             &session,
@@ -187,21 +248,39 @@ async fn refused_app_form_keeps_ticked_boxes_and_regions() {
         )
         .await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-    assert!(reply.body.contains("id=\"f-healthAuthorityID-error\">healthAuthorityID is required"));
-    assert!(reply.body.contains("id=\"f-regions-error\">at least one region is required"));
+    assert!(reply
+        .body
+        .contains("id=\"f-healthAuthorityID-error\">healthAuthorityID is required"));
+    assert!(reply
+        .body
+        .contains("id=\"f-regions-error\">at least one region is required"));
     assert!(reply.body.contains("value=\"1\" checked"));
-    assert!(reply.body.contains("name=\"bypassRevisionToken\" value=\"on\" checked"));
+    assert!(reply
+        .body
+        .contains("name=\"bypassRevisionToken\" value=\"on\" checked"));
 
-    for (value, message) in [("42", "no health authority with id 42"), ("x", "is not a health authority id")] {
+    for (value, message) in [
+        ("42", "no health authority with id 42"),
+        ("x", "is not a health authority id"),
+    ] {
         let reply = c
             .post(
                 &session,
                 "/console/authorized-apps",
-                &[("healthAuthorityID", "b"), ("regions", "US"), ("allowedHealthAuthorityIDs", value)],
+                &[
+                    ("healthAuthorityID", "b"),
+                    ("regions", "US"),
+                    ("allowedHealthAuthorityIDs", value),
+                ],
             )
             .await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{value}");
-        assert!(reply.body.contains("id=\"f-allowedHealthAuthorityIDs-error\""), "{value}");
+        assert!(
+            reply
+                .body
+                .contains("id=\"f-allowedHealthAuthorityIDs-error\""),
+            "{value}"
+        );
         assert!(reply.body.contains(message), "{value}: {}", reply.body);
     }
 }
@@ -223,24 +302,41 @@ async fn apps_are_edited_renamed_and_deleted() {
         )
         .await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
-    assert_eq!(reply.location(), "/console/authorized-apps/edit/com.example.renamed");
+    assert_eq!(
+        reply.location(),
+        "/console/authorized-apps/edit/com.example.renamed"
+    );
     let snapshot = c.state.writer.snapshot();
     assert!(snapshot.app("com.example.app").is_none());
     let app = snapshot.app("com.example.renamed").cloned();
-    assert!(app.is_some_and(|a| a.bypass_health_authority_verification && a.allowed_health_authority_ids.is_empty()));
-    let list = c.get("/console/authorized-apps", Some(&session.cookie)).await;
+    assert!(app.is_some_and(
+        |a| a.bypass_health_authority_verification && a.allowed_health_authority_ids.is_empty()
+    ));
+    let list = c
+        .get("/console/authorized-apps", Some(&session.cookie))
+        .await;
     assert!(list.body.contains("bypasses verification"));
 
     let deleted = c
-        .post(&session, "/console/authorized-apps/delete/com.example.renamed", &[])
+        .post(
+            &session,
+            "/console/authorized-apps/delete/com.example.renamed",
+            &[],
+        )
         .await;
     assert_eq!(deleted.location(), "/console/authorized-apps");
     assert!(c.state.writer.snapshot().apps().next().is_none());
     let again = c
-        .post(&session, "/console/authorized-apps/delete/com.example.renamed", &[])
+        .post(
+            &session,
+            "/console/authorized-apps/delete/com.example.renamed",
+            &[],
+        )
         .await;
     assert_eq!(again.status, StatusCode::SEE_OTHER);
-    let list = c.get("/console/authorized-apps", Some(&session.cookie)).await;
+    let list = c
+        .get("/console/authorized-apps", Some(&session.cookie))
+        .await;
     assert!(list.body.contains("no authorized app"), "{}", list.body);
 }
 
@@ -255,14 +351,19 @@ async fn authority_settings_update_and_unchanged_saves_write_nothing() {
         ("audience", "gov.example.aud"),
         ("jwksUri", "https://verify.example.org/jwks"),
     ];
-    let reply = c.post(&session, "/console/health-authorities/1", &fields).await;
+    let reply = c
+        .post(&session, "/console/health-authorities/1", &fields)
+        .await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER);
     let ha = c.state.writer.snapshot().health_authority(1).cloned();
     assert!(ha.is_some_and(|ha| ha.name == "Renamed" && !ha.enable_stats && ha.jwks_uri.is_some()));
     let before = c.store.events().len();
-    c.post(&session, "/console/health-authorities/1", &fields).await;
+    c.post(&session, "/console/health-authorities/1", &fields)
+        .await;
     assert_eq!(c.store.events().len(), before);
-    let page = c.get("/console/health-authorities/1", Some(&session.cookie)).await;
+    let page = c
+        .get("/console/health-authorities/1", Some(&session.cookie))
+        .await;
     assert!(page.body.contains("No change to save."));
     assert!(page.body.contains("JWKS sync keeps its keys"));
 }

@@ -1,7 +1,9 @@
 //! Router tests of the console over an in-memory store, through `tower::ServiceExt::oneshot`:
-//! the harness here; sessions, CSRF and sign-in in [`access`]; the forms in [`forms`].
+//! the harness here; sessions, CSRF and sign-in in [`access`]; the forms in [`forms`] and
+//! [`exports`].
 
 mod access;
+mod exports;
 mod forms;
 
 use std::net::SocketAddr;
@@ -96,10 +98,9 @@ pub(super) fn console_with(mut settings: ConsoleSettings) -> Console {
         metrics,
         Duration::from_secs(1),
     ));
-    let tokens =
-        AdminTokens::parse(&Secret::new(TOKEN)).unwrap_or_else(|e| panic!("{e}"));
-    settings.operators = Operators::parse(&format!("{OPERATOR}:{PASSWORD}\n"))
-        .unwrap_or_else(|e| panic!("{e:?}"));
+    let tokens = AdminTokens::parse(&Secret::new(TOKEN)).unwrap_or_else(|e| panic!("{e}"));
+    settings.operators =
+        Operators::parse(&format!("{OPERATOR}:{PASSWORD}\n")).unwrap_or_else(|e| panic!("{e:?}"));
     let state = ConsoleState::new(writer, Arc::new(tokens), &settings);
     Console { state, store }
 }
@@ -147,8 +148,12 @@ impl Console {
         if let Some(cookie) = cookie {
             request = request.header(header::COOKIE, cookie);
         }
-        self.send(request.body(Body::empty()).unwrap_or_else(|e| panic!("{e}")))
-            .await
+        self.send(
+            request
+                .body(Body::empty())
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
+        .await
     }
 
     pub(super) fn form_request(path: &str, cookie: Option<&str>, body: String) -> Request<Body> {
@@ -176,7 +181,12 @@ impl Console {
     }
 
     /// Posts `pairs` plus the session's CSRF token.
-    pub(super) async fn post(&self, session: &Session, path: &str, pairs: &[(&str, &str)]) -> Reply {
+    pub(super) async fn post(
+        &self,
+        session: &Session,
+        path: &str,
+        pairs: &[(&str, &str)],
+    ) -> Reply {
         let mut all = vec![("csrf", session.csrf.as_str())];
         all.extend_from_slice(pairs);
         self.post_raw(path, Some(&session.cookie), &all).await
@@ -243,7 +253,8 @@ impl Console {
         }
     }
 
-    /// Creates health authority `issuer` with key `v1` and app `com.example.app` accepting it.
+    /// Creates health authority 1 with key `v1`, app `com.example.app` accepting it, signature
+    /// info 1 and export config 1 signed by it.
     pub(super) async fn seed(&self, session: &Session) {
         let reply = self
             .post(
@@ -263,7 +274,12 @@ impl Console {
             .post(
                 session,
                 "/console/health-authorities/1/keys",
-                &[("version", "v1"), ("publicKeyPem", P256_PEM), ("from", ""), ("thru", "")],
+                &[
+                    ("version", "v1"),
+                    ("publicKeyPem", P256_PEM),
+                    ("from", ""),
+                    ("thru", ""),
+                ],
             )
             .await;
         assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
@@ -275,6 +291,32 @@ impl Console {
                     ("healthAuthorityID", "com.example.app"),
                     ("regions", "US\nCA"),
                     ("allowedHealthAuthorityIDs", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+        let reply = self
+            .post(
+                session,
+                "/console/signature-infos",
+                &[
+                    ("signingKey", "export-signing-key.pem"),
+                    ("signingKeyId", "310"),
+                    ("signingKeyVersion", "v1"),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+        let reply = self
+            .post(
+                session,
+                "/console/export-configs",
+                &[
+                    ("filenameRoot", "us"),
+                    ("outputRegion", "US"),
+                    ("periodSeconds", "4h"),
+                    ("includeTravelers", "on"),
+                    ("signatureInfoIds", "1"),
                 ],
             )
             .await;

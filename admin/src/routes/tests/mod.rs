@@ -4,6 +4,7 @@
 
 mod apps;
 mod authorities;
+mod exports;
 mod operations;
 
 use std::sync::Arc;
@@ -219,7 +220,7 @@ async fn every_route_refuses_missing_and_wrong_tokens() {
     assert_eq!(api.send(request).await.0, StatusCode::UNAUTHORIZED);
     assert_eq!(
         api.metric("admin_auth_failures_total", &[("reason", "invalid")]),
-        16
+        API_ROUTES.len() as u64
     );
     // The second configured token (rotation) works.
     let (status, _) = api

@@ -1,0 +1,143 @@
+//! Export configs and signature infos through the API.
+
+use axum::http::{Method, StatusCode};
+use serde_json::json;
+
+use super::api;
+
+#[tokio::test]
+async fn signature_info_and_export_config_lifecycle() {
+    let api = api();
+    let (status, info) = api
+        .call(
+            Method::POST,
+            "/admin/v1/signature-infos",
+            Some(
+                json!({"signingKey": "export-signing-key.pem", "signingKeyId": "310",
+                        "signingKeyVersion": "v1", "bundleId": "com.example.ios"}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{info}");
+    assert_eq!(info["id"], 1);
+    let (status, body) = api
+        .call(
+            Method::POST,
+            "/admin/v1/signature-infos",
+            Some(json!({"signingKey": "../etc/key.pem"})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("signingKey"))
+    );
+
+    let configs = "/admin/v1/export-configs";
+    let (status, config) = api
+        .call(
+            Method::POST,
+            configs,
+            Some(
+                json!({"filenameRoot": "us", "periodSeconds": 3600, "outputRegion": "US",
+                        "inputRegions": ["US", " CA "], "signatureInfoIds": [1],
+                        "from": "2024-01-01T00:00:00Z"}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{config}");
+    assert_eq!(config["id"], 1);
+    assert_eq!(config["inputRegions"], json!(["CA", "US"]));
+    assert_eq!(config["from"], "2024-01-01T00:00:00Z");
+
+    let (status, body) = api
+        .call(
+            Method::POST,
+            configs,
+            Some(json!({"filenameRoot": "US", "outputRegion": "US"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let (status, body) = api
+        .call(
+            Method::POST,
+            configs,
+            Some(json!({"filenameRoot": "x", "outputRegion": "US", "periodSeconds": 25200})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("periodSeconds"))
+    );
+    let (status, body) = api
+        .call(
+            Method::POST,
+            configs,
+            Some(json!({"filenameRoot": "x", "outputRegion": "US", "signatureInfoIds": [5]})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("signatureInfoIds"))
+    );
+
+    let (status, body) = api
+        .call(
+            Method::PUT,
+            "/admin/v1/export-configs/1",
+            Some(
+                json!({"filenameRoot": "us", "outputRegion": "US", "periodSeconds": 7200,
+                        "from": "2024-01-01T00:00:00Z", "thru": "2030-01-01T00:00:00Z",
+                        "signatureInfoIds": [1]}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["periodSeconds"], 7200);
+    let (status, body) = api
+        .call(Method::GET, "/admin/v1/export-configs/1", None)
+        .await;
+    assert_eq!(
+        (status, body["thru"].as_str()),
+        (StatusCode::OK, Some("2030-01-01T00:00:00Z"))
+    );
+    let (status, body) = api.call(Method::GET, configs, None).await;
+    assert_eq!(
+        (status, body.as_array().map(Vec::len)),
+        (StatusCode::OK, Some(1))
+    );
+    for missing in [
+        "/admin/v1/export-configs/9",
+        "/admin/v1/export-configs/x",
+        "/admin/v1/signature-infos/2",
+    ] {
+        assert_eq!(
+            api.call(Method::GET, missing, None).await.0,
+            StatusCode::NOT_FOUND,
+            "{missing}"
+        );
+    }
+
+    let (status, body) = api
+        .call(
+            Method::PUT,
+            "/admin/v1/signature-infos/1",
+            Some(
+                json!({"signingKey": "export-signing-key.pem", "signingKeyId": "310",
+                        "signingKeyVersion": "v1", "thru": "2030-01-01T00:00:00Z"}),
+            ),
+        )
+        .await;
+    assert_eq!(
+        (status, body["thru"].as_str()),
+        (StatusCode::OK, Some("2030-01-01T00:00:00Z")),
+        "{body}"
+    );
+    let (status, body) = api
+        .call(Method::GET, "/admin/v1/signature-infos", None)
+        .await;
+    assert_eq!(
+        (status, body[0]["bundleId"].clone()),
+        (StatusCode::OK, serde_json::Value::Null),
+        "a replace drops fields not sent"
+    );
+}
