@@ -48,12 +48,18 @@ ensure_packages() {
   pg_bindir >/dev/null || missing+=(postgresql postgresql-contrib)
   command -v openssl >/dev/null || missing+=(openssl)
   command -v curl >/dev/null || missing+=(curl)
+  if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
+  command -v cargo >/dev/null || die "cargo is missing: install the Rust toolchain (rustup) first"
+}
+
+# Test-only tools: headless Chromium and its driver (admin console browser tests) and Python's
+# venv (the independent reader of export files).
+ensure_test_packages() {
+  local missing=()
   python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
-  # Headless Chromium and its WebDriver, for the admin console's browser tests.
   command -v chromium >/dev/null || missing+=(chromium)
   command -v chromedriver >/dev/null || missing+=(chromium-driver)
   if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
-  command -v cargo >/dev/null || die "cargo is missing: install the Rust toolchain (rustup) first"
 }
 
 # --- Kafka ------------------------------------------------------------------------------------
