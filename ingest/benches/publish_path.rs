@@ -108,43 +108,26 @@ fn bench(c: &mut Criterion) {
             std::hint::black_box(token);
         });
     });
-    // Breakdown of the path.
+    // Where the time goes (each part measured alone).
     group.bench_function("part_decode_json", |b| {
         b.iter(|| decode_v1(std::hint::black_box(&body), false).unwrap());
     });
-    let decoded = decode_v1(&body, false).unwrap();
-    group.bench_function("part_checks", |b| {
+    group.bench_function("part_certificate", |b| {
+        let app = config.app(testkit::APP).unwrap().clone();
+        let hmac_key = base64::engine::general_purpose::STANDARD.encode(secret);
         b.iter(|| {
-            let checked = rules.check(
-                decoded.clone(),
-                Platform::Android,
-                &config,
-                true,
-                &move || now,
-            );
-            std::hint::black_box(checked.decision.unwrap());
+            let input = ingest::certificate::CertificateInput {
+                payload: &cert,
+                hmac_key: &hmac_key,
+                keys: &keys,
+            };
+            let v = ingest::certificate::verify(input, &app, &config, &rules.certificate_keys, now);
+            std::hint::black_box(v.result.unwrap());
         });
     });
-    let accepted = rules
-        .check(
-            decoded.clone(),
-            Platform::Android,
-            &config,
-            true,
-            &move || now,
-        )
-        .decision
-        .unwrap();
-    group.bench_function("part_answer_and_mint", |b| {
-        b.iter(|| {
-            let answer = accepted.degraded_answer(&rules);
-            std::hint::black_box(
-                rules
-                    .tokens
-                    .mint(&accepted.app, &answer.token_entries)
-                    .unwrap(),
-            );
-        });
+    group.bench_function("part_tekmac_hmac", |b| {
+        let mac = domain::base64::decode_lenient(&testkit::tekmac(secret, &keys)).unwrap();
+        b.iter(|| domain::hmac::verify(secret, std::hint::black_box(&mac), &keys).unwrap());
     });
     group.bench_function("part_transform", |b| {
         let request = domain::TransformRequest {
@@ -158,27 +141,6 @@ fn bench(c: &mut Criterion) {
         };
         b.iter(|| std::hint::black_box(domain::transform(&request, &rules.policy)));
     });
-    group.bench_function("zz_jwt_parse", |b| {
-        b.iter(|| {
-            std::hint::black_box(
-                ingest::certificate::jwt::parse(std::hint::black_box(&cert)).unwrap(),
-            )
-        });
-    });
-    group.bench_function("zz_hmac", |b| {
-        let mac = domain::base64::decode_lenient(&testkit::tekmac(secret, &keys)).unwrap();
-        b.iter(|| domain::hmac::verify(secret, std::hint::black_box(&mac), &keys).unwrap());
-    });
-    group.bench_function("zz_key_cache", |b| {
-        b.iter(|| {
-            std::hint::black_box(
-                rules
-                    .certificate_keys
-                    .get(std::hint::black_box(&pem))
-                    .unwrap(),
-            )
-        });
-    });
     group.bench_function("part_token_open", |b| {
         b.iter(|| {
             std::hint::black_box(
@@ -189,26 +151,14 @@ fn bench(c: &mut Criterion) {
         });
     });
     group.bench_function("part_token_mint", |b| {
+        let entries = accepted.degraded_answer(&rules).token_entries;
         b.iter(|| {
             std::hint::black_box(
                 rules
                     .tokens
-                    .mint(testkit::APP, std::hint::black_box(&earlier))
+                    .mint(testkit::APP, std::hint::black_box(&entries))
                     .unwrap(),
             )
-        });
-    });
-    group.bench_function("part_certificate", |b| {
-        let app = config.app(testkit::APP).unwrap().clone();
-        let hmac_key = base64::engine::general_purpose::STANDARD.encode(secret);
-        b.iter(|| {
-            let input = ingest::certificate::CertificateInput {
-                payload: &cert,
-                hmac_key: &hmac_key,
-                keys: &keys,
-            };
-            let v = ingest::certificate::verify(input, &app, &config, &rules.certificate_keys, now);
-            std::hint::black_box(v.result.unwrap());
         });
     });
     group.finish();

@@ -15,8 +15,14 @@ use harness::stack::Stack;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let rate: u64 = std::env::var("BENCH_RATE").ok().and_then(|v| v.parse().ok()).unwrap_or(100);
-    let seconds: u64 = std::env::var("BENCH_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(20);
+    let rate: u64 = std::env::var("BENCH_RATE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100);
+    let seconds: u64 = std::env::var("BENCH_SECONDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
     let stack = std::sync::Arc::new(Stack::start(&[("PUBLISH_OUTCOME_WAIT", "5s")]).await);
     // Warm up: connections, consumer assignments.
     for _ in 0..20 {
