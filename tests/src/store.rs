@@ -63,3 +63,27 @@ pub async fn count(db: &tokio_postgres::Client) -> i64 {
         .map(|r| r.get(0))
         .unwrap_or(0)
 }
+
+/// Waits (up to 4 minutes) until the store holds as many keys as `acknowledged`, then asserts it
+/// holds exactly those keys: every acknowledged key stored, none twice, nothing else.
+pub async fn assert_exactly_stored(
+    db: &tokio_postgres::Client,
+    acknowledged: &std::collections::HashSet<String>,
+) {
+    let expected = i64::try_from(acknowledged.len()).expect("count fits i64");
+    crate::wait_for(
+        std::time::Duration::from_secs(240),
+        "every acknowledged key in the store",
+        || async move { (count(db).await >= expected).then_some(()) },
+    )
+    .await;
+    let stored: std::collections::HashSet<String> = db
+        .query("SELECT exposure_key FROM exposure", &[])
+        .await
+        .expect("query keys")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(count(db).await, expected, "no key stored twice or extra");
+    assert_eq!(&stored, acknowledged, "exactly the acknowledged keys");
+}

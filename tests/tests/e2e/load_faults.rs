@@ -12,8 +12,7 @@ use harness::certs::CertClaims;
 use harness::keys::{hmac_secret, k};
 use harness::process::spawn_bin;
 use harness::stack::{publish, revision_token_keys};
-use harness::store::count;
-use harness::{spawn, wait_for, wait_ready, TestEnv};
+use harness::{spawn, wait_ready, TestEnv};
 use schemas::api::PublishRequest;
 
 const PUBLISHES: usize = 10_000;
@@ -110,25 +109,7 @@ async fn kill_9_of_processor_and_projector_during_http_load_loses_nothing() {
     );
     let acked: HashSet<String> = results.iter().map(|(_, _, key)| key.clone()).collect();
     assert_eq!(acked.len(), PUBLISHES);
-    let db = env.db().await;
-    let expected = i64::try_from(PUBLISHES).unwrap();
-    wait_for(
-        Duration::from_secs(240),
-        "every acknowledged key in the store",
-        || {
-            let db = &db;
-            async move { (count(db).await >= expected).then_some(()) }
-        },
-    )
-    .await;
-    let stored: HashSet<String> = db
-        .query("SELECT exposure_key FROM exposure", &[])
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    assert_eq!(stored, acked, "exactly the acknowledged keys, each once");
+    harness::store::assert_exactly_stored(&env.db().await, &acked).await;
     eprintln!("{PUBLISHES} publishes over HTTP with three kill -9 rounds in {elapsed:?}");
     assert!(processor.terminate().await);
     assert!(projector.terminate().await);

@@ -8,8 +8,7 @@ use futures::future::join_all;
 use harness::events::{claims, received};
 use harness::keys::k;
 use harness::process::spawn_bin;
-use harness::store::count;
-use harness::{wait_for, TestEnv};
+use harness::TestEnv;
 use schemas::publish::RevisionTokenState;
 use schemas::topics::Topic;
 use schemas::Envelope;
@@ -76,28 +75,9 @@ async fn kill_9_during_load_stores_every_acknowledged_key_exactly_once_and_rebui
     acked.extend(produce_load(&env, 7 * EVENTS / 8, EVENTS / 8).await);
     assert_eq!(acked.len(), EVENTS, "every produce was acknowledged");
 
-    let expected = i64::try_from(acked.len()).unwrap();
-    wait_for(
-        Duration::from_secs(240),
-        "every acknowledged key in the store",
-        || {
-            let db = &db;
-            async move { (count(db).await >= expected).then_some(()) }
-        },
-    )
-    .await;
-    let stored: HashSet<String> = db
-        .query("SELECT exposure_key FROM exposure", &[])
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
     let acked_set: HashSet<String> = acked.iter().cloned().collect();
-    assert_eq!(
-        stored, acked_set,
-        "exactly the acknowledged keys, each once"
-    );
+    harness::store::assert_exactly_stored(&db, &acked_set).await;
+    let expected = i64::try_from(acked.len()).unwrap();
     eprintln!(
         "load run with kills: {} events in {:?}",
         EVENTS,
