@@ -104,7 +104,7 @@ impl Service for Admin {
             router,
             ops,
             config,
-            mut config_task,
+            config_task,
             jwks,
             shutdown,
             ..
@@ -123,27 +123,15 @@ impl Service for Admin {
             .with_graceful_shutdown(async move { shutdown.cancelled().await })
             .into_future()
         };
-        let outcome = tokio::select! {
-            served = serve => served.context("HTTP server failed"),
-            ended = &mut config_task => {
-                if shutdown.is_cancelled() {
-                    Ok(())
-                } else {
-                    Err(anyhow::anyhow!("the configuration reader stopped unexpectedly: {ended:?}"))
-                }
-            }
-        };
-        shutdown.cancel();
-        if tokio::time::timeout(DRAIN_TIMEOUT, tasks.wait())
-            .await
-            .is_err()
-        {
-            tracing::warn!("Background tasks did not stop in time");
-        }
-        if !config_task.is_finished() {
-            let _ = tokio::time::timeout(DRAIN_TIMEOUT, &mut config_task).await;
-        }
-        outcome
+        platform::ops::serve_until_stopped(
+            serve,
+            config_task,
+            tasks,
+            shutdown,
+            DRAIN_TIMEOUT,
+            "Background tasks",
+        )
+        .await
     }
 }
 

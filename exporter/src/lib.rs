@@ -141,7 +141,7 @@ impl Service for Exporter {
             ops,
             ctx,
             config,
-            mut config_task,
+            config_task,
             shutdown,
         } = self;
         let router = download::router(Arc::clone(&ctx.blobs)).merge(ops.router());
@@ -162,26 +162,14 @@ impl Service for Exporter {
         }
         tasks.close();
         let serve = platform::ops::serve(listener, router, shutdown.clone());
-        let outcome = tokio::select! {
-            served = serve => served.context("HTTP server failed"),
-            ended = &mut config_task => {
-                if shutdown.is_cancelled() {
-                    Ok(())
-                } else {
-                    Err(anyhow::anyhow!("the configuration reader stopped unexpectedly: {ended:?}"))
-                }
-            }
-        };
-        shutdown.cancel();
-        if tokio::time::timeout(DRAIN_TIMEOUT, tasks.wait())
-            .await
-            .is_err()
-        {
-            tracing::warn!("Export jobs did not stop in time");
-        }
-        if !config_task.is_finished() {
-            let _ = tokio::time::timeout(DRAIN_TIMEOUT, &mut config_task).await;
-        }
-        outcome
+        platform::ops::serve_until_stopped(
+            serve,
+            config_task,
+            tasks,
+            shutdown,
+            DRAIN_TIMEOUT,
+            "Export jobs",
+        )
+        .await
     }
 }

@@ -4,8 +4,10 @@
 //! Each service owns its own [`prometheus::Registry`] (no global registry), so several services
 //! can run in one test process without their metrics colliding.
 
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::{header, StatusCode};
@@ -14,7 +16,9 @@ use axum::routing::get;
 use axum::Router;
 use prometheus::{Encoder, Registry, TextEncoder};
 use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 /// Shared state of the ops endpoints.
 #[derive(Debug, Clone)]
@@ -110,6 +114,39 @@ pub async fn serve(
     axum::serve(listener, router)
         .with_graceful_shutdown(async move { shutdown.cancelled().await })
         .await
+}
+
+/// Runs a service's HTTP server `serve` until it ends or the configuration reader `config_task`
+/// stops, then winds down: cancels `shutdown`, gives the (closed) background `tasks` and the
+/// reader up to `drain` each to finish, and warns when `tasks` (named by `tasks_name`, e.g.
+/// "Export jobs") do not. The reader stopping before shutdown was asked for is an error.
+pub async fn serve_until_stopped(
+    serve: impl Future<Output = std::io::Result<()>>,
+    mut config_task: JoinHandle<()>,
+    tasks: TaskTracker,
+    shutdown: CancellationToken,
+    drain: Duration,
+    tasks_name: &str,
+) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let outcome = tokio::select! {
+        served = serve => served.context("HTTP server failed"),
+        ended = &mut config_task => {
+            if shutdown.is_cancelled() {
+                Ok(())
+            } else {
+                Err(anyhow::anyhow!("the configuration reader stopped unexpectedly: {ended:?}"))
+            }
+        }
+    };
+    shutdown.cancel();
+    if tokio::time::timeout(drain, tasks.wait()).await.is_err() {
+        tracing::warn!("{tasks_name} did not stop in time");
+    }
+    if !config_task.is_finished() {
+        let _ = tokio::time::timeout(drain, &mut config_task).await;
+    }
+    outcome
 }
 
 /// Binds `addr` (`host:port`; port 0 picks a free port).

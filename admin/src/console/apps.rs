@@ -6,22 +6,35 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse as _, Redirect, Response};
+use axum::response::Response;
 use platform::config_log::ConfigSnapshot;
 use schemas::config::{AuthorizedApp, ConfigChange};
 
+use super::entity::{form_end, Entity, ListPage};
 use super::form::FormFields;
 use super::html::{url_component, Markup};
 use super::layout::{
-    badge, button_form, checkbox, form_start, group_errors, input, refused, Input, Page, Problems,
-    Section, Widget,
+    badge, button_form, card_form, checkbox, group_errors, inputs, Input, Problems, Section, Widget,
 };
+use super::save::created;
 use super::session::{Flash, SignedIn};
 use super::ConsoleState;
 use crate::validation::{self, AuthorizedAppForm};
 use crate::writer::{Decision, WriteKind};
 
-const LEAD: &str = "An authorized health authority is an app (Android package name or iOS bundle ID) allowed to publish keys: the ID it sends, the regions stamped on its keys, and the verification servers whose certificates it accepts.";
+const APPS: Entity = Entity {
+    section: Section::Apps,
+    lead: "An authorized health authority is an app (Android package name or iOS bundle ID) allowed to publish keys: the ID it sends, the regions stamped on its keys, and the verification servers whose certificates it accepts.",
+    list: "/console/authorized-apps",
+    missing: "No such authorized health authority",
+};
+
+const LIST: ListPage = ListPage {
+    title: "Authorized Health Authorities",
+    actions: "<div class=\"actions\"><a class=\"button primary\" href=\"/console/authorized-apps/new\">Create new Authorized Health Authority</a></div>",
+    empty: "<p class=\"muted\">No authorized health authority yet.</p>",
+    head: "<table><thead><tr><th>Health Authority ID</th><th>Regions</th><th>Certificates accepted</th><th>Settings</th></tr></thead><tbody>",
+};
 
 const ALLOWED: &str = "allowedHealthAuthorityIDs";
 const FIELDS: &[&str] = &["healthAuthorityID", "regions", ALLOWED];
@@ -99,21 +112,21 @@ fn app_form(
     problems: &Problems,
     submit: &'static str,
 ) {
-    problems.summary(m, FIELDS);
-    form_start(m, action, csrf, "card");
-    input(
+    card_form(m, action, csrf, problems, FIELDS);
+    inputs(
         m,
-        &Input::text("Health Authority ID", "healthAuthorityID", &values.health_authority_id).hint(
-            "The healthAuthorityID your mobile app sends on publish requests (its package name or bundle ID); stored in lower case.",
-        ),
         problems,
-    );
-    input(
-        m,
-        &Input::text("Regions", "regions", &values.regions)
-            .hint("One per line, e.g. US. Every key uploaded under this ID gets all of them.")
-            .widget(Widget::Textarea(3)),
-        problems,
+        &[
+            Input::text(
+                "Health Authority ID",
+                "healthAuthorityID",
+                &values.health_authority_id,
+            )
+            .hint("The healthAuthorityID your mobile app sends on publish requests (its package name or bundle ID); stored in lower case."),
+            Input::text("Regions", "regions", &values.regions)
+                .hint("One per line, e.g. US. Every key uploaded under this ID gets all of them.")
+                .widget(Widget::Textarea(3)),
+        ],
     );
     m.raw("<fieldset><legend>Health Authority Certificates to Accept</legend><p class=\"hint\">Tick the verification servers whose certificates this app trusts.</p>");
     let mut listed = Vec::new();
@@ -161,20 +174,15 @@ fn app_form(
         values.bypass_revision_token,
         Some("Allow re-uploading existing keys without a valid revision token."),
     );
-    m.raw("</fieldset><div class=\"actions\"><button type=\"submit\" class=\"primary\">")
-        .text(submit)
-        .raw("</button><a href=\"/console/authorized-apps\">Cancel</a></div></form>");
+    m.raw("</fieldset>");
+    form_end(m, submit, APPS.list);
 }
 
 /// `GET /console/authorized-apps`.
 pub async fn list(State(state): State<ConsoleState>, signed: SignedIn) -> Response {
     let snapshot = state.writer.snapshot();
-    let mut body = Markup::new();
-    body.raw("<div class=\"actions\"><a class=\"button primary\" href=\"/console/authorized-apps/new\">Create new Authorized Health Authority</a></div>");
-    if snapshot.apps().next().is_none() {
-        body.raw("<p class=\"muted\">No authorized health authority yet.</p>");
-    } else {
-        body.raw("<table><thead><tr><th>Health Authority ID</th><th>Regions</th><th>Certificates accepted</th><th>Settings</th></tr></thead><tbody>");
+    let empty = snapshot.apps().next().is_none();
+    APPS.list_page(&state, &signed, &LIST, empty, |body| {
         for app in snapshot.apps() {
             body.raw("<tr><td><a")
                 .attr("href", &edit_path(&app.health_authority_id))
@@ -196,25 +204,14 @@ pub async fn list(State(state): State<ConsoleState>, signed: SignedIn) -> Respon
                 .text(&names.join(", "))
                 .raw("</td><td>");
             if app.bypass_health_authority_verification {
-                badge(&mut body, "bypasses verification", "badge warn");
+                badge(body, "bypasses verification", "badge warn");
             }
             if app.bypass_revision_token {
-                badge(&mut body, "bypasses revision token", "badge warn");
+                badge(body, "bypasses revision token", "badge warn");
             }
             body.raw("</td></tr>");
         }
-        body.raw("</tbody></table>");
-    }
-    Page {
-        section: Section::Apps,
-        title: "Authorized Health Authorities".to_owned(),
-        lead: LEAD,
-        flash: state.sessions.take_flash(signed.key),
-        signed: &signed,
-        body,
-        status: StatusCode::OK,
-    }
-    .render()
+    })
 }
 
 fn new_page(
@@ -226,36 +223,16 @@ fn new_page(
 ) -> Response {
     let snapshot = state.writer.snapshot();
     let mut body = Markup::new();
-    app_form(
-        &mut body,
-        &snapshot,
-        "/console/authorized-apps",
-        &signed.csrf,
-        values,
-        problems,
-        "Save",
-    );
-    Page {
-        section: Section::Apps,
-        title: "Create new Authorized Health Authority".to_owned(),
-        lead: LEAD,
-        flash: state.sessions.take_flash(signed.key),
-        signed,
-        body,
-        status,
-    }
-    .render()
+    let (action, csrf) = (APPS.list, &signed.csrf);
+    app_form(&mut body, &snapshot, action, csrf, values, problems, "Save");
+    let title = "Create new Authorized Health Authority".to_owned();
+    APPS.page(state, signed, title, body, status)
 }
 
 /// `GET /console/authorized-apps/new`.
 pub async fn new_form(State(state): State<ConsoleState>, signed: SignedIn) -> Response {
-    new_page(
-        &state,
-        &signed,
-        &AppValues::default(),
-        &Problems::none(),
-        StatusCode::OK,
-    )
+    let values = AppValues::default();
+    new_page(&state, &signed, &values, &Problems::none(), StatusCode::OK)
 }
 
 /// `POST /console/authorized-apps`.
@@ -265,36 +242,19 @@ pub async fn create(
     fields: FormFields,
 ) -> Response {
     let values = AppValues::from_form(&fields);
-    let form = match values.to_api() {
-        Ok(form) => form,
-        Err(problems) => {
-            return new_page(&state, &signed, &values, &problems, StatusCode::BAD_REQUEST)
-        }
-    };
-    let written = state
-        .writer
-        .write(&signed.operator, WriteKind::AppCreate, |snapshot, _now| {
-            let app = validation::create_app(&form, snapshot)?;
-            Ok(Decision::one(
-                ConfigChange::AuthorizedAppSaved {
-                    entity: app.clone(),
-                },
-                app,
-            ))
-        })
-        .await;
-    match written {
+    let kind = WriteKind::AppCreate;
+    let written = state.save(&signed, kind, values.to_api(), |form, snapshot, _| {
+        let app = validation::create_app(form, snapshot)?;
+        Ok(created(app, |entity| ConfigChange::AuthorizedAppSaved {
+            entity,
+        }))
+    });
+    match written.await {
         Ok(app) => {
-            state.sessions.set_flash(
-                signed.key,
-                Flash::ok(format!("Saved {}.", app.health_authority_id)),
-            );
-            Redirect::to("/console/authorized-apps").into_response()
+            let flash = Flash::ok(format!("Saved {}.", app.health_authority_id));
+            state.redirect(&signed, flash, APPS.list)
         }
-        Err(error) => {
-            let (status, problems) = refused(error);
-            new_page(&state, &signed, &values, &problems, status)
-        }
+        Err((status, problems)) => new_page(&state, &signed, &values, &problems, status),
     }
 }
 
@@ -307,18 +267,7 @@ fn edit_page(
 ) -> Response {
     let snapshot = state.writer.snapshot();
     let Some(app) = snapshot.app(name) else {
-        let mut body = Markup::new();
-        body.raw("<p><a href=\"/console/authorized-apps\">Back to the list</a></p>");
-        return Page {
-            section: Section::Apps,
-            title: "No such authorized health authority".to_owned(),
-            lead: LEAD,
-            flash: state.sessions.take_flash(signed.key),
-            signed,
-            body,
-            status: StatusCode::NOT_FOUND,
-        }
-        .render();
+        return APPS.missing(state, signed);
     };
     let (values, problems) = refusal.unwrap_or_else(|| (AppValues::of(app), Problems::none()));
     let mut body = Markup::new();
@@ -343,16 +292,8 @@ fn edit_page(
         "Delete this authorized health authority",
         "danger",
     );
-    Page {
-        section: Section::Apps,
-        title: format!("Authorized Health Authority: {}", app.health_authority_id),
-        lead: LEAD,
-        flash: state.sessions.take_flash(signed.key),
-        signed,
-        body,
-        status,
-    }
-    .render()
+    let title = format!("Authorized Health Authority: {}", app.health_authority_id);
+    APPS.page(state, signed, title, body, status)
 }
 
 /// `GET /console/authorized-apps/edit/{app}`.
@@ -372,41 +313,23 @@ pub async fn update(
     fields: FormFields,
 ) -> Response {
     let values = AppValues::from_form(&fields);
-    let form = match values.to_api() {
-        Ok(form) => form,
-        Err(problems) => {
-            return edit_page(
-                &state,
-                &signed,
-                &name,
-                Some((values, problems)),
-                StatusCode::BAD_REQUEST,
-            )
+    let kind = WriteKind::AppUpdate;
+    let written = state.save(&signed, kind, values.to_api(), |form, snapshot, _| {
+        let update = validation::update_app(&name, form, snapshot)?;
+        if snapshot.app(&name) == Some(&update.app) {
+            return Ok(Decision::none(update.app));
         }
-    };
-    let written = state
-        .writer
-        .write(&signed.operator, WriteKind::AppUpdate, |snapshot, _now| {
-            let update = validation::update_app(&name, &form, snapshot)?;
-            if snapshot.app(&name) == Some(&update.app) {
-                return Ok(Decision::none(update.app));
-            }
-            Ok(Decision {
-                changes: update.changes,
-                result: update.app,
-            })
+        Ok(Decision {
+            changes: update.changes,
+            result: update.app,
         })
-        .await;
-    match written {
+    });
+    match written.await {
         Ok(app) => {
-            state.sessions.set_flash(
-                signed.key,
-                Flash::ok(format!("Saved {}.", app.health_authority_id)),
-            );
-            Redirect::to(&edit_path(&app.health_authority_id)).into_response()
+            let flash = Flash::ok(format!("Saved {}.", app.health_authority_id));
+            state.redirect(&signed, flash, &edit_path(&app.health_authority_id))
         }
-        Err(error) => {
-            let (status, problems) = refused(error);
+        Err((status, problems)) => {
             edit_page(&state, &signed, &name, Some((values, problems)), status)
         }
     }
@@ -418,16 +341,12 @@ pub async fn delete(
     signed: SignedIn,
     Path(name): Path<String>,
 ) -> Response {
-    let written = state
-        .writer
-        .write(&signed.operator, WriteKind::AppDelete, |snapshot, _now| {
-            Ok(Decision::one(validation::delete_app(&name, snapshot)?, ()))
-        })
-        .await;
-    let flash = match written {
+    let written = state.save(&signed, WriteKind::AppDelete, Ok(()), |(), snapshot, _| {
+        Ok(Decision::one(validation::delete_app(&name, snapshot)?, ()))
+    });
+    let flash = match written.await {
         Ok(()) => Flash::ok(format!("Deleted {name}.")),
-        Err(error) => Flash::error(refused(error).1.messages()),
+        Err((_, problems)) => Flash::error(problems.messages()),
     };
-    state.sessions.set_flash(signed.key, flash);
-    Redirect::to("/console/authorized-apps").into_response()
+    state.redirect(&signed, flash, APPS.list)
 }

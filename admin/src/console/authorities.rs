@@ -7,20 +7,40 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse as _, Redirect, Response};
+use axum::response::Response;
 use chrono::Utc;
 use schemas::config::{ConfigChange, HealthAuthority};
 
+use super::entity::{form_end, parse_id, Entity, ListPage};
 use super::form::FormFields;
 use super::html::Markup;
 use super::keys::{self, KeyValues};
-use super::layout::{checkbox, form_start, input, refused, Input, Page, Problems, Section};
+use super::layout::{card_form, checkbox, inputs, Input, Problems, Section};
+use super::save::{created, edit_flash, edited};
 use super::session::{Flash, SignedIn};
 use super::ConsoleState;
 use crate::validation::{self, key_status, HealthAuthorityForm, KeyStatus};
-use crate::writer::{Decision, WriteKind};
+use crate::writer::WriteKind;
 
-const LEAD: &str = "A health authority key configuration tells the server how to check the verification certificates a verification server signs: the JWT issuer and audience, and the public keys.";
+/// The pages of health authority key configurations.
+pub const AUTHORITIES: Entity = Entity {
+    section: Section::HealthAuthorities,
+    lead: "A health authority key configuration tells the server how to check the verification certificates a verification server signs: the JWT issuer and audience, and the public keys.",
+    list: "/console/health-authorities",
+    missing: "No such health authority key configuration",
+};
+
+const LIST: ListPage = ListPage {
+    title: "Health Authority Key Configurations",
+    actions: "<div class=\"actions\"><a class=\"button primary\" href=\"/console/health-authorities/new\">Create New Health Authority Key Configuration</a></div>",
+    empty: "<p class=\"muted\">No health authority key configuration yet.</p>",
+    head: "<table><thead><tr><th>ID</th><th>Name</th><th>Issuer</th><th>Audience</th><th>JWKS URI</th><th>Keys</th></tr></thead><tbody>",
+};
+
+/// The page of configuration `id`.
+fn page_of(id: i64) -> String {
+    format!("{}/{id}", AUTHORITIES.list)
+}
 
 /// The fields of the settings form, as typed or as saved.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -83,34 +103,23 @@ fn settings_form(
     problems: &Problems,
     submit: &'static str,
 ) {
-    problems.summary(m, FIELDS);
-    form_start(m, action, csrf, "card");
-    input(
+    card_form(m, action, csrf, problems, FIELDS);
+    inputs(
         m,
-        &Input::text("Name", "name", &values.name)
-            .hint("A human-readable name, e.g. the state or region of the verification server."),
         problems,
-    );
-    input(
-        m,
-        &Input::text("Issuer", "issuer", &values.issuer).hint(
-            "The JWT iss of its certificates, usually reverse DNS (org.example.mag). Do not change it once in use.",
-        ),
-        problems,
-    );
-    input(
-        m,
-        &Input::text("Audience", "audience", &values.audience).hint(
-            "The JWT aud its certificates carry, chosen by this key server's operator (org.example.key).",
-        ),
-        problems,
-    );
-    input(
-        m,
-        &Input::text("JWKS URI", "jwksUri", &values.jwks_uri).hint(
-            "Optional. When set, the JWKS sync adds and revokes this configuration's keys from that URL.",
-        ),
-        problems,
+        &[
+            Input::text("Name", "name", &values.name)
+                .hint("A human-readable name, e.g. the state or region of the verification server."),
+            Input::text("Issuer", "issuer", &values.issuer).hint(
+                "The JWT iss of its certificates, usually reverse DNS (org.example.mag). Do not change it once in use.",
+            ),
+            Input::text("Audience", "audience", &values.audience).hint(
+                "The JWT aud its certificates carry, chosen by this key server's operator (org.example.key).",
+            ),
+            Input::text("JWKS URI", "jwksUri", &values.jwks_uri).hint(
+                "Optional. When set, the JWKS sync adds and revokes this configuration's keys from that URL.",
+            ),
+        ],
     );
     checkbox(
         m,
@@ -120,21 +129,15 @@ fn settings_form(
         values.enable_stats,
         Some("Lets this health authority read its publish statistics."),
     );
-    m.raw("<div class=\"actions\"><button type=\"submit\" class=\"primary\">")
-        .text(submit)
-        .raw("</button><a href=\"/console/health-authorities\">Cancel</a></div></form>");
+    form_end(m, submit, AUTHORITIES.list);
 }
 
 /// `GET /console/health-authorities`.
 pub async fn list(State(state): State<ConsoleState>, signed: SignedIn) -> Response {
     let snapshot = state.writer.snapshot();
     let now = Utc::now();
-    let mut body = Markup::new();
-    body.raw("<div class=\"actions\"><a class=\"button primary\" href=\"/console/health-authorities/new\">Create New Health Authority Key Configuration</a></div>");
-    if snapshot.health_authorities().next().is_none() {
-        body.raw("<p class=\"muted\">No health authority key configuration yet.</p>");
-    } else {
-        body.raw("<table><thead><tr><th>ID</th><th>Name</th><th>Issuer</th><th>Audience</th><th>JWKS URI</th><th>Keys</th></tr></thead><tbody>");
+    let empty = snapshot.health_authorities().next().is_none();
+    AUTHORITIES.list_page(&state, &signed, &LIST, empty, |body| {
         for ha in snapshot.health_authorities() {
             let keys: Vec<KeyStatus> = snapshot
                 .keys_of(ha.id)
@@ -144,7 +147,7 @@ pub async fn list(State(state): State<ConsoleState>, signed: SignedIn) -> Respon
             body.raw("<tr><td>")
                 .display(ha.id)
                 .raw("</td><td><a")
-                .attr("href", &format!("/console/health-authorities/{}", ha.id))
+                .attr("href", &page_of(ha.id))
                 .raw(">")
                 .text(&ha.name)
                 .raw("</a></td><td class=\"mono\">")
@@ -159,18 +162,7 @@ pub async fn list(State(state): State<ConsoleState>, signed: SignedIn) -> Respon
                 .display(keys.len())
                 .raw("</td></tr>");
         }
-        body.raw("</tbody></table>");
-    }
-    Page {
-        section: Section::HealthAuthorities,
-        title: "Health Authority Key Configurations".to_owned(),
-        lead: LEAD,
-        flash: state.sessions.take_flash(signed.key),
-        signed: &signed,
-        body,
-        status: StatusCode::OK,
-    }
-    .render()
+    })
 }
 
 fn new_page(
@@ -182,35 +174,16 @@ fn new_page(
 ) -> Response {
     let mut body = Markup::new();
     body.raw("<p class=\"note\">After this first save, add the verification server's public key on the configuration's page.</p>");
-    settings_form(
-        &mut body,
-        "/console/health-authorities",
-        &signed.csrf,
-        values,
-        problems,
-        "Save",
-    );
-    Page {
-        section: Section::HealthAuthorities,
-        title: "Create New Health Authority Key Configuration".to_owned(),
-        lead: LEAD,
-        flash: state.sessions.take_flash(signed.key),
-        signed,
-        body,
-        status,
-    }
-    .render()
+    let action = AUTHORITIES.list;
+    settings_form(&mut body, action, &signed.csrf, values, problems, "Save");
+    let title = "Create New Health Authority Key Configuration".to_owned();
+    AUTHORITIES.page(state, signed, title, body, status)
 }
 
 /// `GET /console/health-authorities/new`.
 pub async fn new_form(State(state): State<ConsoleState>, signed: SignedIn) -> Response {
-    new_page(
-        &state,
-        &signed,
-        &AuthorityValues::fresh(),
-        &Problems::none(),
-        StatusCode::OK,
-    )
+    let values = AuthorityValues::fresh();
+    new_page(&state, &signed, &values, &Problems::none(), StatusCode::OK)
 }
 
 /// `POST /console/health-authorities`.
@@ -220,38 +193,22 @@ pub async fn create(
     fields: FormFields,
 ) -> Response {
     let values = AuthorityValues::from_form(&fields);
-    let form = values.to_api();
-    let written = state
-        .writer
-        .write(
-            &signed.operator,
-            WriteKind::HealthAuthorityCreate,
-            |snapshot, _now| {
-                let authority = validation::create_health_authority(&form, snapshot)?;
-                Ok(Decision::one(
-                    ConfigChange::HealthAuthoritySaved {
-                        entity: authority.clone(),
-                    },
-                    authority,
-                ))
-            },
-        )
-        .await;
-    match written {
+    let kind = WriteKind::HealthAuthorityCreate;
+    let written = state.save(&signed, kind, Ok(values.to_api()), |form, snapshot, _| {
+        let authority = validation::create_health_authority(form, snapshot)?;
+        Ok(created(authority, |entity| {
+            ConfigChange::HealthAuthoritySaved { entity }
+        }))
+    });
+    match written.await {
         Ok(authority) => {
-            state.sessions.set_flash(
-                signed.key,
-                Flash::ok(format!(
-                    "Saved {}. Now add the verification server's public key below.",
-                    authority.name
-                )),
-            );
-            Redirect::to(&format!("/console/health-authorities/{}", authority.id)).into_response()
+            let flash = Flash::ok(format!(
+                "Saved {}. Now add the verification server's public key below.",
+                authority.name
+            ));
+            state.redirect(&signed, flash, &page_of(authority.id))
         }
-        Err(error) => {
-            let (status, problems) = refused(error);
-            new_page(&state, &signed, &values, &problems, status)
-        }
+        Err((status, problems)) => new_page(&state, &signed, &values, &problems, status),
     }
 }
 
@@ -261,6 +218,24 @@ pub async fn create(
 pub struct Refusal {
     pub settings: Option<(AuthorityValues, Problems)>,
     pub key: Option<(KeyValues, Problems)>,
+}
+
+impl Refusal {
+    /// A refused settings form.
+    fn settings(values: AuthorityValues, problems: Problems) -> Self {
+        Self {
+            settings: Some((values, problems)),
+            key: None,
+        }
+    }
+
+    /// A refused add-key form.
+    pub fn key(values: KeyValues, problems: Problems) -> Self {
+        Self {
+            settings: None,
+            key: Some((values, problems)),
+        }
+    }
 }
 
 /// The page of configuration `id` (404 when it does not exist).
@@ -273,9 +248,9 @@ pub fn show_page(
 ) -> Response {
     let snapshot = state.writer.snapshot();
     let Some(ha) = id.and_then(|id| snapshot.health_authority(id)) else {
-        return missing(state, signed);
+        return AUTHORITIES.missing(state, signed);
     };
-    let action = format!("/console/health-authorities/{}", ha.id);
+    let action = page_of(ha.id);
     let mut body = Markup::new();
     keys::table(&mut body, &snapshot, ha, &signed.csrf, Utc::now());
     body.raw("<div class=\"two\"><section>");
@@ -296,37 +271,8 @@ pub fn show_page(
         "Save changes",
     );
     body.raw("</section></div>");
-    Page {
-        section: Section::HealthAuthorities,
-        title: format!("Health Authority Key Configuration: {}", ha.name),
-        lead: LEAD,
-        flash: state.sessions.take_flash(signed.key),
-        signed,
-        body,
-        status,
-    }
-    .render()
-}
-
-/// The page for an id that names no configuration.
-pub fn missing(state: &ConsoleState, signed: &SignedIn) -> Response {
-    let mut body = Markup::new();
-    body.raw("<p><a href=\"/console/health-authorities\">Back to the list</a></p>");
-    Page {
-        section: Section::HealthAuthorities,
-        title: "No such health authority key configuration".to_owned(),
-        lead: LEAD,
-        flash: state.sessions.take_flash(signed.key),
-        signed,
-        body,
-        status: StatusCode::NOT_FOUND,
-    }
-    .render()
-}
-
-/// A configuration id from the path; text that is not a number names nothing.
-pub fn parse_id(text: &str) -> Option<i64> {
-    text.parse().ok()
+    let title = format!("Health Authority Key Configuration: {}", ha.name);
+    AUTHORITIES.page(state, signed, title, body, status)
 }
 
 /// `GET /console/health-authorities/{id}`.
@@ -352,43 +298,21 @@ pub async fn update(
     fields: FormFields,
 ) -> Response {
     let Some(id) = parse_id(&id) else {
-        return missing(&state, &signed);
+        return AUTHORITIES.missing(&state, &signed);
     };
     let values = AuthorityValues::from_form(&fields);
-    let form = values.to_api();
-    let written = state
-        .writer
-        .write(
-            &signed.operator,
-            WriteKind::HealthAuthorityUpdate,
-            |snapshot, _now| {
-                let authority = validation::update_health_authority(id, &form, snapshot)?;
-                if snapshot.health_authority(id) == Some(&authority) {
-                    return Ok(Decision::none(false));
-                }
-                Ok(Decision::one(
-                    ConfigChange::HealthAuthoritySaved { entity: authority },
-                    true,
-                ))
-            },
-        )
-        .await;
-    match written {
-        Ok(changed) => {
-            let message = if changed {
-                "Saved."
-            } else {
-                "No change to save."
-            };
-            state.sessions.set_flash(signed.key, Flash::ok(message));
-            Redirect::to(&format!("/console/health-authorities/{id}")).into_response()
-        }
-        Err(error) => {
-            let (status, problems) = refused(error);
-            let refusal = Refusal {
-                settings: Some((values, problems)),
-                key: None,
-            };
+    let kind = WriteKind::HealthAuthorityUpdate;
+    let written = state.save(&signed, kind, Ok(values.to_api()), |form, snapshot, _| {
+        let authority = validation::update_health_authority(id, form, snapshot)?;
+        let saved = snapshot.health_authority(id);
+        Ok(edited(saved, authority, |entity| {
+            ConfigChange::HealthAuthoritySaved { entity }
+        }))
+    });
+    match written.await {
+        Ok(changed) => state.redirect(&signed, edit_flash(changed), &page_of(id)),
+        Err((status, problems)) => {
+            let refusal = Refusal::settings(values, problems);
             show_page(&state, &signed, Some(id), refusal, status)
         }
     }

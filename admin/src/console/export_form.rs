@@ -6,10 +6,12 @@
 use platform::config_log::ConfigSnapshot;
 use schemas::config::ExportConfig;
 
+use super::entity::form_end;
 use super::form::FormFields;
 use super::html::Markup;
 use super::layout::{
-    checkbox, exact_time, form_start, group_errors, input, parse_time, Input, Problems, Widget,
+    card_form, checkbox, exact_time, group_errors, inputs, parse_time, valid_from, Input, Problems,
+    Widget,
 };
 use crate::validation::{ExportConfigForm, MAX_SIGNATURE_INFOS};
 
@@ -178,36 +180,25 @@ pub fn config_form(
     problems: &Problems,
     submit: &'static str,
 ) {
-    problems.summary(m, FIELDS);
-    form_start(m, action, csrf, "card");
+    card_form(m, action, csrf, problems, FIELDS);
     m.raw("<div class=\"two\"><div>");
-    input(
+    inputs(
         m,
-        &Input::text("Filename root", "filenameRoot", &values.filename_root)
-            .hint("Path prefix of the files and of index.txt, e.g. us or exposures/us; unique."),
         problems,
-    );
-    input(
-        m,
-        &Input::text("Output region", "outputRegion", &values.output_region)
-            .hint("The region written into every file, e.g. US."),
-        problems,
-    );
-    input(
-        m,
-        &Input::text("Input regions", "inputRegions", &values.input_regions)
-            .hint(
-                "One per line; keys of these regions are exported. Empty means the output region.",
-            )
-            .widget(Widget::Textarea(3)),
-        problems,
-    );
-    input(
-        m,
-        &Input::text("Exclude regions", "excludeRegions", &values.exclude_regions)
-            .hint("One per line; keys carrying any of these regions are left out.")
-            .widget(Widget::Textarea(2)),
-        problems,
+        &[
+            Input::text("Filename root", "filenameRoot", &values.filename_root)
+                .hint("Path prefix of the files and of index.txt, e.g. us or exposures/us; unique."),
+            Input::text("Output region", "outputRegion", &values.output_region)
+                .hint("The region written into every file, e.g. US."),
+            Input::text("Input regions", "inputRegions", &values.input_regions)
+                .hint(
+                    "One per line; keys of these regions are exported. Empty means the output region.",
+                )
+                .widget(Widget::Textarea(3)),
+            Input::text("Exclude regions", "excludeRegions", &values.exclude_regions)
+                .hint("One per line; keys carrying any of these regions are left out.")
+                .widget(Widget::Textarea(2)),
+        ],
     );
     checkbox(
         m,
@@ -227,34 +218,23 @@ pub fn config_form(
     );
     group_errors(m, problems, "onlyNonTravelers");
     m.raw("</div><div>");
-    input(
+    inputs(
         m,
-        &Input::text("Period", "periodSeconds", &values.period).hint(
-            "How often files are cut: seconds or a duration that divides 24h; at least 4h is advised (phones import only 15 to 20 files a day).",
-        ),
         problems,
-    );
-    input(
-        m,
-        &Input::text("Valid from (UTC)", "from", &values.from)
-            .hint("RFC 3339, e.g. 2025-05-01T00:00:00Z. Leave empty for now."),
-        problems,
-    );
-    input(
-        m,
-        &Input::text("Valid until (UTC)", "thru", &values.thru)
-            .hint("Set it to retire this configuration; empty means no end."),
-        problems,
-    );
-    input(
-        m,
-        &Input::text(
-            "Max records override",
-            "maxRecordsOverride",
-            &values.max_records_override,
-        )
-        .hint("Optional; most keys per file for this configuration."),
-        problems,
+        &[
+            Input::text("Period", "periodSeconds", &values.period).hint(
+                "How often files are cut: seconds or a duration that divides 24h; at least 4h is advised (phones import only 15 to 20 files a day).",
+            ),
+            valid_from(&values.from),
+            Input::text("Valid until (UTC)", "thru", &values.thru)
+                .hint("Set it to retire this configuration; empty means no end."),
+            Input::text(
+                "Max records override",
+                "maxRecordsOverride",
+                &values.max_records_override,
+            )
+            .hint("Optional; most keys per file for this configuration."),
+        ],
     );
     m.raw("<fieldset><legend>Signature infos</legend><p class=\"hint\">The keys that sign the files (at most ")
         .display(MAX_SIGNATURE_INFOS)
@@ -288,11 +268,8 @@ pub fn config_form(
         m.raw("<p class=\"muted\">No signature info yet: <a href=\"/console/signature-infos/new\">create one</a> so the files are signed.</p>");
     }
     group_errors(m, problems, INFOS);
-    m.raw(
-        "</fieldset></div></div><div class=\"actions\"><button type=\"submit\" class=\"primary\">",
-    )
-    .text(submit)
-    .raw("</button><a href=\"/console/export-configs\">Cancel</a></div></form>");
+    m.raw("</fieldset></div></div>");
+    form_end(m, submit, "/console/export-configs");
 }
 
 #[cfg(test)]

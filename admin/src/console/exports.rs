@@ -3,66 +3,72 @@
 //!
 //! The form and its parsing are in [`super::export_form`]; the rules are the REST API's.
 
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse as _, Redirect, Response};
+use axum::extract::State;
+use axum::response::Response;
 use chrono::{DateTime, Utc};
-use schemas::config::ConfigChange;
+use platform::config_log::ConfigSnapshot;
+use schemas::config::{ConfigChange, ExportConfig};
 
+use super::entity::{Entity, ListPage};
 use super::export_form::{config_form, period_text, ConfigValues};
 use super::form::FormFields;
 use super::html::Markup;
-use super::layout::{refused, time, Page, Problems, Section};
-use super::session::{Flash, SignedIn};
+use super::layout::{time, Problems, Section};
+use super::numbered::{Numbered, NumberedForm};
+use super::session::SignedIn;
 use super::ConsoleState;
-use crate::validation;
-use crate::writer::{Decision, WriteKind};
+use crate::validation::{self, ExportConfigForm, ValidationError};
+use crate::writer::WriteKind;
 
-const LEAD: &str = "An export configuration says which keys are published for phones to download, how often, and under which path: one series of signed export files and its index.";
+const PAGES: Numbered = Numbered {
+    entity: Entity {
+        section: Section::Exports,
+        lead: "An export configuration says which keys are published for phones to download, how often, and under which path: one series of signed export files and its index.",
+        list: "/console/export-configs",
+        missing: "No such export configuration",
+    },
+    noun: "Export Configuration",
+    edit_note: "<p class=\"note\">Changes apply to files cut from now on; files already built keep their settings.</p>",
+};
+
+const LIST: ListPage = ListPage {
+    title: "Export Configurations",
+    actions: "<div class=\"actions\"><a class=\"button primary\" href=\"/console/export-configs/new\">Create new Export Configuration</a><a href=\"/console/signature-infos\">Signature infos</a></div>",
+    empty: "<p class=\"muted\">No export configuration yet.</p>",
+    head: "<table><thead><tr><th>ID</th><th>Filename root</th><th>Region</th><th>Period</th><th>Valid</th><th>Signature infos</th></tr></thead><tbody>",
+};
 
 /// `GET /console/export-configs`.
 pub async fn list(State(state): State<ConsoleState>, signed: SignedIn) -> Response {
     let snapshot = state.writer.snapshot();
     let now = Utc::now();
-    let mut body = Markup::new();
-    body.raw("<div class=\"actions\"><a class=\"button primary\" href=\"/console/export-configs/new\">Create new Export Configuration</a><a href=\"/console/signature-infos\">Signature infos</a></div>");
-    if snapshot.export_configs().next().is_none() {
-        body.raw("<p class=\"muted\">No export configuration yet.</p>");
-    } else {
-        body.raw("<table><thead><tr><th>ID</th><th>Filename root</th><th>Region</th><th>Period</th><th>Valid</th><th>Signature infos</th></tr></thead><tbody>");
-        for config in snapshot.export_configs() {
-            body.raw("<tr><td>")
-                .display(config.id)
-                .raw("</td><td><a")
-                .attr("href", &format!("/console/export-configs/{}", config.id))
-                .raw(">")
-                .text(&config.filename_root)
-                .raw("</a></td><td>")
-                .text(&config.output_region)
-                .raw("</td><td>")
-                .text(&period_text(config.period_seconds))
-                .raw("</td><td class=\"mono nowrap\">")
-                .text(&validity(config.from, config.thru, now))
-                .raw("</td><td>")
-                .text(
-                    &config
-                        .signature_info_ids
-                        .iter()
-                        .map(|id| format!("#{id}"))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                )
-                .raw("</td></tr>");
-        }
-        body.raw("</tbody></table>");
-    }
-    page(
-        &state,
-        &signed,
-        "Export Configurations".to_owned(),
-        body,
-        StatusCode::OK,
-    )
+    let empty = snapshot.export_configs().next().is_none();
+    PAGES
+        .entity
+        .list_page(&state, &signed, &LIST, empty, |body| {
+            for config in snapshot.export_configs() {
+                let infos: Vec<String> = config
+                    .signature_info_ids
+                    .iter()
+                    .map(|id| format!("#{id}"))
+                    .collect();
+                body.raw("<tr><td>")
+                    .display(config.id)
+                    .raw("</td><td><a")
+                    .attr("href", &format!("/console/export-configs/{}", config.id))
+                    .raw(">")
+                    .text(&config.filename_root)
+                    .raw("</a></td><td>")
+                    .text(&config.output_region)
+                    .raw("</td><td>")
+                    .text(&period_text(config.period_seconds))
+                    .raw("</td><td class=\"mono nowrap\">")
+                    .text(&validity(config.from, config.thru, now))
+                    .raw("</td><td>")
+                    .text(&infos.join(", "))
+                    .raw("</td></tr>");
+            }
+        })
 }
 
 fn validity(from: DateTime<Utc>, thru: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
@@ -73,222 +79,63 @@ fn validity(from: DateTime<Utc>, thru: Option<DateTime<Utc>>, now: DateTime<Utc>
     }
 }
 
-fn page(
-    state: &ConsoleState,
-    signed: &SignedIn,
-    title: String,
-    body: Markup,
-    status: StatusCode,
-) -> Response {
-    Page {
-        section: Section::Exports,
-        title,
-        lead: LEAD,
-        flash: state.sessions.take_flash(signed.key),
-        signed,
-        body,
-        status,
+/// The form is [`super::export_form`]'s; here is what ties it to the pages, rules and events.
+impl NumberedForm for ConfigValues {
+    type Api = ExportConfigForm;
+    type Saved = ExportConfig;
+    const PAGES: Numbered = PAGES;
+    const WRITES: (WriteKind, WriteKind) =
+        (WriteKind::ExportConfigCreate, WriteKind::ExportConfigUpdate);
+
+    fn fresh() -> Self {
+        ConfigValues::fresh()
     }
-    .render()
-}
 
-fn form_page(
-    state: &ConsoleState,
-    signed: &SignedIn,
-    existing: Option<i64>,
-    values: &ConfigValues,
-    problems: &Problems,
-    status: StatusCode,
-) -> Response {
-    let snapshot = state.writer.snapshot();
-    let (title, action, submit) = match existing {
-        Some(id) => (
-            format!("Export Configuration {id}"),
-            format!("/console/export-configs/{id}"),
-            "Save changes",
-        ),
-        None => (
-            "Create new Export Configuration".to_owned(),
-            "/console/export-configs".to_owned(),
-            "Save",
-        ),
-    };
-    let mut body = Markup::new();
-    if existing.is_some() {
-        body.raw("<p class=\"note\">Changes apply to files cut from now on; files already built keep their settings.</p>");
+    fn of(config: &ExportConfig) -> Self {
+        ConfigValues::of(config)
     }
-    config_form(
-        &mut body,
-        &snapshot,
-        &action,
-        &signed.csrf,
-        values,
-        problems,
-        submit,
-    );
-    page(state, signed, title, body, status)
-}
 
-/// `GET /console/export-configs/new`.
-pub async fn new_form(State(state): State<ConsoleState>, signed: SignedIn) -> Response {
-    form_page(
-        &state,
-        &signed,
-        None,
-        &ConfigValues::fresh(),
-        &Problems::none(),
-        StatusCode::OK,
-    )
-}
+    fn from_form(fields: &FormFields) -> Self {
+        ConfigValues::from_form(fields)
+    }
 
-/// `POST /console/export-configs`.
-pub async fn create(
-    State(state): State<ConsoleState>,
-    signed: SignedIn,
-    fields: FormFields,
-) -> Response {
-    let values = ConfigValues::from_form(&fields);
-    let form = match values.to_api() {
-        Ok(form) => form,
-        Err(problems) => {
-            return form_page(
-                &state,
-                &signed,
-                None,
-                &values,
-                &problems,
-                StatusCode::BAD_REQUEST,
-            )
-        }
-    };
-    let written = state
-        .writer
-        .write(
-            &signed.operator,
-            WriteKind::ExportConfigCreate,
-            |snapshot, now| {
-                let config = validation::create_export_config(&form, snapshot, now)?;
-                Ok(Decision::one(
-                    ConfigChange::ExportConfigSaved {
-                        entity: config.clone(),
-                    },
-                    config,
-                ))
-            },
-        )
-        .await;
-    match written {
-        Ok(config) => {
-            state.sessions.set_flash(
-                signed.key,
-                Flash::ok(format!(
-                    "Saved export configuration {}.",
-                    config.filename_root
-                )),
-            );
-            Redirect::to("/console/export-configs").into_response()
-        }
-        Err(error) => {
-            let (status, problems) = refused(error);
-            form_page(&state, &signed, None, &values, &problems, status)
+    fn to_api(&self) -> Result<ExportConfigForm, Problems> {
+        ConfigValues::to_api(self)
+    }
+
+    fn render(
+        &self,
+        m: &mut Markup,
+        snapshot: &ConfigSnapshot,
+        action: &str,
+        csrf: &str,
+        problems: &Problems,
+        submit: &'static str,
+    ) {
+        config_form(m, snapshot, action, csrf, self, problems, submit);
+    }
+
+    fn find(snapshot: &ConfigSnapshot, id: i64) -> Option<&ExportConfig> {
+        snapshot.export_config(id)
+    }
+
+    fn rule(
+        id: Option<i64>,
+        form: &ExportConfigForm,
+        snapshot: &ConfigSnapshot,
+        now: DateTime<Utc>,
+    ) -> Result<ExportConfig, ValidationError> {
+        match id {
+            None => validation::create_export_config(form, snapshot, now),
+            Some(id) => validation::update_export_config(id, form, snapshot, now),
         }
     }
-}
 
-fn missing(state: &ConsoleState, signed: &SignedIn) -> Response {
-    let mut body = Markup::new();
-    body.raw("<p><a href=\"/console/export-configs\">Back to the list</a></p>");
-    page(
-        state,
-        signed,
-        "No such export configuration".to_owned(),
-        body,
-        StatusCode::NOT_FOUND,
-    )
-}
+    fn change(entity: ExportConfig) -> ConfigChange {
+        ConfigChange::ExportConfigSaved { entity }
+    }
 
-/// `GET /console/export-configs/{id}`.
-pub async fn show(
-    State(state): State<ConsoleState>,
-    signed: SignedIn,
-    Path(id): Path<String>,
-) -> Response {
-    let snapshot = state.writer.snapshot();
-    let Some(config) = id
-        .parse::<i64>()
-        .ok()
-        .and_then(|id| snapshot.export_config(id))
-    else {
-        return missing(&state, &signed);
-    };
-    form_page(
-        &state,
-        &signed,
-        Some(config.id),
-        &ConfigValues::of(config),
-        &Problems::none(),
-        StatusCode::OK,
-    )
-}
-
-/// `POST /console/export-configs/{id}`.
-pub async fn update(
-    State(state): State<ConsoleState>,
-    signed: SignedIn,
-    Path(id): Path<String>,
-    fields: FormFields,
-) -> Response {
-    let Some(id) = id
-        .parse::<i64>()
-        .ok()
-        .filter(|id| state.writer.snapshot().export_config(*id).is_some())
-    else {
-        return missing(&state, &signed);
-    };
-    let values = ConfigValues::from_form(&fields);
-    let form = match values.to_api() {
-        Ok(form) => form,
-        Err(problems) => {
-            return form_page(
-                &state,
-                &signed,
-                Some(id),
-                &values,
-                &problems,
-                StatusCode::BAD_REQUEST,
-            )
-        }
-    };
-    let written = state
-        .writer
-        .write(
-            &signed.operator,
-            WriteKind::ExportConfigUpdate,
-            |snapshot, now| {
-                let config = validation::update_export_config(id, &form, snapshot, now)?;
-                if snapshot.export_config(id) == Some(&config) {
-                    return Ok(Decision::none(false));
-                }
-                Ok(Decision::one(
-                    ConfigChange::ExportConfigSaved { entity: config },
-                    true,
-                ))
-            },
-        )
-        .await;
-    match written {
-        Ok(changed) => {
-            let message = if changed {
-                "Saved."
-            } else {
-                "No change to save."
-            };
-            state.sessions.set_flash(signed.key, Flash::ok(message));
-            Redirect::to(&format!("/console/export-configs/{id}")).into_response()
-        }
-        Err(error) => {
-            let (status, problems) = refused(error);
-            form_page(&state, &signed, Some(id), &values, &problems, status)
-        }
+    fn created_message(saved: &ExportConfig) -> String {
+        format!("Saved export configuration {}.", saved.filename_root)
     }
 }

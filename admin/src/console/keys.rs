@@ -7,17 +7,19 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse as _, Redirect, Response};
+use axum::response::Response;
 use chrono::{DateTime, Utc};
 use platform::config_log::ConfigSnapshot;
 use schemas::config::{ConfigChange, HealthAuthority, HealthAuthorityKey};
 
-use super::authorities::{missing, parse_id, show_page, Refusal};
+use super::authorities::{show_page, Refusal, AUTHORITIES};
+use super::entity::parse_id;
 use super::form::FormFields;
 use super::html::Markup;
 use super::layout::{
-    badge, button_form, form_start, input, refused, time, Input, Problems, Widget,
+    badge, button_form, card_form, inputs, time, valid_from, Input, Problems, Widget,
 };
+use super::save::created;
 use super::session::{Flash, SignedIn};
 use super::ConsoleState;
 use crate::validation::{
@@ -66,39 +68,28 @@ pub fn add_form(
     problems: &Problems,
 ) {
     m.raw("<h2>Add a key</h2>");
-    problems.summary(m, FIELDS);
-    form_start(
+    card_form(
         m,
-        &format!("/console/health-authorities/{}/keys", ha.id),
+        &format!("{}/{}/keys", AUTHORITIES.list, ha.id),
         csrf,
-        "card",
-    );
-    input(
-        m,
-        &Input::text("Version", "version", &values.version)
-            .hint("The kid header of the certificates this key verifies, e.g. v1."),
         problems,
+        FIELDS,
     );
-    input(
+    inputs(
         m,
-        &Input::text("Public key (PEM)", "publicKeyPem", &values.public_key_pem)
-            .hint(
-                "The verification server's ECDSA P-256 public key: -----BEGIN PUBLIC KEY----- ...",
-            )
-            .widget(Widget::Textarea(5)),
         problems,
-    );
-    input(
-        m,
-        &Input::text("Valid from (UTC)", "from", &values.from)
-            .hint("RFC 3339, e.g. 2025-05-01T00:00:00Z. Leave empty for now."),
-        problems,
-    );
-    input(
-        m,
-        &Input::text("Valid until (UTC)", "thru", &values.thru)
-            .hint("Optional end of validity; leave empty for a current key."),
-        problems,
+        &[
+            Input::text("Version", "version", &values.version)
+                .hint("The kid header of the certificates this key verifies, e.g. v1."),
+            Input::text("Public key (PEM)", "publicKeyPem", &values.public_key_pem)
+                .hint(
+                    "The verification server's ECDSA P-256 public key: -----BEGIN PUBLIC KEY----- ...",
+                )
+                .widget(Widget::Textarea(5)),
+            valid_from(&values.from),
+            Input::text("Valid until (UTC)", "thru", &values.thru)
+                .hint("Optional end of validity; leave empty for a current key."),
+        ],
     );
     m.raw("<div class=\"actions\"><button type=\"submit\" class=\"primary\">Add key</button></div></form>");
 }
@@ -120,7 +111,7 @@ pub fn table(
         m.raw("<p class=\"muted\">No key yet: certificates from this verification server cannot be verified until one is added.</p>");
         return;
     }
-    let base = format!("/console/health-authorities/{}/keys", ha.id);
+    let base = format!("{}/{}/keys", AUTHORITIES.list, ha.id);
     m.raw("<table class=\"keys\"><thead><tr><th>Version</th><th>Status</th><th>Valid from</th><th>Valid until</th><th>Public key</th><th>Actions</th></tr></thead><tbody>");
     for key in keys {
         let status = key_status(key, now);
@@ -183,35 +174,27 @@ pub async fn add(
     fields: FormFields,
 ) -> Response {
     let Some(id) = parse_id(&id) else {
-        return missing(&state, &signed);
+        return AUTHORITIES.missing(&state, &signed);
     };
     let values = KeyValues::from_form(&fields);
-    let form = values.to_api();
-    let written = state
-        .writer
-        .write(&signed.operator, WriteKind::KeyAdd, |snapshot, now| {
-            let key = validation::add_key(id, &form, snapshot, now)?;
-            Ok(Decision::one(
-                ConfigChange::HealthAuthorityKeySaved {
-                    entity: key.clone(),
-                },
-                key,
-            ))
-        })
-        .await;
-    match written {
+    let written = state.save(
+        &signed,
+        WriteKind::KeyAdd,
+        Ok(values.to_api()),
+        |form, snapshot, now| {
+            let key = validation::add_key(id, form, snapshot, now)?;
+            Ok(created(key, |entity| {
+                ConfigChange::HealthAuthorityKeySaved { entity }
+            }))
+        },
+    );
+    match written.await {
         Ok(key) => {
-            state
-                .sessions
-                .set_flash(signed.key, Flash::ok(format!("Key {} added.", key.version)));
-            Redirect::to(&format!("/console/health-authorities/{id}")).into_response()
+            let flash = Flash::ok(format!("Key {} added.", key.version));
+            state.redirect(&signed, flash, &format!("{}/{id}", AUTHORITIES.list))
         }
-        Err(error) => {
-            let (status, problems) = refused(error);
-            let refusal = Refusal {
-                settings: None,
-                key: Some((values, problems)),
-            };
+        Err((status, problems)) => {
+            let refusal = Refusal::key(values, problems);
             show_page(&state, &signed, Some(id), refusal, status)
         }
     }
@@ -262,7 +245,7 @@ async fn act(
     action: KeyAction,
 ) -> Response {
     let Some(id) = parse_id(&id) else {
-        return missing(&state, &signed);
+        return AUTHORITIES.missing(&state, &signed);
     };
     let version = fields.text("version");
     let (kind, rule, done): (WriteKind, KeyRule, &str) = match action {
@@ -278,30 +261,25 @@ async fn act(
             "is active",
         ),
     };
-    let written = state
-        .writer
-        .write(&signed.operator, kind, |snapshot, now| {
-            let (key, changed) = rule(id, &version, snapshot, now)?;
-            Ok(if changed {
-                Decision::one(ConfigChange::HealthAuthorityKeySaved { entity: key }, true)
-            } else {
-                Decision::none(false)
-            })
+    let written = state.save(&signed, kind, Ok(()), |(), snapshot, now| {
+        let (key, changed) = rule(id, &version, snapshot, now)?;
+        Ok(if changed {
+            Decision::one(ConfigChange::HealthAuthorityKeySaved { entity: key }, true)
+        } else {
+            Decision::none(false)
         })
-        .await;
-    let flash = match written {
+    });
+    let flash = match written.await {
         Ok(true) => Flash::ok(format!("Key {version} {done}.")),
         Ok(false) => Flash::ok(format!("Key {version} was already in that state.")),
-        Err(error) => {
-            let (status, problems) = refused(error);
+        Err((status, problems)) => {
             if status == StatusCode::NOT_FOUND
                 && state.writer.snapshot().health_authority(id).is_none()
             {
-                return missing(&state, &signed);
+                return AUTHORITIES.missing(&state, &signed);
             }
             Flash::error(problems.messages())
         }
     };
-    state.sessions.set_flash(signed.key, flash);
-    Redirect::to(&format!("/console/health-authorities/{id}")).into_response()
+    state.redirect(&signed, flash, &format!("{}/{id}", AUTHORITIES.list))
 }

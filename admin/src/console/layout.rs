@@ -149,6 +149,13 @@ pub fn form_start(m: &mut Markup, action: &str, csrf: &str, class: &'static str)
     csrf_input(m, csrf);
 }
 
+/// Opens a form shown as a card, with the summary of its `problems` (those not about one of
+/// `fields`) above it.
+pub fn card_form(m: &mut Markup, action: &str, csrf: &str, problems: &Problems, fields: &[&str]) {
+    problems.summary(m, fields);
+    form_start(m, action, csrf, "card");
+}
+
 /// A form with a single button (and hidden fields): key actions, delete.
 pub fn button_form(
     m: &mut Markup,
@@ -370,6 +377,19 @@ pub fn input(m: &mut Markup, input: &Input<'_>, problems: &Problems) {
             .raw("</p>");
     }
     m.raw("</div>");
+}
+
+/// Renders each of `inputs` in turn, as [`input`] does.
+pub fn inputs(m: &mut Markup, problems: &Problems, inputs: &[Input<'_>]) {
+    for one in inputs {
+        input(m, one, problems);
+    }
+}
+
+/// The "Valid from" box of keys and export configurations (field `from`).
+pub fn valid_from(value: &str) -> Input<'_> {
+    Input::text("Valid from (UTC)", "from", value)
+        .hint("RFC 3339, e.g. 2025-05-01T00:00:00Z. Leave empty for now.")
 }
 
 /// A checkbox with its label and optional hint.

@@ -22,6 +22,7 @@ mod assets;
 mod audit;
 mod authorities;
 pub mod cookies;
+mod entity;
 mod export_form;
 mod exports;
 pub mod form;
@@ -31,7 +32,9 @@ pub mod html;
 mod keys;
 mod layout;
 mod login;
+mod numbered;
 pub mod operators;
+mod save;
 pub mod session;
 pub mod settings;
 mod signature_infos;
@@ -47,14 +50,16 @@ use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::Router;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
-use tracing::Level;
+use tracing::{Level, Span};
 
 use crate::auth::AdminTokens;
 use crate::routes::Verb;
 use crate::writer::ConfigWriter;
+use export_form::ConfigValues;
 use operators::Operators;
 use session::SessionStore;
 use settings::ConsoleSettings;
+use signature_infos::InfoValues;
 use throttle::LoginThrottle;
 
 /// Longest a console request may take.
@@ -144,15 +149,15 @@ pub const CONSOLE_ROUTES: &[ConsoleRoute] = &[
     route!(Post "/console/authorized-apps/edit/{app}" Session => apps::update),
     route!(Post "/console/authorized-apps/delete/{app}" Session => apps::delete),
     route!(Get "/console/export-configs" Session => exports::list),
-    route!(Get "/console/export-configs/new" Session => exports::new_form),
-    route!(Post "/console/export-configs" Session => exports::create),
-    route!(Get "/console/export-configs/{id}" Session => exports::show),
-    route!(Post "/console/export-configs/{id}" Session => exports::update),
+    route!(Get "/console/export-configs/new" Session => numbered::new_form::<ConfigValues>),
+    route!(Post "/console/export-configs" Session => numbered::create::<ConfigValues>),
+    route!(Get "/console/export-configs/{id}" Session => numbered::show::<ConfigValues>),
+    route!(Post "/console/export-configs/{id}" Session => numbered::update::<ConfigValues>),
     route!(Get "/console/signature-infos" Session => signature_infos::list),
-    route!(Get "/console/signature-infos/new" Session => signature_infos::new_form),
-    route!(Post "/console/signature-infos" Session => signature_infos::create),
-    route!(Get "/console/signature-infos/{id}" Session => signature_infos::show),
-    route!(Post "/console/signature-infos/{id}" Session => signature_infos::update),
+    route!(Get "/console/signature-infos/new" Session => numbered::new_form::<InfoValues>),
+    route!(Post "/console/signature-infos" Session => numbered::create::<InfoValues>),
+    route!(Get "/console/signature-infos/{id}" Session => numbered::show::<InfoValues>),
+    route!(Post "/console/signature-infos/{id}" Session => numbered::update::<InfoValues>),
     route!(Get "/console/audit" Session => audit::page),
     route!(Get "/console/{*rest}" Session => home::not_found),
 ];
@@ -191,18 +196,22 @@ pub fn console_router(state: ConsoleState) -> Router {
             REQUEST_TIMEOUT,
         ))
         .layer(
-            // Method and matched route only: the query (`next`), cookies and form bodies never
-            // reach the logs.
             TraceLayer::new_for_http()
-                .make_span_with(|request: &Request| {
-                    let route = request
-                        .extensions()
-                        .get::<MatchedPath>()
-                        .map_or("unmatched", MatchedPath::as_str);
-                    tracing::info_span!("console", method = %request.method(), route)
-                })
+                .make_span_with(request_span)
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
+}
+
+/// The span of a console request: its method and matched route only, so the query (`next`),
+/// cookies and form bodies never reach the logs.
+fn request_span(request: &Request) -> Span {
+    let extensions = request.extensions();
+    let route = extensions.get::<MatchedPath>().map(MatchedPath::as_str);
+    tracing::info_span!(
+        "console",
+        method = %request.method(),
+        route = route.unwrap_or("unmatched")
+    )
 }
 
 #[cfg(test)]

@@ -4,13 +4,14 @@
 use axum::http::StatusCode;
 use schemas::config::ConfigChange;
 
-use super::console;
+use super::seeded;
+
+const CONFIGS: &str = "/console/export-configs";
+const INFOS: &str = "/console/signature-infos";
 
 #[tokio::test]
 async fn export_config_and_signature_info_are_saved_as_config_events() {
-    let c = console();
-    let session = c.session().await;
-    c.seed(&session).await;
+    let (c, session) = seeded().await;
     let snapshot = c.state.writer.snapshot();
     let Some(config) = snapshot.export_config(1) else {
         panic!("no export config")
@@ -43,9 +44,7 @@ async fn export_config_and_signature_info_are_saved_as_config_events() {
 
 #[tokio::test]
 async fn saving_an_unchanged_form_writes_nothing_and_an_end_is_saved() {
-    let c = console();
-    let session = c.session().await;
-    c.seed(&session).await;
+    let (c, session) = seeded().await;
     let before = c.store.events().len();
     let edit = c
         .get("/console/export-configs/1", Some(&session.cookie))
@@ -71,27 +70,32 @@ async fn saving_an_unchanged_form_writes_nothing_and_an_end_is_saved() {
         ("from", from.as_str()),
         ("signatureInfoIds", "1"),
     ];
-    let reply = c.post(&session, "/console/export-configs/1", &same).await;
-    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    c.submit(
+        &session,
+        "/console/export-configs/1",
+        &same,
+        StatusCode::SEE_OTHER,
+    )
+    .await;
     assert_eq!(
         c.store.events().len(),
         before,
         "unchanged save wrote an event"
     );
 
-    let reply = c
-        .post(
-            &session,
-            "/console/signature-infos/1",
-            &[
-                ("signingKey", "export-signing-key.pem"),
-                ("signingKeyId", "310"),
-                ("signingKeyVersion", "v1"),
-                ("thru", "2030-01-01T00:00:00Z"),
-            ],
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    let fields = [
+        ("signingKey", "export-signing-key.pem"),
+        ("signingKeyId", "310"),
+        ("signingKeyVersion", "v1"),
+        ("thru", "2030-01-01T00:00:00Z"),
+    ];
+    c.submit(
+        &session,
+        "/console/signature-infos/1",
+        &fields,
+        StatusCode::SEE_OTHER,
+    )
+    .await;
     let events = c.store.events();
     let Some((key, event)) = events.last() else {
         panic!("no event")
@@ -108,94 +112,56 @@ async fn saving_an_unchanged_form_writes_nothing_and_an_end_is_saved() {
 
 #[tokio::test]
 async fn refused_export_forms_keep_the_input_and_name_the_fields() {
-    let c = console();
-    let session = c.session().await;
-    c.seed(&session).await;
+    let (c, session) = seeded().await;
     let before = c.store.events().len();
+    let fields = [
+        ("filenameRoot", "../up"),
+        ("outputRegion", "US"),
+        ("periodSeconds", "5h"),
+        ("includeTravelers", "on"),
+        ("onlyNonTravelers", "on"),
+    ];
     let reply = c
-        .post(
-            &session,
-            "/console/export-configs",
-            &[
-                ("filenameRoot", "../up"),
-                ("outputRegion", "US"),
-                ("periodSeconds", "5h"),
-                ("includeTravelers", "on"),
-                ("onlyNonTravelers", "on"),
-            ],
-        )
+        .submit(&session, CONFIGS, &fields, StatusCode::BAD_REQUEST)
         .await;
-    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-    for field in ["filenameRoot", "periodSeconds", "onlyNonTravelers"] {
-        assert!(
-            reply.body.contains(&format!("id=\"f-{field}-error\"")),
-            "{field}: {}",
-            reply.body
-        );
-    }
-    assert!(reply.body.contains("value=\"5h\"") && reply.body.contains("value=\"../up\""));
+    reply.assert_field_errors(&["filenameRoot", "periodSeconds", "onlyNonTravelers"]);
+    reply.assert_shows(&["value=\"5h\"", "value=\"../up\""]);
 
     // Text the console parses itself is refused before the rules run.
-    let reply = c
-        .post(
-            &session,
-            "/console/export-configs",
-            &[
-                ("filenameRoot", "ca"),
-                ("outputRegion", "CA"),
-                ("periodSeconds", "daily"),
-                ("from", "yesterday"),
-                ("maxRecordsOverride", "many"),
-                ("signatureInfoIds", "x"),
-            ],
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-    for field in [
-        "periodSeconds",
-        "from",
-        "maxRecordsOverride",
-        "signatureInfoIds",
-    ] {
-        assert!(
-            reply.body.contains(&format!("id=\"f-{field}-error\"")),
-            "{field}"
-        );
-    }
+    let fields = [
+        ("filenameRoot", "ca"),
+        ("outputRegion", "CA"),
+        ("periodSeconds", "daily"),
+        ("from", "yesterday"),
+        ("maxRecordsOverride", "many"),
+        ("signatureInfoIds", "x"),
+    ];
+    c.submit(&session, CONFIGS, &fields, StatusCode::BAD_REQUEST)
+        .await
+        .assert_field_errors(&[
+            "periodSeconds",
+            "from",
+            "maxRecordsOverride",
+            "signatureInfoIds",
+        ]);
 
     // A duplicate root is a conflict; a signature info needs its key.
-    let reply = c
-        .post(
-            &session,
-            "/console/export-configs",
-            &[("filenameRoot", "US"), ("outputRegion", "US")],
-        )
+    let fields = [("filenameRoot", "US"), ("outputRegion", "US")];
+    c.submit(&session, CONFIGS, &fields, StatusCode::CONFLICT)
         .await;
-    assert_eq!(reply.status, StatusCode::CONFLICT);
+    let fields = [
+        ("signingKey", ""),
+        ("signingKeyId", "3 10"),
+        ("thru", "soon"),
+    ];
+    c.submit(&session, INFOS, &fields, StatusCode::BAD_REQUEST)
+        .await
+        .assert_field_errors(&["thru"]);
     let reply = c
-        .post(
-            &session,
-            "/console/signature-infos",
-            &[
-                ("signingKey", ""),
-                ("signingKeyId", "3 10"),
-                ("thru", "soon"),
-            ],
-        )
+        .submit(&session, INFOS, &fields[..2], StatusCode::BAD_REQUEST)
         .await;
-    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-    assert!(reply.body.contains("id=\"f-thru-error\""));
-    let reply = c
-        .post(
-            &session,
-            "/console/signature-infos",
-            &[("signingKey", ""), ("signingKeyId", "3 10")],
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-    assert!(reply.body.contains("id=\"f-signingKey-error\""));
-    assert!(reply.body.contains("id=\"f-signingKeyId-error\""));
-    assert!(reply.body.contains("value=\"3 10\""));
+    reply.assert_field_errors(&["signingKey", "signingKeyId"]);
+    reply.assert_shows(&["value=\"3 10\""]);
     assert_eq!(c.store.events().len(), before);
     for path in ["/console/export-configs/9", "/console/signature-infos/x"] {
         assert_eq!(

@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use schemas::config::ConfigChange;
 
-use super::{console, OPERATOR, P256_PEM, PASSWORD};
+use super::{console, seeded, OPERATOR, P256_PEM, PASSWORD};
 
 const RSA_PEM: &str = "-----BEGIN PUBLIC KEY-----
 MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQCfjh4gwxwy1DCr4iNLnWEv1ATN
@@ -12,6 +12,9 @@ ZOU8aRWUM10W5tRxT0y1ipCg3gtDP3dIa+NdYlpq6+yoNthK36FQDtrSHsPAcQbv
 akSrvt2jCC0tQx+aeNrcOrgiUXUyr9S8zXDwROo8Uf4JczMcElJdVL7yhP62UYyA
 2orl5MSHOmy9oGS9+QIDAQAB
 -----END PUBLIC KEY-----";
+
+const AUTHORITIES: &str = "/console/health-authorities";
+const APPS: &str = "/console/authorized-apps";
 
 fn kinds(c: &super::Console) -> Vec<(String, String)> {
     c.store
@@ -66,17 +69,13 @@ async fn console_changes_are_config_events_by_the_operator() {
 
 #[tokio::test]
 async fn token_sessions_record_admin_token_as_actor() {
-    let c = console();
-    let session = c.session().await;
-    c.seed(&session).await;
+    let (c, _session) = seeded().await;
     assert!(kinds(&c).iter().all(|(_, actor)| actor == "admin-token"));
 }
 
 #[tokio::test]
 async fn key_actions_revoke_reinstate_and_are_idempotent() {
-    let c = console();
-    let session = c.session().await;
-    c.seed(&session).await;
+    let (c, session) = seeded().await;
     let revoke = c
         .post(
             &session,
@@ -120,52 +119,40 @@ async fn key_actions_revoke_reinstate_and_are_idempotent() {
     )
     .await;
     assert_eq!(thru(&c), Some(false));
-    let missing = c
-        .post(
-            &session,
-            "/console/health-authorities/1/keys/revoke",
-            &[("version", "v9")],
-        )
-        .await;
-    assert_eq!(missing.status, StatusCode::SEE_OTHER);
+    let revoke = "/console/health-authorities/1/keys/revoke";
+    c.submit(
+        &session,
+        revoke,
+        &[("version", "v9")],
+        StatusCode::SEE_OTHER,
+    )
+    .await;
     let page = c
         .get("/console/health-authorities/1", Some(&session.cookie))
         .await;
-    assert!(
-        page.body.contains("has no key with version"),
-        "{}",
-        page.body
-    );
+    page.assert_shows(&["has no key with version"]);
 }
 
 #[tokio::test]
 async fn refused_authority_form_keeps_the_input_and_shows_messages_by_field() {
     let c = console();
     let session = c.session().await;
+    let fields = [
+        ("name", "<script>alert(1)</script>"),
+        ("issuer", "  "),
+        ("audience", "aud"),
+        ("jwksUri", "ftp://example.org/keys"),
+    ];
     let reply = c
-        .post(
-            &session,
-            "/console/health-authorities",
-            &[
-                ("name", "<script>alert(1)</script>"),
-                ("issuer", "  "),
-                ("audience", "aud"),
-                ("jwksUri", "ftp://example.org/keys"),
-            ],
-        )
+        .submit(&session, AUTHORITIES, &fields, StatusCode::BAD_REQUEST)
         .await;
-    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-    assert!(reply
-        .body
-        .contains("value=\"&lt;script&gt;alert(1)&lt;/script&gt;\""));
     assert!(!reply.body.contains("<script>"));
-    assert!(reply
-        .body
-        .contains("<p class=\"error\" id=\"f-issuer-error\">issuer is required</p>"));
-    assert!(reply
-        .body
-        .contains("id=\"f-jwksUri-error\">jwksUri must be an http or https URL"));
-    assert!(reply.body.contains("value=\"aud\""));
+    reply.assert_shows(&[
+        "value=\"&lt;script&gt;alert(1)&lt;/script&gt;\"",
+        "<p class=\"error\" id=\"f-issuer-error\">issuer is required</p>",
+        "id=\"f-jwksUri-error\">jwksUri must be an http or https URL",
+        "value=\"aud\"",
+    ]);
     assert!(
         !reply.body.contains("checked"),
         "an unticked box stays unticked"
@@ -174,122 +161,80 @@ async fn refused_authority_form_keeps_the_input_and_shows_messages_by_field() {
 
     // A duplicate issuer is a conflict, shown on the issuer field.
     c.seed(&session).await;
-    let reply = c
-        .post(
-            &session,
-            "/console/health-authorities",
-            &[
-                ("name", "Again"),
-                ("issuer", "gov.example.iss"),
-                ("audience", "a"),
-            ],
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::CONFLICT);
-    assert!(reply
-        .body
-        .contains("id=\"f-issuer-error\">issuer &quot;gov.example.iss&quot; is already used"));
+    let fields = [
+        ("name", "Again"),
+        ("issuer", "gov.example.iss"),
+        ("audience", "a"),
+    ];
+    c.submit(&session, AUTHORITIES, &fields, StatusCode::CONFLICT)
+        .await
+        .assert_shows(&[
+            "id=\"f-issuer-error\">issuer &quot;gov.example.iss&quot; is already used",
+        ]);
 }
 
 #[tokio::test]
 async fn refused_key_form_keeps_the_input_on_the_authority_page() {
-    let c = console();
-    let session = c.session().await;
-    c.seed(&session).await;
-    let reply = c
-        .post(
-            &session,
-            "/console/health-authorities/1/keys",
-            &[
-                ("version", "v2"),
-                ("publicKeyPem", RSA_PEM),
-                ("from", "yesterday"),
-                ("thru", ""),
-            ],
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-    assert!(reply
-        .body
-        .contains("id=\"f-publicKeyPem-error\">RSA keys are not supported"));
-    assert!(reply
-        .body
-        .contains("id=\"f-from-error\">from is not an RFC 3339 time"));
-    assert!(reply.body.contains("value=\"v2\""));
-    assert!(reply
-        .body
-        .contains("MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQCfjh4gwxwy1DCr4iNLnWEv1ATN"));
-    let duplicate = c
-        .post(
-            &session,
-            "/console/health-authorities/1/keys",
-            &[("version", "v1"), ("publicKeyPem", P256_PEM)],
-        )
-        .await;
-    assert_eq!(duplicate.status, StatusCode::CONFLICT);
-    assert!(duplicate.body.contains("id=\"f-version-error\""));
+    let (c, session) = seeded().await;
+    let keys = "/console/health-authorities/1/keys";
+    let fields = [
+        ("version", "v2"),
+        ("publicKeyPem", RSA_PEM),
+        ("from", "yesterday"),
+        ("thru", ""),
+    ];
+    c.submit(&session, keys, &fields, StatusCode::BAD_REQUEST)
+        .await
+        .assert_shows(&[
+            "id=\"f-publicKeyPem-error\">RSA keys are not supported",
+            "id=\"f-from-error\">from is not an RFC 3339 time",
+            "value=\"v2\"",
+            "MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQCfjh4gwxwy1DCr4iNLnWEv1ATN",
+        ]);
+    let fields = [("version", "v1"), ("publicKeyPem", P256_PEM)];
+    c.submit(&session, keys, &fields, StatusCode::CONFLICT)
+        .await
+        .assert_field_errors(&["version"]);
 }
 
 #[tokio::test]
 async fn refused_app_form_keeps_ticked_boxes_and_regions() {
-    let c = console();
-    let session = c.session().await;
-    c.seed(&session).await;
-    let reply = c
-        .post(
-            &session,
-            "/console/authorized-apps",
-            &[
-                ("healthAuthorityID", ""),
-                ("regions", "\n  \n"),
-                ("allowedHealthAuthorityIDs", "1"),
-                ("bypassRevisionToken", "on"),
-            ],
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-    assert!(reply
-        .body
-        .contains("id=\"f-healthAuthorityID-error\">healthAuthorityID is required"));
-    assert!(reply
-        .body
-        .contains("id=\"f-regions-error\">at least one region is required"));
-    assert!(reply.body.contains("value=\"1\" checked"));
-    assert!(reply
-        .body
-        .contains("name=\"bypassRevisionToken\" value=\"on\" checked"));
+    let (c, session) = seeded().await;
+    let fields = [
+        ("healthAuthorityID", ""),
+        ("regions", "\n  \n"),
+        ("allowedHealthAuthorityIDs", "1"),
+        ("bypassRevisionToken", "on"),
+    ];
+    c.submit(&session, APPS, &fields, StatusCode::BAD_REQUEST)
+        .await
+        .assert_shows(&[
+            "id=\"f-healthAuthorityID-error\">healthAuthorityID is required",
+            "id=\"f-regions-error\">at least one region is required",
+            "value=\"1\" checked",
+            "name=\"bypassRevisionToken\" value=\"on\" checked",
+        ]);
 
     for (value, message) in [
         ("42", "no health authority with id 42"),
         ("x", "is not a health authority id"),
     ] {
+        let fields = [
+            ("healthAuthorityID", "b"),
+            ("regions", "US"),
+            ("allowedHealthAuthorityIDs", value),
+        ];
         let reply = c
-            .post(
-                &session,
-                "/console/authorized-apps",
-                &[
-                    ("healthAuthorityID", "b"),
-                    ("regions", "US"),
-                    ("allowedHealthAuthorityIDs", value),
-                ],
-            )
+            .submit(&session, APPS, &fields, StatusCode::BAD_REQUEST)
             .await;
-        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{value}");
-        assert!(
-            reply
-                .body
-                .contains("id=\"f-allowedHealthAuthorityIDs-error\""),
-            "{value}"
-        );
-        assert!(reply.body.contains(message), "{value}: {}", reply.body);
+        reply.assert_field_errors(&["allowedHealthAuthorityIDs"]);
+        reply.assert_shows(&[message]);
     }
 }
 
 #[tokio::test]
 async fn apps_are_edited_renamed_and_deleted() {
-    let c = console();
-    let session = c.session().await;
-    c.seed(&session).await;
+    let (c, session) = seeded().await;
     let reply = c
         .post(
             &session,
@@ -342,9 +287,7 @@ async fn apps_are_edited_renamed_and_deleted() {
 
 #[tokio::test]
 async fn authority_settings_update_and_unchanged_saves_write_nothing() {
-    let c = console();
-    let session = c.session().await;
-    c.seed(&session).await;
+    let (c, session) = seeded().await;
     let fields = [
         ("name", "Renamed"),
         ("issuer", "gov.example.iss"),
@@ -373,14 +316,13 @@ async fn an_unavailable_log_is_reported_on_the_form() {
     let c = console();
     let session = c.session().await;
     c.store.set_unavailable(true);
-    let reply = c
-        .post(
-            &session,
-            "/console/health-authorities",
-            &[("name", "n"), ("issuer", "i"), ("audience", "a")],
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
-    assert!(reply.body.contains("nothing was changed"), "{}", reply.body);
-    assert!(reply.body.contains("value=\"n\""));
+    let fields = [("name", "n"), ("issuer", "i"), ("audience", "a")];
+    c.submit(
+        &session,
+        AUTHORITIES,
+        &fields,
+        StatusCode::SERVICE_UNAVAILABLE,
+    )
+    .await
+    .assert_shows(&["nothing was changed", "value=\"n\""]);
 }

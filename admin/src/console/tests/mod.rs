@@ -37,6 +37,55 @@ MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEbCTK7Dw5HWGQDBjtXwotLR+l7eyH
 w48qljsTvfnzAR5ZjNvQ6HFzIzVsQD5V/hIQs7/9nY9dTERsNT5/niqGuw==
 -----END PUBLIC KEY-----";
 
+/// The forms [`Console::seed`] posts, in order.
+const SEED: &[(&str, &[(&str, &str)])] = &[
+    (
+        "/console/health-authorities",
+        &[
+            ("name", "Example"),
+            ("issuer", "gov.example.iss"),
+            ("audience", "gov.example.aud"),
+            ("jwksUri", ""),
+            ("enableStats", "on"),
+        ],
+    ),
+    (
+        "/console/health-authorities/1/keys",
+        &[
+            ("version", "v1"),
+            ("publicKeyPem", P256_PEM),
+            ("from", ""),
+            ("thru", ""),
+        ],
+    ),
+    (
+        "/console/authorized-apps",
+        &[
+            ("healthAuthorityID", "com.example.app"),
+            ("regions", "US\nCA"),
+            ("allowedHealthAuthorityIDs", "1"),
+        ],
+    ),
+    (
+        "/console/signature-infos",
+        &[
+            ("signingKey", "export-signing-key.pem"),
+            ("signingKeyId", "310"),
+            ("signingKeyVersion", "v1"),
+        ],
+    ),
+    (
+        "/console/export-configs",
+        &[
+            ("filenameRoot", "us"),
+            ("outputRegion", "US"),
+            ("periodSeconds", "4h"),
+            ("includeTravelers", "on"),
+            ("signatureInfoIds", "1"),
+        ],
+    ),
+];
+
 pub(super) struct Console {
     pub(super) state: ConsoleState,
     pub(super) store: Arc<MemoryStore>,
@@ -67,6 +116,21 @@ impl Reply {
             .collect()
     }
 
+    /// Asserts that the page shows each of `texts`.
+    pub(super) fn assert_shows(&self, texts: &[&str]) {
+        for text in texts {
+            assert!(self.body.contains(text), "{text:?} not in {}", self.body);
+        }
+    }
+
+    /// Asserts that the page shows a message under each of `fields`.
+    pub(super) fn assert_field_errors(&self, fields: &[&str]) {
+        for field in fields {
+            let id = format!("id=\"f-{field}-error\"");
+            assert!(self.body.contains(&id), "{field}: {}", self.body);
+        }
+    }
+
     /// The value of the first `name="csrf"` hidden field.
     pub(super) fn csrf(&self) -> String {
         let marker = "name=\"csrf\" value=\"";
@@ -88,6 +152,14 @@ pub(super) struct Session {
 
 pub(super) fn console() -> Console {
     console_with(ConsoleSettings::default())
+}
+
+/// A console with a token session and the entities of [`Console::seed`].
+pub(super) async fn seeded() -> (Console, Session) {
+    let c = console();
+    let session = c.session().await;
+    c.seed(&session).await;
+    (c, session)
 }
 
 pub(super) fn console_with(mut settings: ConsoleSettings) -> Console {
@@ -192,6 +264,19 @@ impl Console {
         self.post_raw(path, Some(&session.cookie), &all).await
     }
 
+    /// Posts `pairs` with the session's CSRF token and asserts the answer's `status`.
+    pub(super) async fn submit(
+        &self,
+        session: &Session,
+        path: &str,
+        pairs: &[(&str, &str)],
+        status: StatusCode,
+    ) -> Reply {
+        let reply = self.post(session, path, pairs).await;
+        assert_eq!(reply.status, status, "{path}: {}", reply.body);
+        reply
+    }
+
     /// Signs in from `addr` with `operator` (blank: admin token) and `secret`.
     pub(super) async fn sign_in_from(
         &self,
@@ -256,70 +341,9 @@ impl Console {
     /// Creates health authority 1 with key `v1`, app `com.example.app` accepting it, signature
     /// info 1 and export config 1 signed by it.
     pub(super) async fn seed(&self, session: &Session) {
-        let reply = self
-            .post(
-                session,
-                "/console/health-authorities",
-                &[
-                    ("name", "Example"),
-                    ("issuer", "gov.example.iss"),
-                    ("audience", "gov.example.aud"),
-                    ("jwksUri", ""),
-                    ("enableStats", "on"),
-                ],
-            )
-            .await;
-        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
-        let reply = self
-            .post(
-                session,
-                "/console/health-authorities/1/keys",
-                &[
-                    ("version", "v1"),
-                    ("publicKeyPem", P256_PEM),
-                    ("from", ""),
-                    ("thru", ""),
-                ],
-            )
-            .await;
-        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
-        let reply = self
-            .post(
-                session,
-                "/console/authorized-apps",
-                &[
-                    ("healthAuthorityID", "com.example.app"),
-                    ("regions", "US\nCA"),
-                    ("allowedHealthAuthorityIDs", "1"),
-                ],
-            )
-            .await;
-        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
-        let reply = self
-            .post(
-                session,
-                "/console/signature-infos",
-                &[
-                    ("signingKey", "export-signing-key.pem"),
-                    ("signingKeyId", "310"),
-                    ("signingKeyVersion", "v1"),
-                ],
-            )
-            .await;
-        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
-        let reply = self
-            .post(
-                session,
-                "/console/export-configs",
-                &[
-                    ("filenameRoot", "us"),
-                    ("outputRegion", "US"),
-                    ("periodSeconds", "4h"),
-                    ("includeTravelers", "on"),
-                    ("signatureInfoIds", "1"),
-                ],
-            )
-            .await;
-        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+        for (path, pairs) in SEED {
+            self.submit(session, path, pairs, StatusCode::SEE_OTHER)
+                .await;
+        }
     }
 }
