@@ -72,6 +72,38 @@ async fn main() {
         .find(|l| l.starts_with("publish_degraded_total"))
         .unwrap_or("publish_degraded_total 0")
         .to_owned();
+    for (name, running) in [
+        ("processor", &stack.processor),
+        ("projector", &stack.projector),
+    ] {
+        let Some(running) = running else { continue };
+        let text = reqwest::get(format!("{}/metrics", running.url()))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let value = |metric: &str| {
+            text.lines()
+                .find(|l| l.starts_with(metric))
+                .and_then(|l| l.rsplit(' ').next())
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
+        let (sum, count) = (
+            value(&format!("{name}_transaction_seconds_sum")),
+            value(&format!("{name}_transaction_seconds_count")),
+        );
+        let (events, batches) = (
+            value(&format!("{name}_batch_events_sum")),
+            value(&format!("{name}_batch_events_count")),
+        );
+        println!(
+            "{name}: {count} transactions, mean {:.1} ms, mean {:.1} events per transaction",
+            1000.0 * sum / count.max(1.0),
+            events / batches.max(1.0)
+        );
+    }
     println!(
         "publish latency at {rate} req/s for {seconds} s ({} ok, {errors} other, achieved {:.0} req/s): p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms; {degraded}",
         latencies.len(),
