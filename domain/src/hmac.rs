@@ -77,18 +77,53 @@ pub fn compute(secret: &[u8], keys: &[RawKey]) -> Result<[u8; 32], HmacError> {
 }
 
 /// Check `claimed_mac` (decoded `tekmac`) against every allowed form, in constant time per form.
+///
+/// The cleartext is streamed into the MAC key by key (no joined string is built), and the
+/// 3-field form is only tried when the 4-field form did not match and every risk is 0: this is
+/// on the publish hot path.
 pub fn verify(secret: &[u8], claimed_mac: &[u8], keys: &[RawKey]) -> Result<(), HmacError> {
-    let forms = canonical_forms(keys)?;
+    if keys.is_empty() {
+        return Err(HmacError::EmptyKeys);
+    }
+    let mut sorted: Vec<&RawKey> = keys.iter().collect();
+    sorted.sort_by(|a, b| a.key.as_bytes().cmp(b.key.as_bytes()));
     let base = new_mac(secret)?;
-    let candidates = std::iter::once(&forms.with_risk).chain(forms.without_risk.as_ref());
-    for text in candidates {
-        let mut mac = base.clone();
-        mac.update(text.as_bytes());
+    let mut buffer = String::with_capacity(64);
+    let mut mac = base.clone();
+    feed(&mut mac, &sorted, true, &mut buffer);
+    if mac.verify_slice(claimed_mac).is_ok() {
+        return Ok(());
+    }
+    if sorted.iter().all(|k| k.transmission_risk == 0) {
+        let mut mac = base;
+        feed(&mut mac, &sorted, false, &mut buffer);
         if mac.verify_slice(claimed_mac).is_ok() {
             return Ok(());
         }
     }
     Err(HmacError::Mismatch)
+}
+
+/// Feeds the canonical cleartext of `sorted` into `mac`, the same bytes [`canonical_forms`]
+/// joins.
+fn feed(mac: &mut HmacSha256, sorted: &[&RawKey], with_risk: bool, buffer: &mut String) {
+    use std::fmt::Write as _;
+    for (i, k) in sorted.iter().enumerate() {
+        buffer.clear();
+        if i > 0 {
+            buffer.push(',');
+        }
+        // Writing to a String cannot fail.
+        let _ = write!(
+            buffer,
+            "{}.{}.{}",
+            k.key, k.rolling_start_number, k.rolling_period
+        );
+        if with_risk {
+            let _ = write!(buffer, ".{}", k.transmission_risk);
+        }
+        mac.update(buffer.as_bytes());
+    }
 }
 
 fn new_mac(secret: &[u8]) -> Result<HmacSha256, HmacError> {

@@ -1,6 +1,8 @@
 //! The publish request path without I/O, next to one bare ES256 verification, in the same run:
 //! decode the JSON body (Go rules) → app, regions, certificate (ES256 + HMAC), revision token →
-//! transform (validation) → degraded answer → mint the new revision token.
+//! transform (validation) → degraded answer → mint the new revision token. `request_path` is an
+//! upload that carries a revision token (opened on the way); `request_path_first_upload` one that
+//! does not. The `part_*` functions measure single steps alone.
 //!
 //! Run: `cargo bench -p ingest --bench publish_path`
 
@@ -21,6 +23,9 @@ use ingest::certificate::KeyCache;
 use ingest::publish::EdgeRules;
 use ingest::revision_token::{KeyRing, TokenCodec};
 use schemas::publish::Platform;
+
+/// Rounds of the interleaved ratio measurement.
+const INTERLEAVED_ROUNDS: usize = 3000;
 
 fn bench(c: &mut Criterion) {
     let signer = testkit::Signer::generate();
@@ -82,6 +87,61 @@ fn bench(c: &mut Criterion) {
     let pem = config.key(1, "v1").unwrap().public_key_pem.clone();
     let key = jsonwebtoken::DecodingKey::from_ec_pem(pem.as_bytes()).unwrap();
 
+    // Load-robust ratio: alternate one bare verification and one whole request path, many
+    // times, and compare medians (a build on the other core slows both sides alike).
+    let verify_once = || {
+        assert!(jsonwebtoken::crypto::verify(
+            signature,
+            signing_input.as_bytes(),
+            &key,
+            jsonwebtoken::Algorithm::ES256
+        )
+        .unwrap());
+    };
+    let path_once = |body: &[u8]| {
+        let request = decode_v1(body, false).unwrap();
+        let accepted = rules
+            .check(request, Platform::Android, &config, true, &move || now)
+            .decision
+            .unwrap();
+        let answer = accepted.degraded_answer(&rules);
+        std::hint::black_box(
+            rules
+                .tokens
+                .mint(&accepted.app, &answer.token_entries)
+                .unwrap(),
+        );
+    };
+    let mut first_upload: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    first_upload
+        .as_object_mut()
+        .unwrap()
+        .remove("revisionToken");
+    let first_upload = first_upload.to_string().into_bytes();
+    let (mut v, mut p, mut f) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..INTERLEAVED_ROUNDS {
+        let t0 = std::time::Instant::now();
+        verify_once();
+        let t1 = std::time::Instant::now();
+        path_once(&body);
+        let t2 = std::time::Instant::now();
+        path_once(&first_upload);
+        let t3 = std::time::Instant::now();
+        v.push(t1 - t0);
+        p.push(t2 - t1);
+        f.push(t3 - t2);
+    }
+    let median = |mut xs: Vec<std::time::Duration>| {
+        xs.sort_unstable();
+        xs[xs.len() / 2]
+    };
+    let (v, p, f) = (median(v), median(p), median(f));
+    println!(
+        "interleaved medians over {INTERLEAVED_ROUNDS} rounds: es256_verify {v:?}, request_path {p:?} ({:.2}x), request_path_first_upload {f:?} ({:.2}x)",
+        p.as_secs_f64() / v.as_secs_f64(),
+        f.as_secs_f64() / v.as_secs_f64(),
+    );
+
     let mut group = c.benchmark_group("publish");
     group.bench_function("es256_verify", |b| {
         b.iter(|| {
@@ -108,6 +168,27 @@ fn bench(c: &mut Criterion) {
             std::hint::black_box(token);
         });
     });
+    // A first upload: no revision token to open.
+    let mut first_upload: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    first_upload
+        .as_object_mut()
+        .unwrap()
+        .remove("revisionToken");
+    let first_upload = first_upload.to_string().into_bytes();
+    group.bench_function("request_path_first_upload", |b| {
+        b.iter(|| {
+            let request = decode_v1(std::hint::black_box(&first_upload), false).unwrap();
+            let checked = rules.check(request, Platform::Android, &config, true, &move || now);
+            let accepted = checked.decision.unwrap();
+            let answer = accepted.degraded_answer(&rules);
+            let token = rules
+                .tokens
+                .mint(&accepted.app, &answer.token_entries)
+                .unwrap();
+            std::hint::black_box(token);
+        });
+    });
+
     // Where the time goes (each part measured alone).
     group.bench_function("part_decode_json", |b| {
         b.iter(|| decode_v1(std::hint::black_box(&body), false).unwrap());

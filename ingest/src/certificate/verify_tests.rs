@@ -387,6 +387,15 @@ mod hmac_sha256 {
     }
 }
 
+proptest::proptest! {
+    /// The strict fast path of the lenient decoder never changes a result.
+    #[test]
+    fn lenient_fast_path_agrees(s in "[A-Za-z0-9+/=_\\-]{0,48}") {
+        let fast = lenient_base64(&s);
+        proptest::prop_assert_eq!(fast, domain::base64::decode_lenient(&s));
+    }
+}
+
 #[test]
 fn go_durations() {
     assert_eq!(go_duration(60), "1m0s");

@@ -179,7 +179,10 @@ impl<'a> Cursor<'a> {
     fn read_str(&mut self) -> Cow<'a, str> {
         match self.string_body() {
             (raw, true) => Cow::Owned(unquote(raw)),
-            (raw, false) => String::from_utf8_lossy(raw),
+            (raw, false) => match std::str::from_utf8(raw) {
+                Ok(text) => Cow::Borrowed(text),
+                Err(_) => String::from_utf8_lossy(raw),
+            },
         }
     }
 

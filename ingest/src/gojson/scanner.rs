@@ -166,6 +166,7 @@ impl Scanner {
     }
 
     /// Feeds one byte.
+    #[inline]
     pub fn step(&mut self, c: u8) -> Op {
         match self.state {
             State::BeginValueOrEmpty => {
@@ -289,6 +290,7 @@ impl Scanner {
         }
     }
 
+    #[inline]
     fn expect(&mut self, c: u8, want: u8, next: State, context: &str) -> Op {
         if c == want {
             self.state = next;
@@ -307,6 +309,7 @@ impl Scanner {
         }
     }
 
+    #[inline]
     fn zero(&mut self, c: u8) -> Op {
         match c {
             b'.' => {
@@ -330,6 +333,7 @@ impl Scanner {
         }
     }
 
+    #[inline]
     fn begin_value(&mut self, c: u8) -> Op {
         if is_space(c) {
             return Op::SkipSpace;
@@ -379,6 +383,7 @@ impl Scanner {
         }
     }
 
+    #[inline]
     fn begin_string(&mut self, c: u8) -> Op {
         if is_space(c) {
             return Op::SkipSpace;
@@ -398,6 +403,7 @@ impl Scanner {
         Op::End
     }
 
+    #[inline]
     fn end_value(&mut self, c: u8) -> Op {
         let Some(&parse) = self.stack.last() else {
             self.state = State::EndTop;

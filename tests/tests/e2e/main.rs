@@ -8,6 +8,7 @@ mod export_flow;
 mod export_store;
 mod load_faults;
 mod pipeline;
+mod publish_edge;
 mod publish_flow;
 mod replay;
 mod stack;
