@@ -53,25 +53,17 @@ async fn main() {
         })
         .collect();
 
-    let started = Instant::now();
-    for (chunk_index, chunk) in payloads.chunks(500).enumerate() {
-        let records: Vec<projector::batch::Record> = chunk
-            .iter()
-            .enumerate()
-            .map(|(i, payload)| projector::batch::Record {
-                partition: 0,
-                offset: i64::try_from(chunk_index * 500 + i).unwrap(),
-                payload: payload.clone(),
-            })
-            .collect();
-        projector::batch::apply_batch(&pool, "bench", "bench", &records)
-            .await
-            .unwrap();
-    }
-    let apply = started.elapsed();
-    let keys = publishes * KEYS_PER_PUBLISH;
+    // One projector instance: every batch in turn.
+    let (keys, apply) = apply_all(&pool, &payloads[..payloads.len() / 2], 1, 0).await;
     println!(
-        "projector apply: {keys} keys in {publishes} publishes, {:.2} s, {:.0} keys/s",
+        "projector apply, 1 instance: {keys} keys, {:.2} s, {:.0} keys/s",
+        apply.as_secs_f64(),
+        keys as f64 / apply.as_secs_f64()
+    );
+    // Two instances (two members of the consumer group, each owning its partitions).
+    let (keys, apply) = apply_all(&pool, &payloads[payloads.len() / 2..], 2, 10).await;
+    println!(
+        "projector apply, 2 instances: {keys} keys, {:.2} s, {:.0} keys/s",
         apply.as_secs_f64(),
         keys as f64 / apply.as_secs_f64()
     );
@@ -114,4 +106,40 @@ async fn main() {
             "DIFFERS from live"
         }
     );
+}
+
+/// Applies `payloads` in batches of 500 events with `instances` concurrent appliers, each on its
+/// own partitions (as separate projector instances would be). Returns keys applied and time.
+/// `first_partition` keeps runs apart: offsets are per partition, and a record below a
+/// partition's stored offset is skipped as already applied.
+async fn apply_all(
+    pool: &deadpool_postgres::Pool,
+    payloads: &[Vec<u8>],
+    instances: usize,
+    first_partition: i32,
+) -> (usize, Duration) {
+    let started = Instant::now();
+    let per_instance = payloads.len().div_ceil(instances);
+    let workers = payloads
+        .chunks(per_instance)
+        .enumerate()
+        .map(|(instance, part)| async move {
+            let partition = i32::try_from(instance).unwrap() + first_partition;
+            for (chunk_index, chunk) in part.chunks(500).enumerate() {
+                let records: Vec<projector::batch::Record> = chunk
+                    .iter()
+                    .enumerate()
+                    .map(|(i, payload)| projector::batch::Record {
+                        partition,
+                        offset: i64::try_from(chunk_index * 500 + i).unwrap(),
+                        payload: payload.clone(),
+                    })
+                    .collect();
+                projector::batch::apply_batch(pool, "bench", "bench", &records)
+                    .await
+                    .unwrap();
+            }
+        });
+    futures::future::join_all(workers).await;
+    (payloads.len() * KEYS_PER_PUBLISH, started.elapsed())
 }
