@@ -22,7 +22,6 @@ pub mod client_platform;
 pub mod codes;
 pub mod enqueue;
 pub mod gojson;
-pub mod listener;
 pub mod metrics;
 pub mod outcome;
 pub mod publish;

@@ -20,7 +20,6 @@ use tokio_util::sync::CancellationToken;
 
 use crate::certificate::KeyCache;
 use crate::enqueue::KafkaSink;
-use crate::listener::AnonymousListener;
 use crate::metrics::Metrics;
 use crate::outcome::{self, OutcomeRouter};
 use crate::publish::EdgeRules;
@@ -28,6 +27,7 @@ use crate::revision_token::TokenCodec;
 use crate::router::router;
 use crate::settings::Settings;
 use crate::state::{AppState, StateParts};
+use platform::listener::AnonymousListener;
 
 /// How long the producer may take to deliver what is queued at shutdown.
 const FLUSH_TIMEOUT: Duration = Duration::from_secs(10);

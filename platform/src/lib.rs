@@ -5,6 +5,7 @@
 //! - [`shutdown`]: SIGTERM/SIGINT into one cancellation token;
 //! - [`ops`]: `/health` and `/metrics` on a service's HTTP port;
 //! - [`kafka`]: client settings, topic names and creation, the idempotent producer;
+//! - [`listener`]: a TCP listener that never records peer addresses;
 //! - [`config_log`]: the in-memory configuration snapshot that follows `en.config`;
 //! - [`pg`]: PostgreSQL pools and the migration runner;
 //! - [`service`]: the `Service` trait and the shared `main` of every binary.
@@ -12,6 +13,7 @@
 pub mod config_log;
 pub mod env;
 pub mod kafka;
+pub mod listener;
 pub mod ops;
 pub mod pg;
 pub mod service;

@@ -111,7 +111,8 @@ pub async fn serve(
     router: Router,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router)
+    // Through the anonymous listener: no layer (not even axum's trace logging) sees the peer.
+    axum::serve(crate::listener::AnonymousListener(listener), router)
         .with_graceful_shutdown(async move { shutdown.cancelled().await })
         .await
 }

@@ -37,6 +37,7 @@ impl Listener for AnonymousListener {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
