@@ -29,12 +29,7 @@ async fn main() {
         .unwrap_or(210_000);
     let publishes = total / KEYS_PER_PUBLISH;
     let env = TestEnv::with_database().await;
-    let pool = platform::pg::PgSettings::for_url(env.database_url())
-        .pool()
-        .unwrap();
-    platform::pg::migrate(&pool, projector::migrations::MIGRATIONS)
-        .await
-        .unwrap();
+    let pool = env.store_pool().await;
 
     // Build the processed events once (the processor's work is not measured here).
     let payloads: Vec<Vec<u8>> = (0..publishes)

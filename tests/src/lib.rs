@@ -143,6 +143,17 @@ impl TestEnv {
         vars
     }
 
+    /// A pool on this test's database with the query store's migrations applied.
+    pub async fn store_pool(&self) -> deadpool_postgres::Pool {
+        let pool = platform::pg::PgSettings::for_url(self.database_url())
+            .pool()
+            .expect("pool");
+        platform::pg::migrate(&pool, projector::migrations::MIGRATIONS)
+            .await
+            .expect("query store migrations");
+        pool
+    }
+
     /// A client for this test's database.
     pub async fn db(&self) -> tokio_postgres::Client {
         connect(self.database_url()).await

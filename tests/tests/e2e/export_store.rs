@@ -42,12 +42,7 @@ pub struct Fixture {
 impl Fixture {
     pub async fn new(settings: ExportSettings) -> Self {
         let env = TestEnv::with_database().await;
-        let pool = platform::pg::PgSettings::for_url(env.database_url())
-            .pool()
-            .unwrap();
-        platform::pg::migrate(&pool, projector::migrations::MIGRATIONS)
-            .await
-            .unwrap();
+        let pool = env.store_pool().await;
         exporter::repository::migrate(&pool).await.unwrap();
         assert_eq!(
             exporter::repository::migrate(&pool).await.unwrap(),

@@ -223,12 +223,7 @@ async fn undecodable_events_go_to_the_dead_letter_topic_and_processing_continues
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redelivered_records_change_nothing() {
     let env = TestEnv::with_database().await;
-    let pool = platform::pg::PgSettings::for_url(env.database_url())
-        .pool()
-        .unwrap();
-    platform::pg::migrate(&pool, projector::migrations::MIGRATIONS)
-        .await
-        .unwrap();
+    let pool = env.store_pool().await;
     let event = processor::process(&received(
         &[k(1), k(2)],
         claims("likely"),
@@ -259,12 +254,7 @@ async fn redelivered_records_change_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retention_deletes_keys_released_before_the_window() {
     let env = TestEnv::with_database().await;
-    let pool = platform::pg::PgSettings::for_url(env.database_url())
-        .pool()
-        .unwrap();
-    platform::pg::migrate(&pool, projector::migrations::MIGRATIONS)
-        .await
-        .unwrap();
+    let pool = env.store_pool().await;
     // A publish 20 days ago (keys valid then) and one now.
     let mut old = received(&[], claims("confirmed"), RevisionTokenState::Absent);
     old.batch_time = chrono::Utc::now() - chrono::Duration::days(20);
