@@ -209,14 +209,14 @@ wait_http_ok() { # url timeout name logfile
   done
 }
 
-stop_pidfile() { # pidfile name
-  local f=$1 pid
+stop_pidfile() { # pidfile name [seconds to wait before SIGKILL, default 10]
+  local f=$1 pid wait=${3:-10}
   pid_alive "$f" || { rm -f "$f"; return 0; }
   pid=$(cat "$f")
   log "stopping $2 (pid $pid)"
   kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$pid" 2>/dev/null && { log "$2 did not stop in 10 s; killing"; kill -KILL "$pid" 2>/dev/null || true; }
+  for _ in $(seq 1 $((wait * 10))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$pid" 2>/dev/null && { log "$2 did not stop in $wait s; killing"; kill -KILL "$pid" 2>/dev/null || true; }
   rm -f "$f"
 }
 
