@@ -51,9 +51,7 @@ impl Service for Admin {
 
     async fn build(settings: AdminSettings, shutdown: CancellationToken) -> anyhow::Result<Self> {
         let ops = Ops::new(Self::NAME);
-        if settings.kafka.create_topics {
-            settings.kafka.ensure_topics().await?;
-        }
+        settings.kafka.ensure_topics_if_enabled().await?;
         let (config, config_task) =
             ConfigLog::start(&settings.kafka, &ops.registry, shutdown.child_token())?;
         let producer = settings.kafka.producer()?;

@@ -52,6 +52,8 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct Exporter {
     settings: ExporterSettings,
     listener: TcpListener,
+    /// The bound address, read once at bind time.
+    addr: SocketAddr,
     ops: Ops,
     ctx: ExportContext,
     config: ConfigLog,
@@ -90,9 +92,7 @@ impl Service for Exporter {
 
     async fn build(settings: Self::Settings, shutdown: CancellationToken) -> anyhow::Result<Self> {
         let ops = Ops::new(Self::NAME);
-        if settings.kafka.create_topics {
-            settings.kafka.ensure_topics().await?;
-        }
+        settings.kafka.ensure_topics_if_enabled().await?;
         if let Some(path) = &settings.signing_key_file {
             let public = check_signing_key(path).await?;
             tracing::info!(public_key = %public, "Export signing key loaded; register this public key with Apple and Google");
@@ -117,9 +117,11 @@ impl Service for Exporter {
         let (config, config_task) =
             ConfigLog::start(&settings.kafka, &ops.registry, shutdown.child_token())?;
         let listener = platform::ops::bind(&settings.listen_addr).await?;
+        let addr = listener.local_addr()?;
         Ok(Self {
             settings,
             listener,
+            addr,
             ops,
             ctx,
             config,
@@ -129,15 +131,14 @@ impl Service for Exporter {
     }
 
     fn local_addr(&self) -> SocketAddr {
-        self.listener
-            .local_addr()
-            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
+        self.addr
     }
 
     async fn run(self) -> anyhow::Result<()> {
         let Self {
             settings,
             listener,
+            addr: _,
             ops,
             ctx,
             config,

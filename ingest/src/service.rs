@@ -73,9 +73,7 @@ impl Service for Ingest {
             .context("cannot read the bound address")?;
 
         let kafka = settings.kafka.clone();
-        if kafka.create_topics {
-            kafka.ensure_topics().await?;
-        }
+        kafka.ensure_topics_if_enabled().await?;
         // Background tasks stop only after the HTTP server drained, so in-flight requests can
         // still receive their outcomes.
         let tasks_shutdown = CancellationToken::new();

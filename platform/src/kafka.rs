@@ -100,6 +100,15 @@ impl KafkaSettings {
             .context("cannot create Kafka producer")
     }
 
+    /// [`KafkaSettings::ensure_topics`] when `KAFKA_CREATE_TOPICS` is on (the default); what every
+    /// service does at start-up.
+    pub async fn ensure_topics_if_enabled(&self) -> anyhow::Result<()> {
+        if self.create_topics {
+            self.ensure_topics().await?;
+        }
+        Ok(())
+    }
+
     /// Creates every topic of design §4 that does not exist yet, with its retention settings.
     pub async fn ensure_topics(&self) -> anyhow::Result<()> {
         let admin: AdminClient<DefaultClientContext> = self

@@ -29,6 +29,8 @@ pub use settings::ProcessorSettings;
 pub struct Processor {
     settings: ProcessorSettings,
     listener: TcpListener,
+    /// The bound address, read once at bind time.
+    addr: SocketAddr,
     ops: Ops,
     shutdown: CancellationToken,
 }
@@ -42,22 +44,20 @@ impl Service for Processor {
     }
 
     async fn build(settings: Self::Settings, shutdown: CancellationToken) -> anyhow::Result<Self> {
-        if settings.kafka.create_topics {
-            settings.kafka.ensure_topics().await?;
-        }
+        settings.kafka.ensure_topics_if_enabled().await?;
         let listener = platform::ops::bind(&settings.listen_addr).await?;
+        let addr = listener.local_addr()?;
         Ok(Self {
             settings,
             listener,
+            addr,
             ops: Ops::new(Self::NAME),
             shutdown,
         })
     }
 
     fn local_addr(&self) -> SocketAddr {
-        self.listener
-            .local_addr()
-            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
+        self.addr
     }
 
     async fn run(self) -> anyhow::Result<()> {

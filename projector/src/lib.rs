@@ -35,6 +35,8 @@ pub use settings::ProjectorSettings;
 pub struct Projector {
     settings: ProjectorSettings,
     listener: TcpListener,
+    /// The bound address, read once at bind time.
+    addr: SocketAddr,
     pool: deadpool_postgres::Pool,
     ops: Ops,
     shutdown: CancellationToken,
@@ -49,17 +51,17 @@ impl Service for Projector {
     }
 
     async fn build(settings: Self::Settings, shutdown: CancellationToken) -> anyhow::Result<Self> {
-        if settings.kafka.create_topics {
-            settings.kafka.ensure_topics().await?;
-        }
+        settings.kafka.ensure_topics_if_enabled().await?;
         let pool = settings.pg.pool()?;
         platform::pg::migrate(&pool, migrations::MIGRATIONS)
             .await
             .context("cannot migrate the query store")?;
         let listener = platform::ops::bind(&settings.listen_addr).await?;
+        let addr = listener.local_addr()?;
         Ok(Self {
             settings,
             listener,
+            addr,
             pool,
             ops: Ops::new(Self::NAME),
             shutdown,
@@ -67,9 +69,7 @@ impl Service for Projector {
     }
 
     fn local_addr(&self) -> SocketAddr {
-        self.listener
-            .local_addr()
-            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
+        self.addr
     }
 
     async fn run(self) -> anyhow::Result<()> {
