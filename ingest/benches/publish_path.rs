@@ -24,6 +24,10 @@ use ingest::publish::EdgeRules;
 use ingest::revision_token::{KeyRing, TokenCodec};
 use schemas::publish::Platform;
 
+// The service binary's allocator, so the path is measured as it runs in `ingest`.
+#[global_allocator]
+static ALLOCATOR: platform::allocator::Allocator = platform::allocator::ALLOCATOR;
+
 /// Rounds of the interleaved ratio measurement.
 const INTERLEAVED_ROUNDS: usize = 3000;
 

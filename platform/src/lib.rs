@@ -1,5 +1,6 @@
 //! Plumbing shared by every service binary, so each service crate holds only its own logic.
 //!
+//! - [`allocator`]: the global allocator every binary declares;
 //! - [`env`]: typed settings from environment variables, reporting every problem at once;
 //! - [`telemetry`]: one tracing setup for all services;
 //! - [`shutdown`]: SIGTERM/SIGINT into one cancellation token;
@@ -10,6 +11,7 @@
 //! - [`pg`]: PostgreSQL pools and the migration runner;
 //! - [`service`]: the `Service` trait and the shared `main` of every binary.
 
+pub mod allocator;
 pub mod config_log;
 pub mod env;
 pub mod kafka;

@@ -56,6 +56,9 @@ fn topic_named(name: &str) -> Option<Topic> {
     })
 }
 
+#[global_allocator]
+static ALLOCATOR: platform::allocator::Allocator = platform::allocator::ALLOCATOR;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let Some(command) = cli.command else {
