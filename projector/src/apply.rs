@@ -26,7 +26,7 @@ pub struct BatchEvent {
 }
 
 /// A row to insert (a processed exposure that the merge accepted as new).
-pub type Insert = ProcessedExposure;
+pub type Insert = Exposure;
 
 /// Everything a batch writes and answers.
 #[derive(Debug, Default)]
@@ -40,13 +40,17 @@ pub struct BatchDecision {
 }
 
 /// Decides `events` against `stored` (rows for all keys of the batch, keyed by `exposure_key`).
-pub fn decide(events: &[BatchEvent], mut stored: HashMap<String, StoredExposure>) -> BatchDecision {
+/// Takes the events by value: their exposures move into the rows to insert.
+pub fn decide(
+    events: Vec<BatchEvent>,
+    mut stored: HashMap<String, StoredExposure>,
+) -> BatchDecision {
     let mut decision = BatchDecision::default();
     for BatchEvent { request_id, event } in events {
         let outcome = decide_one(event, &mut stored, &mut decision);
         decision.results.push(outcome_label(&outcome));
         if let Some(id) = request_id {
-            decision.outcomes.push((*id, outcome));
+            decision.outcomes.push((id, outcome));
         }
     }
     decision
@@ -80,21 +84,24 @@ fn failure(event: &PublishProcessed, code: &str, error: String) -> PublishOutcom
 }
 
 fn decide_one(
-    event: &PublishProcessed,
+    mut event: PublishProcessed,
     stored: &mut HashMap<String, StoredExposure>,
     decision: &mut BatchDecision,
 ) -> PublishOutcome {
     if let Some(rejection) = &event.rejection {
-        return failure(event, &rejection.code, rejection.error.clone());
+        return failure(&event, &rejection.code, rejection.error.clone());
     }
     let token = match token_state(&event.revision_token) {
         Some(token) => token,
-        None => return failure(event, "internal_error", "Internal Server Error".into()),
+        None => return failure(&event, "internal_error", "Internal Server Error".into()),
     };
-    let incoming: Option<Vec<Exposure>> = event.exposures.iter().map(to_domain).collect();
+    let incoming: Option<Vec<Exposure>> = std::mem::take(&mut event.exposures)
+        .into_iter()
+        .map(to_domain)
+        .collect();
     let Some(incoming) = incoming else {
         tracing::error!("Processed event holds an invalid exposure; answering internal_error");
-        return failure(event, "internal_error", "Internal Server Error".into());
+        return failure(&event, "internal_error", "Internal Server Error".into());
     };
     let existing: Vec<StoredExposure> = incoming
         .iter()
@@ -106,18 +113,12 @@ fn decide_one(
     };
     let plan = match plan_revisions(incoming, existing, &token, rules) {
         Ok(plan) => plan,
-        Err(e) => return failure(event, e.code(), e.to_string()),
+        Err(e) => return failure(&event, e.code(), e.to_string()),
     };
-    let by_key: HashMap<&str, &ProcessedExposure> = event
-        .exposures
-        .iter()
-        .map(|e| (e.key.as_str(), e))
-        .collect();
-    for insert in &plan.inserts {
-        if let Some(row) = by_key.get(insert.key.as_str()) {
-            stored.insert(insert.key.clone(), stored_row(row));
-            decision.inserts.push((*row).clone());
-        }
+    let inserted = u32::try_from(plan.inserts.len()).unwrap_or(u32::MAX);
+    for insert in plan.inserts {
+        stored.insert(insert.key.clone(), stored_row(&insert));
+        decision.inserts.push(insert);
     }
     for revision in &plan.revisions {
         if let Some(row) = stored.get_mut(&revision.key) {
@@ -125,32 +126,33 @@ fn decide_one(
             row.revised_at = Some(revision.revised_at);
             row.health_authority_id = revision.health_authority_id;
         }
-        decision.revisions.push(revision.clone());
     }
+    let revised = u32::try_from(plan.revisions.len()).unwrap_or(u32::MAX);
+    decision.revisions.extend(plan.revisions);
     let max_age = Duration::from_secs(u64::try_from(event.max_interval_age_seconds).unwrap_or(0));
     let entries = next_token_entries(token.entries(), &plan.processed, event.batch_time, max_age);
     let partial_error =
         (!event.key_errors.is_empty()).then(|| domain::aggregate(&event.key_errors));
     PublishOutcome {
-        reply_to: event.reply_to.clone(),
+        reply_to: event.reply_to,
         status: 200,
         code: partial_error.as_ref().map(|_| "partial_failure".to_owned()),
         error: partial_error,
-        inserted: u32::try_from(plan.inserts.len()).unwrap_or(u32::MAX),
-        revised: u32::try_from(plan.revisions.len()).unwrap_or(u32::MAX),
+        inserted,
+        revised,
         dropped: u32::try_from(plan.dropped).unwrap_or(u32::MAX),
-        warnings: event.warnings.clone(),
+        warnings: event.warnings,
         token_entries: entries.iter().map(to_wire).collect(),
     }
 }
 
 /// The stored-row view of a row this batch inserts.
-fn stored_row(row: &ProcessedExposure) -> StoredExposure {
+fn stored_row(row: &Exposure) -> StoredExposure {
     StoredExposure {
         key: row.key.clone(),
         interval_number: row.interval_number,
-        interval_count: row.interval_count,
-        report_type: ReportType::parse(&row.report_type).unwrap_or_default(),
+        interval_count: row.interval_count.get(),
+        report_type: row.report_type,
         revised_report_type: None,
         revised_at: None,
         local_provenance: true,
@@ -158,20 +160,20 @@ fn stored_row(row: &ProcessedExposure) -> StoredExposure {
     }
 }
 
-fn to_domain(e: &ProcessedExposure) -> Option<Exposure> {
+fn to_domain(e: ProcessedExposure) -> Option<Exposure> {
     Some(Exposure {
-        key: e.key.clone(),
         key_bytes: TemporaryExposureKey::from_base64(&e.key).ok()?,
+        key: e.key,
         interval_number: e.interval_number,
         interval_count: RollingPeriod::new(e.interval_count).ok()?,
         transmission_risk: TransmissionRisk::new(i64::from(e.transmission_risk)).ok()?,
-        app_package_name: e.app_package_name.clone(),
-        regions: e.regions.clone(),
+        report_type: ReportType::parse(&e.report_type).ok()?,
+        app_package_name: e.app_package_name,
+        regions: e.regions,
         traveler: e.traveler,
         local_provenance: true,
         created_at: e.created_at,
         health_authority_id: e.health_authority_id,
-        report_type: ReportType::parse(&e.report_type).ok()?,
         days_since_symptom_onset: e.days_since_symptom_onset,
     })
 }

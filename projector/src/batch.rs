@@ -47,15 +47,37 @@ pub enum BatchError {
     RevisionMismatch { updated: u64, expected: usize },
 }
 
+/// Whether a batch's commit waits for its WAL to reach the disk (`PROJECTOR_SYNCHRONOUS_COMMIT`).
+///
+/// Not waiting is safe for exactly-once: a batch's rows and its stored offsets are one
+/// transaction, so a PostgreSQL crash can only lose a suffix of whole batches (up to about
+/// `3 × wal_writer_delay`, 600 ms by default) together with their offsets. The projector then
+/// resumes from the older offsets and re-applies the same events from Kafka, which decides them
+/// the same way (the decisions depend only on the events and the earlier store). Uploads are
+/// durable in Kafka before a phone gets its answer, never only in PostgreSQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CommitWait {
+    /// `synchronous_commit = off`: commit returns before the flush (the default).
+    #[default]
+    NoFlush,
+    /// PostgreSQL's default: commit returns once the WAL is flushed.
+    Flush,
+}
+
 /// Applies `records` (in log order) in one transaction on `pool`.
 pub async fn apply_batch(
     pool: &deadpool_postgres::Pool,
     group: &str,
     topic: &str,
     records: &[Record],
+    commit: CommitWait,
 ) -> Result<Applied, BatchError> {
     let mut client = pool.get().await?;
     let tx = client.transaction().await?;
+    if commit == CommitWait::NoFlush {
+        tx.batch_execute("SET LOCAL synchronous_commit = off")
+            .await?;
+    }
     let mut partitions: Vec<i32> = records.iter().map(|r| r.partition).collect();
     partitions.sort_unstable();
     partitions.dedup();
@@ -91,7 +113,7 @@ pub async fn apply_batch(
         .flat_map(|e| e.event.exposures.iter().map(|x| x.key.as_str()))
         .collect();
     let existing = repository::lock_existing(&tx, &keys).await?;
-    let decision = apply::decide(&events, existing);
+    let decision = apply::decide(events, existing);
     applied.inserted = repository::insert_exposures(&tx, &decision.inserts).await?;
     let updated = repository::apply_revisions(&tx, &decision.revisions).await?;
     if usize::try_from(updated).ok() != Some(decision.revisions.len()) {

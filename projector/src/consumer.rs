@@ -17,7 +17,7 @@ use schemas::Envelope;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument as _;
 
-use crate::batch::{apply_batch, Record};
+use crate::batch::{apply_batch, CommitWait, Record};
 use crate::metrics::Metrics;
 
 /// What the loop needs.
@@ -30,6 +30,7 @@ pub struct Loop {
     pub outcome_topic: String,
     pub batch_size: usize,
     pub batch_wait: Duration,
+    pub commit: CommitWait,
     pub metrics: Metrics,
 }
 
@@ -103,7 +104,7 @@ impl Loop {
         let mut backoff = Duration::from_millis(100);
         loop {
             let started = Instant::now();
-            match apply_batch(&self.pool, &self.group, &self.input, records).await {
+            match apply_batch(&self.pool, &self.group, &self.input, records, self.commit).await {
                 Ok(applied) => {
                     self.metrics
                         .transaction_seconds

@@ -96,6 +96,7 @@ impl Service for Projector {
             input,
             outcome_topic: self.settings.kafka.topic(Topic::PublishOutcome),
             batch_size: self.settings.batch_size,
+            commit: self.settings.commit,
             batch_wait: self.settings.batch_wait,
             metrics: metrics.clone(),
         };

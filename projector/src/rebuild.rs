@@ -12,7 +12,7 @@ use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
 use schemas::topics::Topic;
 
-use crate::batch::{apply_batch, Record};
+use crate::batch::{apply_batch, CommitWait, Record};
 
 /// The consumer-group name under which a rebuild records its offsets in the target database.
 pub const REBUILD_GROUP: &str = "rebuild";
@@ -40,7 +40,7 @@ pub async fn rebuild(kafka: &KafkaSettings, target_url: &str) -> anyhow::Result<
             break;
         }
         events += records.len() as u64;
-        apply_batch(&pool, REBUILD_GROUP, &topic, &records)
+        apply_batch(&pool, REBUILD_GROUP, &topic, &records, CommitWait::NoFlush)
             .await
             .context("cannot apply replayed batch")?;
     }

@@ -112,7 +112,14 @@ pub async fn lock_existing(
     Ok(out)
 }
 
-/// Inserts new rows (`ON CONFLICT DO NOTHING` on the key). Returns rows written.
+/// Inserts new rows. Returns rows written.
+///
+/// A plain `INSERT`, without `ON CONFLICT`: the caller locked every key of the batch first
+/// ([`lock_existing`]) and inserts only keys that were absent, each once, so a conflict can only
+/// come from another transaction that inserted the same key meanwhile (two apps uploading the
+/// same key on different partitions). The unique violation then aborts this batch, and its retry
+/// sees that row and decides again. Skipping the per-row conflict pre-check saves about a sixth
+/// of PostgreSQL's time per batch (docs/performance.md).
 pub async fn insert_exposures(
     tx: &Transaction<'_>,
     rows: &[Insert],
@@ -123,16 +130,17 @@ pub async fn insert_exposures(
     let keys: Vec<&str> = rows.iter().map(|r| r.key.as_str()).collect();
     let risks: Vec<i64> = rows
         .iter()
-        .map(|r| i64::from(r.transmission_risk))
+        .map(|r| i64::from(r.transmission_risk.get()))
         .collect();
     let apps: Vec<&str> = rows.iter().map(|r| r.app_package_name.as_str()).collect();
-    // Regions differ in length per row; pass them as JSON arrays and unpack in SQL.
-    let regions: Vec<String> = rows
-        .iter()
-        .map(|r| serde_json::to_string(&r.regions).unwrap_or_else(|_| "[]".into()))
-        .collect();
+    // Regions differ in length per row (a 2-D parameter cannot): pass each row's as the text
+    // form of a PostgreSQL array, cast in SQL.
+    let regions: Vec<String> = rows.iter().map(|r| array_literal(&r.regions)).collect();
     let starts: Vec<i64> = rows.iter().map(|r| i64::from(r.interval_number)).collect();
-    let counts: Vec<i64> = rows.iter().map(|r| i64::from(r.interval_count)).collect();
+    let counts: Vec<i64> = rows
+        .iter()
+        .map(|r| i64::from(r.interval_count.get()))
+        .collect();
     let created: Vec<DateTime<Utc>> = rows.iter().map(|r| r.created_at).collect();
     let authorities: Vec<Option<i64>> = rows.iter().map(|r| r.health_authority_id).collect();
     let types: Vec<&str> = rows.iter().map(|r| r.report_type.as_str()).collect();
@@ -145,12 +153,11 @@ pub async fn insert_exposures(
         "INSERT INTO exposure (exposure_key, transmission_risk, app_package_name, regions,
              interval_number, interval_count, created_at, local_provenance, health_authority_id,
              report_type, days_since_symptom_onset, traveler)
-         SELECT k, tr, app, ARRAY(SELECT jsonb_array_elements_text(reg::jsonb)), iv, ic, ca, true,
+         SELECT k, tr, app, reg::text[], iv, ic, ca, true,
                 ha, rt, dsos, trav
          FROM UNNEST($1::text[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::bigint[],
                      $7::timestamptz[], $8::bigint[], $9::text[], $10::bigint[], $11::bool[])
-              AS u(k, tr, app, reg, iv, ic, ca, ha, rt, dsos, trav)
-         ON CONFLICT (exposure_key) DO NOTHING",
+              AS u(k, tr, app, reg, iv, ic, ca, ha, rt, dsos, trav)",
         &[
             &keys,
             &risks,
@@ -166,6 +173,28 @@ pub async fn insert_exposures(
         ],
     )
     .await
+}
+
+/// The text form of a PostgreSQL `text[]` holding `items`: every element double-quoted, with
+/// `"` and `\\` escaped, so any string (commas, braces, spaces, `NULL`) stays one element.
+pub fn array_literal(items: &[String]) -> String {
+    let mut out = String::with_capacity(2 + items.iter().map(|s| s.len() + 3).sum::<usize>());
+    out.push('{');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push('"');
+        for c in item.chars() {
+            if matches!(c, '"' | '\\') {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        out.push('"');
+    }
+    out.push('}');
+    out
 }
 
 /// Applies revisions to rows not revised yet. Returns rows updated.

@@ -6,6 +6,8 @@ use platform::env::Env;
 use platform::kafka::KafkaSettings;
 use platform::pg::PgSettings;
 
+use crate::batch::CommitWait;
+
 /// Projector settings.
 #[derive(Debug, Clone)]
 pub struct ProjectorSettings {
@@ -20,6 +22,9 @@ pub struct ProjectorSettings {
     pub batch_size: usize,
     /// `PROJECTOR_BATCH_WAIT`: how long to wait to fill a batch.
     pub batch_wait: Duration,
+    /// `PROJECTOR_SYNCHRONOUS_COMMIT`: wait for each batch's WAL flush (default false: see
+    /// [`crate::batch::CommitWait`]).
+    pub commit: CommitWait,
     /// `EXPOSURE_RETENTION`: keys whose `created_at` is older are deleted (default 14 days).
     pub retention: Duration,
     /// `RETENTION_CLEANUP_INTERVAL`: how often the cleanup runs (0 disables it).
@@ -36,6 +41,11 @@ impl ProjectorSettings {
             group_id: format!("{}{group_id}", kafka.topic_prefix),
             batch_size: env.parse("PROJECTOR_BATCH_SIZE", 500),
             batch_wait: env.duration("PROJECTOR_BATCH_WAIT", Duration::from_millis(10)),
+            commit: if env.bool("PROJECTOR_SYNCHRONOUS_COMMIT", false) {
+                CommitWait::Flush
+            } else {
+                CommitWait::NoFlush
+            },
             retention: env.duration("EXPOSURE_RETENTION", Duration::from_secs(14 * 24 * 3600)),
             cleanup_interval: env.duration("RETENTION_CLEANUP_INTERVAL", Duration::from_secs(3600)),
             kafka,

@@ -237,13 +237,13 @@ async fn redelivered_records_change_nothing() {
         offset: 7,
         payload,
     }];
-    let first = projector::batch::apply_batch(&pool, "g", "t", &records)
+    let first = projector::batch::apply_batch(&pool, "g", "t", &records, Default::default())
         .await
         .unwrap();
     assert_eq!(first.inserted, 2);
     let db = env.db().await;
     let before = projector::repository::checksum(&db).await.unwrap();
-    let again = projector::batch::apply_batch(&pool, "g", "t", &records)
+    let again = projector::batch::apply_batch(&pool, "g", "t", &records, Default::default())
         .await
         .unwrap();
     assert_eq!(again.duplicates, 1);
@@ -277,7 +277,7 @@ async fn retention_deletes_keys_released_before_the_window() {
                 .unwrap(),
         })
         .collect();
-    projector::batch::apply_batch(&pool, "g", "t", &records)
+    projector::batch::apply_batch(&pool, "g", "t", &records, Default::default())
         .await
         .unwrap();
     let db = env.db().await;

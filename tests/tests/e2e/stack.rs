@@ -109,6 +109,98 @@ async fn migrations_create_the_reference_exposure_table_and_are_idempotent() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exposure_has_the_reference_indexes_and_queries_on_revised_at_use_them() {
+    let env = TestEnv::with_database().await;
+    let _pool = env.store_pool().await;
+    let mut db = env.db().await;
+    let indexes: Vec<String> = db
+        .query(
+            "SELECT indexname::text FROM pg_indexes WHERE tablename = 'exposure' ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let mut expected = vec!["exposure_pkey".to_owned()];
+    for column in ["created_at", "revised_at"] {
+        expected.push(format!("exposure_{column}"));
+        for second in ["regions", "local_provenance", "traveler"] {
+            expected.push(format!("exposure_{column}_{second}"));
+        }
+    }
+    for column in [
+        "sync_query_id",
+        "export_import_id",
+        "import_file_id",
+        "revised_import_file_id",
+    ] {
+        expected.push(format!("exposure_{column}"));
+    }
+    expected.sort();
+    assert_eq!(indexes, expected);
+
+    // The indexes on columns a new key leaves NULL are partial (IS NOT NULL); range and
+    // equality filters imply that, so the planner still picks them.
+    let tx = db.transaction().await.unwrap();
+    tx.batch_execute("SET LOCAL enable_seqscan = off")
+        .await
+        .unwrap();
+    for (filter, index) in [
+        (
+            "revised_at >= now() - interval '1 day' AND revised_at < now()",
+            "exposure_revised_at",
+        ),
+        ("sync_query_id = 'q'", "exposure_sync_query_id"),
+        ("import_file_id = 7", "exposure_import_file_id"),
+    ] {
+        let plan: Vec<String> = tx
+            .query(
+                &format!("EXPLAIN SELECT exposure_key FROM exposure WHERE {filter}"),
+                &[],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let plan = plan.join("\n");
+        assert!(plan.contains(index), "{filter}: {plan}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn region_lists_reach_postgresql_unchanged_whatever_they_contain() {
+    let env = TestEnv::with_database().await;
+    let db = env.db().await;
+    let awkward: Vec<String> = [
+        "US",
+        "",
+        "NULL",
+        "a,b",
+        "{x}",
+        "quote\"d",
+        "back\\slash",
+        " spaced ",
+        "ÄÖ",
+        "日本",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    for regions in [vec![], awkward.clone(), vec![awkward[3].clone()]] {
+        let literal = projector::repository::array_literal(&regions);
+        let back: Vec<String> = db
+            .query_one("SELECT $1::text::text[]", &[&literal])
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(back, regions, "{literal}");
+    }
+}
+
 async fn check_ops(url: &str, service: &str) {
     let client = reqwest::Client::new();
     let health = client.get(format!("{url}/health")).send().await.unwrap();
