@@ -64,6 +64,50 @@ pub enum CommitWait {
     Flush,
 }
 
+/// A batch decoded ahead of its transaction: the CPU part of applying it, which the live loop
+/// and the rebuild run for the next batch while the current one is in PostgreSQL.
+#[derive(Debug, Default)]
+pub struct Prepared {
+    records: Vec<PreparedRecord>,
+}
+
+#[derive(Debug)]
+struct PreparedRecord {
+    partition: i32,
+    offset: i64,
+    event: Result<BatchEvent, String>,
+}
+
+impl Prepared {
+    /// Decodes `records` (in log order).
+    pub fn new(records: &[Record]) -> Self {
+        let records = records
+            .iter()
+            .map(|record| PreparedRecord {
+                partition: record.partition,
+                offset: record.offset,
+                event: Envelope::<PublishProcessed>::from_bytes(&record.payload)
+                    .map(|envelope| BatchEvent {
+                        request_id: envelope.request_id,
+                        event: envelope.payload,
+                    })
+                    .map_err(|e| e.to_string()),
+            })
+            .collect();
+        Self { records }
+    }
+
+    /// Records in the batch.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// True if the batch holds no record.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+}
+
 /// Applies `records` (in log order) in one transaction on `pool`.
 pub async fn apply_batch(
     pool: &deadpool_postgres::Pool,
@@ -72,20 +116,32 @@ pub async fn apply_batch(
     records: &[Record],
     commit: CommitWait,
 ) -> Result<Applied, BatchError> {
+    apply_prepared(pool, group, topic, Prepared::new(records), commit).await
+}
+
+/// Applies a decoded batch in one transaction on `pool`. On an error nothing was written; the
+/// caller retries with the batch decoded again.
+pub async fn apply_prepared(
+    pool: &deadpool_postgres::Pool,
+    group: &str,
+    topic: &str,
+    batch: Prepared,
+    commit: CommitWait,
+) -> Result<Applied, BatchError> {
     let mut client = pool.get().await?;
     let tx = client.transaction().await?;
     if commit == CommitWait::NoFlush {
         tx.batch_execute("SET LOCAL synchronous_commit = off")
             .await?;
     }
-    let mut partitions: Vec<i32> = records.iter().map(|r| r.partition).collect();
+    let mut partitions: Vec<i32> = batch.records.iter().map(|r| r.partition).collect();
     partitions.sort_unstable();
     partitions.dedup();
     let stored_next = repository::lock_offsets(&tx, group, topic, &partitions).await?;
 
     let mut applied = Applied::default();
-    let mut events = Vec::with_capacity(records.len());
-    for record in records {
+    let mut events = Vec::with_capacity(batch.records.len());
+    for record in batch.records {
         let next = stored_next.get(&record.partition).copied().unwrap_or(0);
         if record.offset < next {
             applied.duplicates += 1;
@@ -93,11 +149,8 @@ pub async fn apply_batch(
         }
         let entry = applied.next_offsets.entry(record.partition).or_insert(0);
         *entry = (*entry).max(record.offset + 1);
-        match Envelope::<PublishProcessed>::from_bytes(&record.payload) {
-            Ok(envelope) => events.push(BatchEvent {
-                request_id: envelope.request_id,
-                event: envelope.payload,
-            }),
+        match record.event {
+            Ok(event) => events.push(event),
             Err(e) => {
                 applied.undecodable += 1;
                 tracing::warn!(partition = record.partition, offset = record.offset, error = %e, "Skipping undecodable processed event");

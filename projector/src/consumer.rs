@@ -17,7 +17,7 @@ use schemas::Envelope;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument as _;
 
-use crate::batch::{apply_batch, CommitWait, Record};
+use crate::batch::{apply_prepared, CommitWait, Prepared, Record};
 use crate::metrics::Metrics;
 
 /// What the loop needs.
@@ -45,14 +45,17 @@ impl std::fmt::Debug for Loop {
 
 impl Loop {
     /// Runs until `shutdown` is cancelled.
+    ///
+    /// Pipelined: while one batch is in PostgreSQL, the next one is collected from Kafka and
+    /// decoded on a blocking thread, so the two cores work at once. Batches are still applied
+    /// one after another, in log order.
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         tracing::info!(topic = %self.input, group = %self.group, "Projecting");
+        let mut next = self.fetch_prepared(&shutdown).await;
         while !shutdown.is_cancelled() {
-            let records = tokio::select! {
-                () = shutdown.cancelled() => break,
-                records = self.next_batch() => records,
-            };
+            let (records, prepared) = next;
             if records.is_empty() {
+                next = self.fetch_prepared(&shutdown).await;
                 continue;
             }
             let span = tracing::info_span!(
@@ -61,16 +64,42 @@ impl Loop {
                 first_partition = records[0].partition,
                 first_offset = records[0].offset,
             );
-            if !self
-                .apply_with_retry(&records, &shutdown)
-                .instrument(span)
-                .await
-            {
+            let apply = self
+                .apply_with_retry(&records, prepared, &shutdown)
+                .instrument(span);
+            let (applied, fetched) = tokio::join!(apply, self.fetch_prepared(&shutdown));
+            if !applied {
                 break;
             }
+            next = fetched;
         }
         tracing::info!("Projector stopping");
         Ok(())
+    }
+
+    /// The next batch and its decoded form (empty on shutdown or a consumer error).
+    async fn fetch_prepared(&self, shutdown: &CancellationToken) -> (Vec<Record>, Prepared) {
+        let records = tokio::select! {
+            () = shutdown.cancelled() => return (Vec::new(), Prepared::default()),
+            records = self.next_batch() => records,
+        };
+        if records.is_empty() {
+            return (records, Prepared::default());
+        }
+        match tokio::task::spawn_blocking(move || {
+            let prepared = Prepared::new(&records);
+            (records, prepared)
+        })
+        .await
+        {
+            Ok(batch) => batch,
+            Err(e) => {
+                // Only a panic while decoding gets here; those records are fetched again after
+                // the next rebalance or restart, from the stored offsets.
+                tracing::error!(error = %e, "Cannot decode a batch");
+                (Vec::new(), Prepared::default())
+            }
+        }
     }
 
     async fn next_batch(&self) -> Vec<Record> {
@@ -98,13 +127,20 @@ impl Loop {
         records
     }
 
-    /// Applies `records`, retrying transient failures until it succeeds or shutdown. Returns
-    /// false when interrupted by shutdown.
-    async fn apply_with_retry(&self, records: &[Record], shutdown: &CancellationToken) -> bool {
+    /// Applies `records` (decoded as `prepared`), retrying transient failures until it succeeds
+    /// or shutdown. Returns false when interrupted by shutdown.
+    async fn apply_with_retry(
+        &self,
+        records: &[Record],
+        prepared: Prepared,
+        shutdown: &CancellationToken,
+    ) -> bool {
         let mut backoff = Duration::from_millis(100);
+        let mut prepared = Some(prepared);
         loop {
             let started = Instant::now();
-            match apply_batch(&self.pool, &self.group, &self.input, records, self.commit).await {
+            let batch = prepared.take().unwrap_or_else(|| Prepared::new(records));
+            match apply_prepared(&self.pool, &self.group, &self.input, batch, self.commit).await {
                 Ok(applied) => {
                     self.metrics
                         .transaction_seconds

@@ -12,7 +12,7 @@ use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
 use schemas::topics::Topic;
 
-use crate::batch::{apply_batch, CommitWait, Record};
+use crate::batch::{apply_prepared, CommitWait, Prepared, Record};
 
 /// The consumer-group name under which a rebuild records its offsets in the target database.
 pub const REBUILD_GROUP: &str = "rebuild";
@@ -31,16 +31,20 @@ pub async fn rebuild(kafka: &KafkaSettings, target_url: &str) -> anyhow::Result<
     let pool = platform::pg::PgSettings::for_url(target_url).pool()?;
     platform::pg::migrate(&pool, crate::migrations::MIGRATIONS).await?;
     let topic = kafka.topic(Topic::PublishProcessed);
-    let reader = RangeReader::open(kafka, &topic, None)?;
+    let mut reader = RangeReader::open(kafka, &topic, None)?;
     let mut events = 0u64;
-    let mut reader = reader;
+    // Pipelined like the live loop: the next chunk is read and decoded on a blocking thread
+    // while the current one is in PostgreSQL.
+    let mut next = tokio::task::spawn_blocking(move || read_chunk(reader));
     loop {
-        let records = tokio::task::block_in_place(|| reader.next_chunk(2000));
+        let (returned, records, prepared) = next.await.context("replay reader failed")?;
+        reader = returned;
         if records.is_empty() {
             break;
         }
         events += records.len() as u64;
-        apply_batch(&pool, REBUILD_GROUP, &topic, &records, CommitWait::NoFlush)
+        next = tokio::task::spawn_blocking(move || read_chunk(reader));
+        apply_prepared(&pool, REBUILD_GROUP, &topic, prepared, CommitWait::NoFlush)
             .await
             .context("cannot apply replayed batch")?;
     }
@@ -51,6 +55,13 @@ pub async fn rebuild(kafka: &KafkaSettings, target_url: &str) -> anyhow::Result<
         rows,
         checksum,
     })
+}
+
+/// Reads and decodes the next chunk of the replay (a blocking call).
+fn read_chunk(mut reader: RangeReader) -> (RangeReader, Vec<Record>, Prepared) {
+    let records = reader.next_chunk(2000);
+    let prepared = Prepared::new(&records);
+    (reader, records, prepared)
 }
 
 /// Checksum of the live store at `url`.

@@ -59,3 +59,40 @@ impl ProjectorSettings {
         settings
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn settings(extra: &[(&str, &str)]) -> (ProjectorSettings, Result<(), String>) {
+        let mut vars = vec![
+            ("DATABASE_URL", "postgres://u:p@127.0.0.1:5432/db"),
+            ("KAFKA_BROKERS", "127.0.0.1:9092"),
+        ];
+        vars.extend_from_slice(extra);
+        let mut env = Env::from_map(vars);
+        let settings = ProjectorSettings::from_env(&mut env);
+        (settings, env.finish().map_err(|e| e.to_string()))
+    }
+
+    #[test]
+    fn commits_do_not_wait_for_the_flush_unless_asked() {
+        let (default, ok) = settings(&[]);
+        assert_eq!(ok, Ok(()));
+        assert_eq!(default.commit, CommitWait::NoFlush);
+        let (flush, ok) = settings(&[("PROJECTOR_SYNCHRONOUS_COMMIT", "true")]);
+        assert_eq!(ok, Ok(()));
+        assert_eq!(flush.commit, CommitWait::Flush);
+        let (_, bad) = settings(&[("PROJECTOR_SYNCHRONOUS_COMMIT", "perhaps")]);
+        assert!(bad.unwrap_err().contains("PROJECTOR_SYNCHRONOUS_COMMIT"));
+    }
+
+    #[test]
+    fn batch_size_and_retention_are_checked() {
+        let (_, bad) = settings(&[("PROJECTOR_BATCH_SIZE", "0"), ("EXPOSURE_RETENTION", "1h")]);
+        let text = bad.unwrap_err();
+        assert!(text.contains("PROJECTOR_BATCH_SIZE"), "{text}");
+        assert!(text.contains("EXPOSURE_RETENTION"), "{text}");
+    }
+}

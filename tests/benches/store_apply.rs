@@ -145,21 +145,36 @@ async fn apply_all(
         .enumerate()
         .map(|(instance, part)| async move {
             let partition = i32::try_from(instance).unwrap() + first_partition;
-            for (chunk_index, chunk) in part.chunks(500).enumerate() {
-                let records: Vec<projector::batch::Record> = chunk
-                    .iter()
-                    .enumerate()
-                    .map(|(i, payload)| projector::batch::Record {
-                        partition,
-                        offset: i64::try_from(chunk_index * 500 + i).unwrap(),
-                        payload: payload.clone(),
-                    })
-                    .collect();
-                projector::batch::apply_batch(
+            // As the projector's live loop does: the next batch is decoded on a blocking thread
+            // while the current one is in PostgreSQL.
+            let prepare = |chunk_index: usize| {
+                let chunk = part.chunks(500).nth(chunk_index).map(<[_]>::to_vec);
+                tokio::task::spawn_blocking(move || {
+                    let records: Vec<projector::batch::Record> = chunk
+                        .unwrap_or_default()
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, payload)| projector::batch::Record {
+                            partition,
+                            offset: i64::try_from(chunk_index * 500 + i).unwrap(),
+                            payload,
+                        })
+                        .collect();
+                    projector::batch::Prepared::new(&records)
+                })
+            };
+            let mut next = prepare(0);
+            for chunk_index in 1.. {
+                let batch = next.await.unwrap();
+                if batch.is_empty() {
+                    break;
+                }
+                next = prepare(chunk_index);
+                projector::batch::apply_prepared(
                     pool,
                     "bench",
                     "bench",
-                    &records,
+                    batch,
                     projector::batch::CommitWait::default(),
                 )
                 .await

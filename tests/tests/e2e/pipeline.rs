@@ -252,6 +252,70 @@ async fn redelivered_records_change_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_inserted_meanwhile_by_another_transaction_aborts_the_batch_and_its_retry_decides_again(
+) {
+    let env = TestEnv::with_database().await;
+    let pool = env.store_pool().await;
+    let key = k(1);
+    let mut event = received(
+        std::slice::from_ref(&key),
+        claims("confirmed"),
+        RevisionTokenState::Absent,
+    );
+    event.authorized_app = "com.example.other".into();
+    let records = vec![projector::batch::Record {
+        partition: 1,
+        offset: 0,
+        payload: Envelope::new(processor::process(&event), Some(Uuid::new_v4()))
+            .to_bytes()
+            .unwrap(),
+    }];
+
+    // Another writer (a projector instance applying another app's partition) has inserted the
+    // same key and not committed yet: the batch cannot see it when it locks its keys.
+    let mut other = env.db().await;
+    let other_tx = other.transaction().await.unwrap();
+    other_tx
+        .execute(
+            "INSERT INTO exposure (exposure_key, transmission_risk, interval_number,
+                 interval_count, created_at, local_provenance, report_type)
+             VALUES ($1, 0, $2, 144, now(), true, 'confirmed')",
+            &[&key.key, &i64::from(key.rolling_start_number)],
+        )
+        .await
+        .unwrap();
+    let batch = {
+        let (pool, records) = (pool.clone(), records.clone());
+        tokio::spawn(async move {
+            projector::batch::apply_batch(&pool, "g", "t", &records, Default::default()).await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        !batch.is_finished(),
+        "the insert waits for the other writer"
+    );
+    other_tx.commit().await.unwrap();
+    let failed = batch.await.unwrap();
+    assert!(
+        matches!(failed, Err(projector::batch::BatchError::Db(_))),
+        "{failed:?}"
+    );
+
+    // Nothing of the failed batch was written (its offset neither); the retry sees the row.
+    let db = env.db().await;
+    assert_eq!(count(&db).await, 1);
+    let retry = projector::batch::apply_batch(&pool, "g", "t", &records, Default::default())
+        .await
+        .unwrap();
+    assert_eq!(retry.duplicates, 0);
+    assert_eq!(retry.inserted, 0);
+    assert_eq!(retry.decision.outcomes.len(), 1);
+    assert_eq!(retry.decision.outcomes[0].1.inserted, 0);
+    assert_eq!(count(&db).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retention_deletes_keys_released_before_the_window() {
     let env = TestEnv::with_database().await;
     let pool = env.store_pool().await;
