@@ -111,6 +111,17 @@ kafka_delete_test_topics() {
     --delete --if-exists --topic 't[0-9a-f]{12}\..*' >/dev/null 2>&1 || true
 }
 
+# Drops the databases earlier test runs left behind (`t_<32 hex>`): hundreds of idle databases
+# keep the autovacuum launcher busy and slow every later run and benchmark.
+pg_drop_test_databases() {
+  local db
+  for db in $(PGPASSWORD=$(cat "$DEV/secrets/pg-password") psql -q -h 127.0.0.1 -p "$PG_PORT" \
+      -U "$PG_USER" -d postgres -tAc "SELECT datname FROM pg_database WHERE datname ~ '^t_[0-9a-f]{32}$'"); do
+    PGPASSWORD=$(cat "$DEV/secrets/pg-password") psql -q -h 127.0.0.1 -p "$PG_PORT" -U "$PG_USER" \
+      -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null || true
+  done
+}
+
 kafka_cluster_id() {
   local f="$DEV/kafka/cluster.id"
   # A KRaft cluster id is 16 random bytes in URL-safe base64 without padding (22 chars).

@@ -7,7 +7,8 @@
 //!    database, keys/s, and the rebuilt checksum compared with the live one.
 //!
 //! Run with `./dev/test` having started the stack, then
-//! `cargo bench -p tests --bench store_apply` (`BENCH_KEYS` sets the size, default 420000).
+//! `cargo bench -p tests --bench store_apply` (`BENCH_KEYS` sets the size, default 420000;
+//! `BENCH_BATCH` the events per transaction, default 500 like `PROJECTOR_BATCH_SIZE`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -148,7 +149,10 @@ async fn apply_all(
             // As the projector's live loop does: the next batch is decoded on a blocking thread
             // while the current one is in PostgreSQL.
             let prepare = |chunk_index: usize| {
-                let chunk = part.chunks(500).nth(chunk_index).map(<[_]>::to_vec);
+                let chunk = part
+                    .chunks(batch_events())
+                    .nth(chunk_index)
+                    .map(<[_]>::to_vec);
                 tokio::task::spawn_blocking(move || {
                     let records: Vec<projector::batch::Record> = chunk
                         .unwrap_or_default()
@@ -156,7 +160,7 @@ async fn apply_all(
                         .enumerate()
                         .map(|(i, payload)| projector::batch::Record {
                             partition,
-                            offset: i64::try_from(chunk_index * 500 + i).unwrap(),
+                            offset: i64::try_from(chunk_index * batch_events() + i).unwrap(),
                             payload,
                         })
                         .collect();
@@ -183,4 +187,12 @@ async fn apply_all(
         });
     futures::future::join_all(workers).await;
     (payloads.len() * KEYS_PER_PUBLISH, started.elapsed())
+}
+
+/// Events per transaction: `BENCH_BATCH`, default the projector's `PROJECTOR_BATCH_SIZE` default.
+fn batch_events() -> usize {
+    std::env::var("BENCH_BATCH")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(500)
 }
