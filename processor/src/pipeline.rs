@@ -175,47 +175,35 @@ impl Pipeline {
             let _entered = span.enter();
             next_offsets.insert(message.partition(), message.offset() + 1);
             let payload = message.payload().unwrap_or_default();
-            match Envelope::<PublishReceived>::from_bytes(payload) {
+            let decoded = Envelope::<PublishReceived>::from_bytes(payload);
+            let failure = match decoded {
                 Ok(envelope) => {
                     span.record("event_id", tracing::field::display(envelope.event_id));
                     let result = crate::convert::process(&envelope.payload);
-                    if result.rejection.is_some() {
-                        rejected += 1;
-                    } else {
-                        processed += 1;
+                    let rejected_event = result.rejection.is_some();
+                    match Envelope::new(result, envelope.request_id).to_bytes() {
+                        Ok(bytes) => {
+                            self.send(
+                                BaseRecord::to(&self.output)
+                                    .key(envelope.payload.authorized_app.as_str())
+                                    .payload(&bytes),
+                            )?;
+                            if rejected_event {
+                                rejected += 1;
+                            } else {
+                                processed += 1;
+                            }
+                            None
+                        }
+                        Err(e) => Some(format!("cannot serialise the processed event: {e}")),
                     }
-                    let out = Envelope::new(result, envelope.request_id);
-                    let bytes = out.to_bytes().map_err(|e| {
-                        KafkaError::MessageProduction(RDKafkaErrorCode::InvalidMessage)
-                            .tap_log(&e.to_string())
-                    })?;
-                    self.send(
-                        BaseRecord::to(&self.output)
-                            .key(envelope.payload.authorized_app.as_str())
-                            .payload(&bytes),
-                    )?;
                 }
-                Err(e) => {
-                    dead += 1;
-                    tracing::warn!(error = %e, "Undecodable event; sending to the dead-letter topic");
-                    let reason = e.to_string();
-                    let headers = OwnedHeaders::new()
-                        .insert(Header {
-                            key: "reason",
-                            value: Some(reason.as_str()),
-                        })
-                        .insert(Header {
-                            key: "source-topic",
-                            value: Some(self.input.as_str()),
-                        });
-                    let key = String::from_utf8_lossy(message.key().unwrap_or_default());
-                    self.send(
-                        BaseRecord::to(&self.dead_letter)
-                            .key(key.as_ref())
-                            .payload(payload)
-                            .headers(headers),
-                    )?;
-                }
+                Err(e) => Some(e.to_string()),
+            };
+            if let Some(reason) = failure {
+                dead += 1;
+                tracing::warn!(error = %reason, "Sending the event to the dead-letter topic");
+                self.dead_letter(message, payload, &reason)?;
             }
         }
         let mut offsets = TopicPartitionList::new();
@@ -249,6 +237,32 @@ impl Pipeline {
         Ok(())
     }
 
+    /// Sends `payload` (the record as received) to the dead-letter topic with the reason and the
+    /// source topic as headers, inside the current transaction.
+    fn dead_letter(
+        &self,
+        message: &BorrowedMessage<'_>,
+        payload: &[u8],
+        reason: &str,
+    ) -> Result<(), KafkaError> {
+        let headers = OwnedHeaders::new()
+            .insert(Header {
+                key: "reason",
+                value: Some(reason),
+            })
+            .insert(Header {
+                key: "source-topic",
+                value: Some(self.input.as_str()),
+            });
+        let key = String::from_utf8_lossy(message.key().unwrap_or_default());
+        self.send(
+            BaseRecord::to(&self.dead_letter)
+                .key(key.as_ref())
+                .payload(payload)
+                .headers(headers),
+        )
+    }
+
     /// Sends one record, waiting while the local queue is full.
     fn send(&self, mut record: BaseRecord<'_, str, [u8]>) -> Result<(), KafkaError> {
         loop {
@@ -279,17 +293,6 @@ impl Pipeline {
                 tracing::warn!(partition, error = %e, "Cannot rewind partition (probably revoked)");
             }
         }
-    }
-}
-
-trait TapLog {
-    fn tap_log(self, detail: &str) -> Self;
-}
-
-impl TapLog for KafkaError {
-    fn tap_log(self, detail: &str) -> Self {
-        tracing::error!(error = detail, "Cannot serialise processed event");
-        self
     }
 }
 
