@@ -14,10 +14,9 @@
 use std::collections::HashMap;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
-use harness::events::{claims, received};
-use harness::keys::k;
+use harness::events::processed_payload;
 use projector::apply::{decide, BatchEvent};
-use schemas::publish::{PublishProcessed, RevisionTokenState};
+use schemas::publish::PublishProcessed;
 use schemas::Envelope;
 
 // The projector binary's allocator.
@@ -27,19 +26,7 @@ static ALLOCATOR: platform::allocator::Allocator = platform::allocator::ALLOCATO
 const EVENTS: usize = 500;
 
 fn bench(c: &mut Criterion) {
-    let payloads: Vec<Vec<u8>> = (0..EVENTS)
-        .map(|_| {
-            let keys: Vec<_> = (1..=14).map(k).collect();
-            let event = processor::process(&received(
-                &keys,
-                claims("confirmed"),
-                RevisionTokenState::Absent,
-            ));
-            Envelope::new(event, Some(uuid::Uuid::new_v4()))
-                .to_bytes()
-                .unwrap()
-        })
-        .collect();
+    let payloads: Vec<Vec<u8>> = (0..EVENTS).map(|_| processed_payload(14)).collect();
     let records: Vec<projector::batch::Record> = payloads
         .iter()
         .enumerate()

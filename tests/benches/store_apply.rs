@@ -14,12 +14,9 @@
 
 use std::time::{Duration, Instant};
 
-use harness::events::{claims, received};
-use harness::keys::k;
+use harness::events::processed_payload;
 use harness::TestEnv;
-use schemas::publish::RevisionTokenState;
 use schemas::topics::Topic;
-use schemas::Envelope;
 
 // The projector binary's allocator, so the apply path is measured as it runs in `projector`.
 #[global_allocator]
@@ -40,19 +37,7 @@ async fn main() {
 
     // Build the processed events once (the processor's work is not measured here).
     let payloads: Vec<Vec<u8>> = (0..publishes)
-        .map(|_| {
-            let keys: Vec<_> = (1..=KEYS_PER_PUBLISH)
-                .map(|d| k(i32::try_from(d).unwrap()))
-                .collect();
-            let event = processor::process(&received(
-                &keys,
-                claims("confirmed"),
-                RevisionTokenState::Absent,
-            ));
-            Envelope::new(event, Some(uuid::Uuid::new_v4()))
-                .to_bytes()
-                .unwrap()
-        })
+        .map(|_| processed_payload(KEYS_PER_PUBLISH))
         .collect();
 
     // Rounds of each phase (the median is reported: this machine's speed varies from minute to

@@ -89,3 +89,19 @@ pub async fn produce_received(
     .expect("received event acknowledged");
     request_id
 }
+
+/// The bytes of a processed-topic record for a fresh confirmed publish of `keys` keys (days 1..=keys
+/// ago), as the processor would produce it, with a request id. For load runs of the projector.
+pub fn processed_payload(keys: usize) -> Vec<u8> {
+    let keys: Vec<_> = (1..=i32::try_from(keys).unwrap_or(i32::MAX))
+        .map(crate::keys::k)
+        .collect();
+    let event = processor::process(&received(
+        &keys,
+        claims("confirmed"),
+        RevisionTokenState::Absent,
+    ));
+    Envelope::new(event, Some(Uuid::new_v4()))
+        .to_bytes()
+        .unwrap_or_default()
+}

@@ -68,16 +68,11 @@ async fn migrations_create_the_reference_exposure_table_and_are_idempotent() {
     assert_eq!(first, projector::migrations::MIGRATIONS.len());
     assert_eq!(second, 0);
     let db = env.db().await;
-    let columns: Vec<String> = db
-        .query(
-            "SELECT column_name::text FROM information_schema.columns WHERE table_name = 'exposure' ORDER BY ordinal_position",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let columns = first_column(
+        &db,
+        "SELECT column_name::text FROM information_schema.columns WHERE table_name = 'exposure' ORDER BY ordinal_position",
+    )
+    .await;
     for expected in [
         "exposure_key",
         "transmission_risk",
@@ -114,16 +109,11 @@ async fn exposure_has_the_reference_indexes_and_queries_on_revised_at_use_them()
     let env = TestEnv::with_database().await;
     let _pool = env.store_pool().await;
     let mut db = env.db().await;
-    let indexes: Vec<String> = db
-        .query(
-            "SELECT indexname::text FROM pg_indexes WHERE tablename = 'exposure' ORDER BY 1",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let indexes = first_column(
+        &db,
+        "SELECT indexname::text FROM pg_indexes WHERE tablename = 'exposure' ORDER BY 1",
+    )
+    .await;
     let mut expected = vec!["exposure_pkey".to_owned()];
     for column in ["created_at", "revised_at"] {
         expected.push(format!("exposure_{column}"));
@@ -156,17 +146,12 @@ async fn exposure_has_the_reference_indexes_and_queries_on_revised_at_use_them()
         ("sync_query_id = 'q'", "exposure_sync_query_id"),
         ("import_file_id = 7", "exposure_import_file_id"),
     ] {
-        let plan: Vec<String> = tx
-            .query(
-                &format!("EXPLAIN SELECT exposure_key FROM exposure WHERE {filter}"),
-                &[],
-            )
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| r.get(0))
-            .collect();
-        let plan = plan.join("\n");
+        let plan = first_column(
+            &tx,
+            &format!("EXPLAIN SELECT exposure_key FROM exposure WHERE {filter}"),
+        )
+        .await
+        .join("\n");
         assert!(plan.contains(index), "{filter}: {plan}");
     }
 }
@@ -199,6 +184,16 @@ async fn region_lists_reach_postgresql_unchanged_whatever_they_contain() {
             .get(0);
         assert_eq!(back, regions, "{literal}");
     }
+}
+
+/// The first column of every row of `sql`, as text.
+async fn first_column(db: &impl tokio_postgres::GenericClient, sql: &str) -> Vec<String> {
+    db.query(sql, &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
 }
 
 async fn check_ops(url: &str, service: &str) {
