@@ -37,12 +37,12 @@ pub async fn rebuild(kafka: &KafkaSettings, target_url: &str) -> anyhow::Result<
     // while the current one is in PostgreSQL.
     let mut next = tokio::task::spawn_blocking(move || read_chunk(reader));
     loop {
-        let (returned, records, prepared) = next.await.context("replay reader failed")?;
+        let (returned, prepared) = next.await.context("replay reader failed")?;
         reader = returned;
-        if records.is_empty() {
+        if prepared.is_empty() {
             break;
         }
-        events += records.len() as u64;
+        events += prepared.len() as u64;
         next = tokio::task::spawn_blocking(move || read_chunk(reader));
         apply_prepared(&pool, REBUILD_GROUP, &topic, prepared, CommitWait::NoFlush)
             .await
@@ -58,10 +58,9 @@ pub async fn rebuild(kafka: &KafkaSettings, target_url: &str) -> anyhow::Result<
 }
 
 /// Reads and decodes the next chunk of the replay (a blocking call).
-fn read_chunk(mut reader: RangeReader) -> (RangeReader, Vec<Record>, Prepared) {
-    let records = reader.next_chunk(2000);
-    let prepared = Prepared::new(&records);
-    (reader, records, prepared)
+fn read_chunk(mut reader: RangeReader) -> (RangeReader, Prepared) {
+    let prepared = Prepared::new(&reader.next_chunk(2000));
+    (reader, prepared)
 }
 
 /// Checksum of the live store at `url`.

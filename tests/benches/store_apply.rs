@@ -126,6 +126,7 @@ async fn apply_all(
 ) -> (usize, Duration) {
     let started = Instant::now();
     let per_instance = payloads.len().div_ceil(instances);
+    let size = batch_events();
     let workers = payloads
         .chunks(per_instance)
         .enumerate()
@@ -134,10 +135,7 @@ async fn apply_all(
             // As the projector's live loop does: the next batch is decoded on a blocking thread
             // while the current one is in PostgreSQL.
             let prepare = |chunk_index: usize| {
-                let chunk = part
-                    .chunks(batch_events())
-                    .nth(chunk_index)
-                    .map(<[_]>::to_vec);
+                let chunk = part.chunks(size).nth(chunk_index).map(<[_]>::to_vec);
                 tokio::task::spawn_blocking(move || {
                     let records: Vec<projector::batch::Record> = chunk
                         .unwrap_or_default()
@@ -145,7 +143,7 @@ async fn apply_all(
                         .enumerate()
                         .map(|(i, payload)| projector::batch::Record {
                             partition,
-                            offset: i64::try_from(chunk_index * batch_events() + i).unwrap(),
+                            offset: i64::try_from(chunk_index * size + i).unwrap(),
                             payload,
                         })
                         .collect();
