@@ -34,6 +34,10 @@ pub struct KafkaSettings {
     pub create_topics: bool,
     /// `KAFKA_PRODUCE_TIMEOUT`: how long a produce may wait for the broker's acknowledgement.
     pub produce_timeout: Duration,
+    /// `KAFKA_LINGER`: how long a producer may hold a record to batch it with later ones
+    /// (librdkafka `linger.ms`, default 0: send at once). Under load records batch anyway while
+    /// earlier requests are in flight, so a linger only adds latency on this path.
+    pub linger: Duration,
 }
 
 impl KafkaSettings {
@@ -47,6 +51,7 @@ impl KafkaSettings {
             replication_factor: env.parse("KAFKA_REPLICATION_FACTOR", 1),
             create_topics: env.bool("KAFKA_CREATE_TOPICS", true),
             produce_timeout: env.duration("KAFKA_PRODUCE_TIMEOUT", Duration::from_secs(5)),
+            linger: env.duration("KAFKA_LINGER", Duration::ZERO),
         };
         if settings.partitions < 1 {
             env.problem("KAFKA_PARTITIONS must be at least 1");
@@ -67,6 +72,7 @@ impl KafkaSettings {
             replication_factor: 1,
             create_topics: true,
             produce_timeout: Duration::from_secs(5),
+            linger: Duration::ZERO,
         }
     }
 
@@ -90,7 +96,7 @@ impl KafkaSettings {
         self.client_config()
             .set("enable.idempotence", "true")
             .set("acks", "all")
-            .set("linger.ms", "2")
+            .set("linger.ms", self.linger.as_millis().to_string())
             .set("compression.type", "lz4")
             .set(
                 "message.timeout.ms",

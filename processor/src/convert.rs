@@ -46,6 +46,7 @@ pub fn process(received: &PublishReceived) -> PublishProcessed {
         },
         rejection: None,
         reply_to: received.reply_to.clone(),
+        source: None,
     };
     let claims = match &received.claims {
         None => None,

@@ -1,22 +1,32 @@
-//! The consume → transform → produce loop, one Kafka transaction per batch.
+//! The consume → transform → produce loop, without Kafka transactions.
 //!
-//! The loop runs on a blocking thread because librdkafka's transactional calls block. For each
-//! batch: begin a transaction, produce one `PublishProcessed` (or a dead-letter record) per
-//! received event, add the consumer offsets to the transaction, commit. If anything fails the
-//! transaction is aborted and the consumer rewinds to the batch's first offsets, so the batch is
-//! processed again; downstream consumers read `read_committed` and never see aborted output.
+//! For each batch (whatever the consumer has ready, up to `PROCESSOR_BATCH_SIZE`; nothing waits to
+//! fill it): transform every received event, produce one `PublishProcessed` (or a dead-letter
+//! record) per event to the partition of the same number as its source, wait until the broker
+//! acknowledged all of them, then commit the consumer offsets. A crash between the
+//! acknowledgement and the commit makes the next owner of the partition produce those events
+//! again; that is safe because the output is a deterministic function of the input (the same
+//! payload, a derived event id) and carries its source position, which every reader of the
+//! processed topic uses to skip what it has already seen (the exactly-once *effect*, see
+//! `ARCHITECTURE.md`).
+//!
+//! The producer never gives up on a record (`message.timeout.ms=0`) and raises a fatal error
+//! rather than leave a gap (`enable.gapless.guarantee`), so within a partition the processed
+//! topic always holds an unbroken run of source offsets, possibly followed by repeats.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use rdkafka::consumer::{BaseConsumer, Consumer};
+use futures::future::join_all;
+use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
 use rdkafka::error::KafkaError;
 use rdkafka::message::{BorrowedMessage, Header, Message, OwnedHeaders};
-use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
+use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord};
 use rdkafka::types::RDKafkaErrorCode;
+use rdkafka::util::Timeout;
 use rdkafka::{Offset, TopicPartitionList};
-use schemas::publish::PublishReceived;
+use schemas::publish::{PublishProcessed, PublishReceived, SourcePosition};
 use schemas::topics::Topic;
 use schemas::Envelope;
 use tokio_util::sync::CancellationToken;
@@ -24,17 +34,14 @@ use tokio_util::sync::CancellationToken;
 use crate::metrics::Metrics;
 use crate::settings::ProcessorSettings;
 
-const TX_TIMEOUT: Duration = Duration::from_secs(30);
-
 /// The processor's Kafka clients and topics.
 pub struct Pipeline {
-    consumer: BaseConsumer,
-    producer: ThreadedProducer<DefaultProducerContext>,
+    consumer: StreamConsumer,
+    producer: FutureProducer,
     input: String,
     output: String,
     dead_letter: String,
     batch_size: usize,
-    batch_wait: Duration,
     metrics: Metrics,
 }
 
@@ -46,32 +53,41 @@ impl std::fmt::Debug for Pipeline {
     }
 }
 
+/// Why a batch was not fully produced.
+#[derive(Debug, thiserror::Error)]
+enum BatchError {
+    /// The producer can no longer guarantee order or completeness: the service must restart.
+    #[error("fatal producer error: {0}")]
+    Fatal(KafkaError),
+    /// A record was refused; the batch is produced again from its first offsets.
+    #[error("record not produced: {0}")]
+    Produce(KafkaError),
+}
+
 impl Pipeline {
     pub fn new(settings: &ProcessorSettings, metrics: Metrics) -> anyhow::Result<Self> {
         let input = settings.kafka.topic(Topic::PublishReceived);
-        let consumer: BaseConsumer = settings
+        let consumer: StreamConsumer = settings
             .kafka
             .client_config()
             .set("group.id", &settings.group_id)
             .set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")
             .set("auto.offset.reset", "earliest")
-            .set("isolation.level", "read_committed")
-            .set("fetch.wait.max.ms", "20")
+            .set("fetch.wait.max.ms", "100")
             .create()
             .context("cannot create the processor consumer")?;
-        consumer
-            .subscribe(&[&input])
-            .context("cannot subscribe to the received topic")?;
-        let producer: ThreadedProducer<DefaultProducerContext> = settings
+        let producer: FutureProducer = settings
             .kafka
             .client_config()
-            .set("transactional.id", &settings.transactional_id)
             .set("enable.idempotence", "true")
+            .set("enable.gapless.guarantee", "true")
             .set("acks", "all")
-            .set("linger.ms", "2")
+            .set("linger.ms", settings.kafka.linger.as_millis().to_string())
             .set("compression.type", "lz4")
-            .set("transaction.timeout.ms", "10000")
+            // Never give up on a record: a partial failure could leave a gap in the source
+            // offsets. While the brokers are away the processor simply does not advance.
+            .set("message.timeout.ms", "0")
             .create()
             .context("cannot create the processor producer")?;
         Ok(Self {
@@ -81,88 +97,108 @@ impl Pipeline {
             output: settings.kafka.topic(Topic::PublishProcessed),
             dead_letter: settings.kafka.topic(Topic::DeadLetter),
             batch_size: settings.batch_size,
-            batch_wait: settings.batch_wait,
             metrics,
         })
     }
 
     /// Runs until `shutdown` is cancelled or a fatal Kafka error occurs.
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        tokio::task::spawn_blocking(move || self.run_blocking(&shutdown))
-            .await
-            .context("processor loop panicked")?
-    }
-
-    fn run_blocking(self, shutdown: &CancellationToken) -> anyhow::Result<()> {
-        // Retries until the broker is reachable: init fences any predecessor with our id.
-        loop {
-            match self.producer.init_transactions(TX_TIMEOUT) {
-                Ok(()) => break,
-                Err(e) if !shutdown.is_cancelled() && is_retriable(&e) => {
-                    tracing::warn!(error = %e, "Cannot initialise transactions yet; retrying");
-                    std::thread::sleep(Duration::from_millis(500));
-                }
-                Err(e) => return Err(e).context("cannot initialise transactions"),
-            }
-            if shutdown.is_cancelled() {
-                return Ok(());
-            }
-        }
+        self.check_partitions(&shutdown).await?;
+        self.consumer
+            .subscribe(&[&self.input])
+            .context("cannot subscribe to the received topic")?;
         tracing::info!(topic = %self.input, "Processing");
-        while !shutdown.is_cancelled() {
-            let batch = self.poll_batch();
+        loop {
+            let batch = tokio::select! {
+                () = shutdown.cancelled() => break,
+                batch = self.next_batch() => batch,
+            };
             if batch.is_empty() {
                 continue;
             }
-            if let Err(e) = self.process_batch(&batch) {
-                if kafka_fatal(&e) {
-                    return Err(e).context("fatal Kafka transaction error");
+            match self.process_batch(&batch).await {
+                Ok(()) => {}
+                Err(BatchError::Fatal(e)) => {
+                    return Err(e).context("fatal Kafka producer error");
                 }
-                tracing::warn!(error = %e, events = batch.len(), "Transaction failed; aborting and retrying the batch");
-                self.metrics
-                    .aborts
-                    .with_label_values(&[abort_reason(&e)])
-                    .inc();
-                if let Err(abort) = self.producer.abort_transaction(TX_TIMEOUT) {
-                    if kafka_fatal(&abort) {
-                        return Err(abort).context("cannot abort transaction");
-                    }
+                Err(e @ BatchError::Produce(_)) => {
+                    tracing::warn!(error = %e, events = batch.len(), "Batch not produced; producing it again");
+                    self.metrics.retries.inc();
+                    self.rewind(&batch);
+                    tokio::time::sleep(Duration::from_millis(200)).await;
                 }
-                self.rewind(&batch);
-                std::thread::sleep(Duration::from_millis(200));
             }
         }
         tracing::info!("Processor stopping");
         Ok(())
     }
 
-    fn poll_batch(&self) -> Vec<BorrowedMessage<'_>> {
+    /// Refuses to start unless both publish topics have the same number of partitions: every
+    /// processed event goes to the partition its source came from, so that each processed
+    /// partition holds the events of exactly one received partition, in order.
+    async fn check_partitions(&self, shutdown: &CancellationToken) -> anyhow::Result<()> {
+        loop {
+            let counts = [&self.input, &self.output].map(|topic| {
+                self.consumer
+                    .fetch_metadata(Some(topic), Duration::from_secs(5))
+                    .ok()
+                    .and_then(|m| {
+                        m.topics()
+                            .iter()
+                            .find(|t| t.name() == topic && t.error().is_none())
+                            .map(|t| t.partitions().len())
+                    })
+                    .filter(|n| *n > 0)
+            });
+            match counts {
+                [Some(input), Some(output)] if input == output => return Ok(()),
+                [Some(input), Some(output)] => anyhow::bail!(
+                    "{} has {input} partitions but {} has {output}: the publish topics must have \
+                     the same partition count",
+                    self.input,
+                    self.output
+                ),
+                _ => {
+                    tracing::warn!("Publish topics not readable yet; retrying");
+                    tokio::select! {
+                        () = shutdown.cancelled() => return Ok(()),
+                        () = tokio::time::sleep(Duration::from_millis(500)) => {}
+                    }
+                }
+            }
+        }
+    }
+
+    /// Waits for the first record, then takes whatever else is already fetched, up to the batch
+    /// size, without waiting for more.
+    async fn next_batch(&self) -> Vec<BorrowedMessage<'_>> {
         let mut batch = Vec::new();
-        let deadline = Instant::now() + self.batch_wait;
-        let mut timeout = Duration::from_millis(100);
+        match self.consumer.recv().await {
+            Ok(message) => batch.push(message),
+            Err(e) => {
+                log_consumer_error(&e);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                return batch;
+            }
+        }
         while batch.len() < self.batch_size {
-            match self.consumer.poll(timeout) {
-                Some(Ok(message)) => batch.push(message),
-                Some(Err(KafkaError::PartitionEOF(_))) => {}
-                Some(Err(e)) => {
-                    tracing::warn!(error = %e, "Consumer error");
+            // `timeout` polls the receive once before looking at the (elapsed) deadline.
+            match tokio::time::timeout(Duration::ZERO, self.consumer.recv()).await {
+                Ok(Ok(message)) => batch.push(message),
+                Ok(Err(e)) => {
+                    log_consumer_error(&e);
                     break;
                 }
-                None => break,
+                Err(_) => break,
             }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                break;
-            }
-            timeout = left;
         }
         batch
     }
 
-    fn process_batch(&self, batch: &[BorrowedMessage<'_>]) -> Result<(), KafkaError> {
+    async fn process_batch(&self, batch: &[BorrowedMessage<'_>]) -> Result<(), BatchError> {
         let started = Instant::now();
-        self.producer.begin_transaction()?;
         let mut next_offsets: BTreeMap<i32, i64> = BTreeMap::new();
+        let mut deliveries = Vec::with_capacity(batch.len());
         let (mut processed, mut rejected, mut dead) = (0u64, 0u64, 0u64);
         for message in batch {
             let span = tracing::info_span!(
@@ -172,51 +208,42 @@ impl Pipeline {
                 offset = message.offset(),
                 event_id = tracing::field::Empty,
             );
-            let _entered = span.enter();
             next_offsets.insert(message.partition(), message.offset() + 1);
             let payload = message.payload().unwrap_or_default();
-            let decoded = Envelope::<PublishReceived>::from_bytes(payload);
-            let failure = match decoded {
-                Ok(envelope) => {
-                    span.record("event_id", tracing::field::display(envelope.event_id));
-                    let result = crate::convert::process(&envelope.payload);
-                    let rejected_event = result.rejection.is_some();
-                    match Envelope::new(result, envelope.request_id).to_bytes() {
-                        Ok(bytes) => {
-                            self.send(
-                                BaseRecord::to(&self.output)
-                                    .key(envelope.payload.authorized_app.as_str())
-                                    .payload(&bytes),
-                            )?;
-                            if rejected_event {
-                                rejected += 1;
-                            } else {
-                                processed += 1;
-                            }
-                            None
-                        }
-                        Err(e) => Some(format!("cannot serialise the processed event: {e}")),
+            let output = span.in_scope(|| self.output_of(message, payload, &span));
+            let delivery = match output {
+                Ok((bytes, key, rejected_event)) => {
+                    if rejected_event {
+                        rejected += 1;
+                    } else {
+                        processed += 1;
                     }
+                    let record = FutureRecord::to(&self.output)
+                        .partition(message.partition())
+                        .key(key.as_str())
+                        .payload(bytes.as_slice());
+                    self.send(record).await?
                 }
-                Err(e) => Some(e.to_string()),
+                Err(reason) => {
+                    dead += 1;
+                    span.in_scope(|| {
+                        tracing::warn!(error = %reason, "Sending the event to the dead-letter topic");
+                    });
+                    self.dead_letter(message, payload, &reason).await?
+                }
             };
-            if let Some(reason) = failure {
-                dead += 1;
-                tracing::warn!(error = %reason, "Sending the event to the dead-letter topic");
-                self.dead_letter(message, payload, &reason)?;
+            deliveries.push(delivery);
+        }
+        for delivered in join_all(deliveries).await {
+            match delivered {
+                Ok(Ok(_)) => {}
+                Ok(Err((e, _))) => return Err(classify(e)),
+                Err(_cancelled) => {
+                    return Err(BatchError::Fatal(KafkaError::Canceled));
+                }
             }
         }
-        let mut offsets = TopicPartitionList::new();
-        for (partition, next) in &next_offsets {
-            offsets.add_partition_offset(&self.input, *partition, Offset::Offset(*next))?;
-        }
-        let group = self
-            .consumer
-            .group_metadata()
-            .ok_or(KafkaError::MessageProduction(RDKafkaErrorCode::State))?;
-        self.producer
-            .send_offsets_to_transaction(&offsets, &group, TX_TIMEOUT)?;
-        self.producer.commit_transaction(TX_TIMEOUT)?;
+        self.commit(&next_offsets);
         self.metrics
             .events
             .with_label_values(&["processed"])
@@ -232,19 +259,70 @@ impl Pipeline {
         #[allow(clippy::cast_precision_loss)] // batch sizes are small
         self.metrics.batch_size.observe(batch.len() as f64);
         self.metrics
-            .transaction_seconds
+            .batch_seconds
             .observe(started.elapsed().as_secs_f64());
         Ok(())
     }
 
+    /// The serialised processed event of one record, its key and whether it is a rejection; or
+    /// why it goes to the dead-letter topic.
+    fn output_of(
+        &self,
+        message: &BorrowedMessage<'_>,
+        payload: &[u8],
+        span: &tracing::Span,
+    ) -> Result<(Vec<u8>, String, bool), String> {
+        let received =
+            Envelope::<PublishReceived>::from_bytes(payload).map_err(|e| e.to_string())?;
+        span.record("event_id", tracing::field::display(received.event_id));
+        let envelope = self.transform(message, &received);
+        let rejected = envelope.payload.rejection.is_some();
+        let bytes = envelope
+            .to_bytes()
+            .map_err(|e| format!("cannot serialise the processed event: {e}"))?;
+        Ok((bytes, envelope.payload.authorized_app, rejected))
+    }
+
+    /// The processed event of `received`: a pure function of the record and its position.
+    fn transform(
+        &self,
+        message: &BorrowedMessage<'_>,
+        received: &Envelope<PublishReceived>,
+    ) -> Envelope<PublishProcessed> {
+        let mut processed = crate::convert::process(&received.payload);
+        processed.source = Some(SourcePosition {
+            topic: self.input.clone(),
+            partition: message.partition(),
+            offset: message.offset(),
+        });
+        Envelope::derived(processed, received)
+    }
+
+    /// Commits the offsets after a batch. Asynchronous: a commit lost in a crash only means the
+    /// batch is produced once more, which readers skip.
+    fn commit(&self, next_offsets: &BTreeMap<i32, i64>) {
+        let mut offsets = TopicPartitionList::new();
+        for (partition, next) in next_offsets {
+            if let Err(e) =
+                offsets.add_partition_offset(&self.input, *partition, Offset::Offset(*next))
+            {
+                tracing::warn!(error = %e, "Cannot build the offsets to commit");
+                return;
+            }
+        }
+        if let Err(e) = self.consumer.commit(&offsets, CommitMode::Async) {
+            tracing::warn!(error = %e, "Cannot commit consumer offsets; the batch may be produced again");
+        }
+    }
+
     /// Sends `payload` (the record as received) to the dead-letter topic with the reason and the
-    /// source topic as headers, inside the current transaction.
-    fn dead_letter(
+    /// source topic as headers.
+    async fn dead_letter(
         &self,
         message: &BorrowedMessage<'_>,
         payload: &[u8],
         reason: &str,
-    ) -> Result<(), KafkaError> {
+    ) -> Result<DeliveryFuture, BatchError> {
         let headers = OwnedHeaders::new()
             .insert(Header {
                 key: "reason",
@@ -256,23 +334,28 @@ impl Pipeline {
             });
         let key = String::from_utf8_lossy(message.key().unwrap_or_default());
         self.send(
-            BaseRecord::to(&self.dead_letter)
+            FutureRecord::to(&self.dead_letter)
                 .key(key.as_ref())
                 .payload(payload)
                 .headers(headers),
         )
+        .await
     }
 
-    /// Sends one record, waiting while the local queue is full.
-    fn send(&self, mut record: BaseRecord<'_, str, [u8]>) -> Result<(), KafkaError> {
+    /// Queues one record, waiting while the local queue is full; resolves to its delivery.
+    async fn send(
+        &self,
+        mut record: FutureRecord<'_, str, [u8]>,
+    ) -> Result<DeliveryFuture, BatchError> {
         loop {
-            match self.producer.send(record) {
-                Ok(()) => return Ok(()),
+            match self.producer.send_result(record) {
+                Ok(delivery) => return Ok(delivery),
                 Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
                     record = back;
-                    std::thread::sleep(Duration::from_millis(5));
+                    self.producer.poll(Timeout::After(Duration::ZERO));
+                    tokio::time::sleep(Duration::from_millis(5)).await;
                 }
-                Err((e, _)) => return Err(e),
+                Err((e, _)) => return Err(classify(e)),
             }
         }
     }
@@ -296,25 +379,27 @@ impl Pipeline {
     }
 }
 
-fn rd_error(e: &KafkaError) -> Option<&rdkafka::error::RDKafkaError> {
-    match e {
-        KafkaError::Transaction(err) => Some(err),
-        _ => None,
+/// Fatal errors (the idempotent producer lost its guarantees) stop the service; the rest retry.
+fn classify(e: KafkaError) -> BatchError {
+    let fatal = matches!(
+        e,
+        KafkaError::MessageProduction(
+            RDKafkaErrorCode::Fatal
+                | RDKafkaErrorCode::GaplessGuarantee
+                | RDKafkaErrorCode::OutOfOrderSequenceNumber
+                | RDKafkaErrorCode::InvalidProducerEpoch
+                | RDKafkaErrorCode::UnknownProducerId
+        )
+    );
+    if fatal {
+        BatchError::Fatal(e)
+    } else {
+        BatchError::Produce(e)
     }
 }
 
-fn kafka_fatal(e: &KafkaError) -> bool {
-    rd_error(e).is_some_and(|err| err.is_fatal())
-}
-
-fn is_retriable(e: &KafkaError) -> bool {
-    rd_error(e).is_none_or(|err| err.is_retriable() || !err.is_fatal())
-}
-
-fn abort_reason(e: &KafkaError) -> &'static str {
-    match e {
-        KafkaError::Transaction(_) => "transaction",
-        KafkaError::MessageProduction(_) => "produce",
-        _ => "other",
+fn log_consumer_error(e: &KafkaError) {
+    if !matches!(e, KafkaError::PartitionEOF(_)) {
+        tracing::warn!(error = %e, "Consumer error");
     }
 }

@@ -1,7 +1,5 @@
 //! Settings of the processor.
 
-use std::time::Duration;
-
 use platform::env::Env;
 use platform::kafka::KafkaSettings;
 
@@ -13,26 +11,19 @@ pub struct ProcessorSettings {
     pub listen_addr: String,
     /// `PROCESSOR_GROUP_ID`: consumer group (prefixed with `KAFKA_TOPIC_PREFIX`).
     pub group_id: String,
-    /// `PROCESSOR_TRANSACTIONAL_ID`: must be stable per instance, so a restarted instance fences
-    /// and aborts its predecessor's open transaction at once.
-    pub transactional_id: String,
-    /// `PROCESSOR_BATCH_SIZE`: most events per transaction.
+    /// `PROCESSOR_BATCH_SIZE`: most events handled at once (one acknowledgement wait and one
+    /// offset commit per batch). A batch never waits to fill: it takes what is already fetched.
     pub batch_size: usize,
-    /// `PROCESSOR_BATCH_WAIT`: how long to wait to fill a batch.
-    pub batch_wait: Duration,
 }
 
 impl ProcessorSettings {
     pub fn from_env(env: &mut Env) -> Self {
         let kafka = KafkaSettings::from_env(env);
         let group_id = env.string("PROCESSOR_GROUP_ID", "processor");
-        let transactional_id = env.string("PROCESSOR_TRANSACTIONAL_ID", "processor-0");
         let settings = Self {
             listen_addr: env.string("LISTEN_ADDR", "127.0.0.1:18083"),
             group_id: format!("{}{group_id}", kafka.topic_prefix),
-            transactional_id: format!("{}{transactional_id}", kafka.topic_prefix),
             batch_size: env.parse("PROCESSOR_BATCH_SIZE", 500),
-            batch_wait: env.duration("PROCESSOR_BATCH_WAIT", Duration::from_millis(10)),
             kafka,
         };
         if settings.batch_size == 0 {

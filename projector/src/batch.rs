@@ -1,9 +1,17 @@
 //! Applying one batch of processed events to PostgreSQL in one transaction, together with the
 //! consumer offsets it consumed.
 //!
-//! Records below the stored offset of their partition were applied before (a redelivery after a
-//! crash or rebalance) and are skipped, so every event changes the store exactly once. The live
-//! consumer and the rebuild command share this function.
+//! Two positions make every upload change the store exactly once, both stored in the same
+//! transaction as the rows:
+//! - records below the stored offset of their processed partition were applied before (a
+//!   redelivery after a crash or rebalance of the projector) and are skipped;
+//! - an event whose *source* position (its `PublishReceived` record) is below the stored next
+//!   source offset of that received partition is a repeat the processor produced after a crash
+//!   of its own (it writes without Kafka transactions) and is skipped too. The processor keeps
+//!   each processed partition an unbroken run of source offsets, possibly followed by repeats,
+//!   so "below the highest source offset applied so far" means "applied".
+//!
+//! The live consumer and the rebuild command share this function.
 
 use std::collections::HashMap;
 
@@ -11,6 +19,7 @@ use schemas::publish::PublishProcessed;
 use schemas::Envelope;
 
 use crate::apply::{self, BatchDecision, BatchEvent};
+use crate::repeats::SourceFrontier;
 use crate::repository;
 
 /// One record of the processed topic.
@@ -25,7 +34,8 @@ pub struct Record {
 #[derive(Debug, Default)]
 pub struct Applied {
     pub decision: BatchDecision,
-    /// Records skipped because they were applied before.
+    /// Records skipped because they were applied before (this record, or a repeat of its
+    /// source event).
     pub duplicates: usize,
     /// Records that were not decodable events (skipped, counted).
     pub undecodable: usize,
@@ -161,6 +171,8 @@ pub async fn apply_prepared(
         tx.commit().await?;
         return Ok(applied);
     }
+    let source_next = skip_repeated_sources(&tx, group, &mut events).await?;
+    applied.duplicates += source_next.repeats;
     let keys: Vec<&str> = events
         .iter()
         .flat_map(|e| e.event.exposures.iter().map(|x| x.key.as_str()))
@@ -176,7 +188,59 @@ pub async fn apply_prepared(
         });
     }
     repository::save_offsets(&tx, group, topic, &applied.next_offsets).await?;
+    for (source_topic, next) in &source_next.next {
+        repository::save_offsets(&tx, group, source_topic, next).await?;
+    }
     tx.commit().await?;
     applied.decision = decision;
     Ok(applied)
+}
+
+/// The next source offsets after a batch, per source topic and partition, and how many events
+/// were repeats.
+#[derive(Debug, Default)]
+struct SourceProgress {
+    next: HashMap<String, HashMap<i32, i64>>,
+    repeats: usize,
+}
+
+/// Drops from `events` every event whose source position was applied before (stored, or earlier
+/// in this batch), locking the stored source offsets it reads. Events without a source position
+/// (written before it existed) are kept: their own offsets guard them.
+async fn skip_repeated_sources(
+    tx: &tokio_postgres::Transaction<'_>,
+    group: &str,
+    events: &mut Vec<BatchEvent>,
+) -> Result<SourceProgress, BatchError> {
+    let mut wanted: HashMap<&str, Vec<i32>> = HashMap::new();
+    for source in events.iter().filter_map(|e| e.event.source.as_ref()) {
+        wanted
+            .entry(source.topic.as_str())
+            .or_default()
+            .push(source.partition);
+    }
+    let mut progress = SourceProgress::default();
+    if wanted.is_empty() {
+        return Ok(progress);
+    }
+    let mut topics: Vec<&str> = wanted.keys().copied().collect();
+    topics.sort_unstable();
+    for topic in topics {
+        let mut partitions = wanted.remove(topic).unwrap_or_default();
+        partitions.sort_unstable();
+        partitions.dedup();
+        let stored = repository::lock_offsets(tx, group, topic, &partitions).await?;
+        progress.next.insert(topic.to_owned(), stored);
+    }
+    let before = events.len();
+    let mut frontier = SourceFrontier::from_stored(std::mem::take(&mut progress.next));
+    events.retain(|e| {
+        !e.event
+            .source
+            .as_ref()
+            .is_some_and(|s| frontier.is_repeat(s))
+    });
+    progress.next = frontier.into_stored();
+    progress.repeats = before - events.len();
+    Ok(progress)
 }

@@ -14,6 +14,7 @@ mod lag;
 mod metrics;
 pub mod migrations;
 pub mod rebuild;
+mod repeats;
 pub mod repository;
 pub mod retention;
 mod settings;

@@ -71,7 +71,9 @@ pub async fn checksum(url: &str) -> anyhow::Result<(i64, String)> {
 }
 
 /// Writes the events of `topic` whose record timestamps lie in `[from, to)` as JSON lines:
-/// `{"topic","partition","offset","timestamp","key","event"}`.
+/// `{"topic","partition","offset","timestamp","key","event"}`. On the processed topic a repeat
+/// of an event already written (the processor produced it again after a crash: the same source
+/// position) is left out, so each event appears once.
 pub fn dump(
     kafka: &KafkaSettings,
     topic: Topic,
@@ -82,6 +84,7 @@ pub fn dump(
     let name = kafka.topic(topic);
     let mut reader = RangeReader::open(kafka, &name, Some(from))?;
     let mut written = 0;
+    let mut seen = crate::repeats::SourceFrontier::default();
     loop {
         let records = reader.next_timed_chunk(1000);
         if records.is_empty() {
@@ -93,6 +96,9 @@ pub fn dump(
             }
             let event: serde_json::Value =
                 serde_json::from_slice(&record.payload).unwrap_or(serde_json::Value::Null);
+            if topic == Topic::PublishProcessed && seen.is_repeat_json(&event) {
+                continue;
+            }
             let line = serde_json::json!({
                 "topic": name,
                 "partition": record.partition,

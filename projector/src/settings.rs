@@ -20,7 +20,9 @@ pub struct ProjectorSettings {
     pub group_id: String,
     /// `PROJECTOR_BATCH_SIZE`: most events per PostgreSQL transaction.
     pub batch_size: usize,
-    /// `PROJECTOR_BATCH_WAIT`: how long to wait to fill a batch.
+    /// `PROJECTOR_BATCH_WAIT`: how long to wait for more records once a batch has its first one
+    /// (default 0: take what is already fetched; batches still grow under load because records
+    /// arrive while the previous batch is in PostgreSQL).
     pub batch_wait: Duration,
     /// `PROJECTOR_SYNCHRONOUS_COMMIT`: wait for each batch's WAL flush (default false: see
     /// [`crate::batch::CommitWait`]).
@@ -40,7 +42,7 @@ impl ProjectorSettings {
             listen_addr: env.string("LISTEN_ADDR", "127.0.0.1:18084"),
             group_id: format!("{}{group_id}", kafka.topic_prefix),
             batch_size: env.parse("PROJECTOR_BATCH_SIZE", 500),
-            batch_wait: env.duration("PROJECTOR_BATCH_WAIT", Duration::from_millis(10)),
+            batch_wait: env.duration("PROJECTOR_BATCH_WAIT", Duration::ZERO),
             commit: if env.bool("PROJECTOR_SYNCHRONOUS_COMMIT", false) {
                 CommitWait::Flush
             } else {

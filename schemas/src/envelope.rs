@@ -17,7 +17,8 @@ pub trait Event: Serialize + DeserializeOwned + JsonSchema {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Envelope<T> {
-    /// Unique id of this event (UUID v7, so ids sort by creation time).
+    /// Unique id of this event (UUID v7, so ids sort by creation time; a UUID v5 for an event
+    /// derived deterministically from another, see [`Envelope::derived`]).
     pub event_id: Uuid,
     /// The payload's [`Event::TYPE`].
     pub event_type: String,
@@ -66,6 +67,20 @@ impl<T: Event> Envelope<T> {
             schema_version: T::VERSION,
             occurred_at,
             request_id,
+            payload,
+        }
+    }
+
+    /// Wraps `payload`, computed deterministically from the event `source`, so that computing it
+    /// again (a redelivery) gives the same envelope: the id is a UUID v5 of the source's id and
+    /// this payload's type, the time and request id are the source's.
+    pub fn derived<S>(payload: T, source: &Envelope<S>) -> Self {
+        Self {
+            event_id: Uuid::new_v5(&source.event_id, T::TYPE.as_bytes()),
+            event_type: T::TYPE.to_owned(),
+            schema_version: T::VERSION,
+            occurred_at: source.occurred_at,
+            request_id: source.request_id,
             payload,
         }
     }

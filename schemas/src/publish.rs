@@ -175,6 +175,21 @@ pub struct PublishProcessed {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rejection: Option<Rejection>,
     pub reply_to: String,
+    /// Where the `PublishReceived` this event was computed from sits in the log. The processor
+    /// writes without Kafka transactions, so after a crash it may emit the same event again; every
+    /// reader of the processed topic skips an event whose source position it has already seen.
+    /// Absent only on events written before the field existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourcePosition>,
+}
+
+/// The position of a record in the log: topic, partition and offset.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SourcePosition {
+    pub topic: String,
+    pub partition: i32,
+    pub offset: i64,
 }
 
 impl Event for PublishProcessed {
