@@ -63,7 +63,13 @@ impl Issuer {
             .verifying_key()
             .to_public_key_pem(LineEnding::LF)
             .context("cannot encode the public key")?;
-        Self::from_pem(issuer, audience, key_version, private_pem.as_bytes(), public_key_pem)
+        Self::from_pem(
+            issuer,
+            audience,
+            key_version,
+            private_pem.as_bytes(),
+            public_key_pem,
+        )
     }
 
     /// An issuer from a PKCS#8 PEM private key (the public key PEM is only informative here).
@@ -84,7 +90,12 @@ impl Issuer {
     }
 
     /// Claims for `keys`, issued now and valid for 15 minutes.
-    pub fn claims(&self, report_type: &str, keys: &[ExposureKey], hmac_secret: &[u8]) -> CertClaims {
+    pub fn claims(
+        &self,
+        report_type: &str,
+        keys: &[ExposureKey],
+        hmac_secret: &[u8],
+    ) -> CertClaims {
         let now = chrono::Utc::now().timestamp();
         CertClaims {
             iss: self.issuer.clone(),
@@ -99,7 +110,11 @@ impl Issuer {
     }
 
     /// Signs `claims` as an ES256 JWT with this key's `kid` (or the given one, or none).
-    pub fn sign_with_kid<C: Serialize>(&self, claims: &C, kid: Option<&str>) -> anyhow::Result<String> {
+    pub fn sign_with_kid<C: Serialize>(
+        &self,
+        claims: &C,
+        kid: Option<&str>,
+    ) -> anyhow::Result<String> {
         let mut header = Header::new(Algorithm::ES256);
         header.kid = kid.map(str::to_owned);
         jsonwebtoken::encode(&header, claims, &self.key).context("cannot sign the certificate")
@@ -156,7 +171,8 @@ mod tests {
         let secret = b"secret";
         let mut mac = Hmac::<Sha256>::new_from_slice(secret).unwrap();
         mac.update(b"AAAAAAAAAAAAAAAAAAAAAA==.1.144.5,BBBBBBBBBBBBBBBBBBBBBB==.2.144.0");
-        let expected = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+        let expected =
+            base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
         assert_eq!(tekmac(&[a.clone(), b.clone()], secret), expected);
         assert_eq!(tekmac(&[b, a], secret), expected);
     }

@@ -62,7 +62,12 @@ impl Driver {
     }
 
     /// `connections` clients, each sending as soon as its previous request was answered.
-    pub async fn closed_loop(self: &Arc<Self>, duration: Duration, limit: Option<u64>, stats: &Arc<Stats>) {
+    pub async fn closed_loop(
+        self: &Arc<Self>,
+        duration: Duration,
+        limit: Option<u64>,
+        stats: &Arc<Stats>,
+    ) {
         let deadline = Instant::now() + duration;
         let mut workers = tokio::task::JoinSet::new();
         for _ in 0..self.connections {
@@ -79,7 +84,13 @@ impl Driver {
 
     /// Requests started `rate` times a second; at most `connections` in flight (the rest wait,
     /// and their waiting counts in their latency).
-    pub async fn open_loop(self: &Arc<Self>, rate: f64, duration: Duration, limit: Option<u64>, stats: &Arc<Stats>) {
+    pub async fn open_loop(
+        self: &Arc<Self>,
+        rate: f64,
+        duration: Duration,
+        limit: Option<u64>,
+        stats: &Arc<Stats>,
+    ) {
         let slots = Arc::new(tokio::sync::Semaphore::new(self.connections));
         let start = tokio::time::Instant::now();
         let mut tasks = tokio::task::JoinSet::new();
@@ -143,8 +154,18 @@ impl Driver {
     async fn upload(&self) -> (Sample, Option<Accepted>) {
         let app = self.pick_app().to_owned();
         let keys = upload::fresh_keys(self.key_count());
-        let report_type = if self.revisions > 0.0 { "likely" } else { "confirmed" };
-        let request = match upload::request(&self.target.issuer, &app, keys.clone(), report_type, String::new()) {
+        let report_type = if self.revisions > 0.0 {
+            "likely"
+        } else {
+            "confirmed"
+        };
+        let request = match upload::request(
+            &self.target.issuer,
+            &app,
+            keys.clone(),
+            report_type,
+            String::new(),
+        ) {
             Ok(r) => r,
             Err(e) => return (failed(Kind::Upload, &format!("{e:#}")), None),
         };
@@ -159,7 +180,11 @@ impl Driver {
 
     /// Revises an accepted upload to `confirmed` with its token.
     async fn revise(&self, accepted: Accepted) -> Sample {
-        let Accepted { app, keys, revision_token } = accepted;
+        let Accepted {
+            app,
+            keys,
+            revision_token,
+        } = accepted;
         match upload::request(&self.target.issuer, &app, keys, "confirmed", revision_token) {
             Ok(request) => self.send(Kind::Revision, &request, false).await.0,
             Err(e) => failed(Kind::Revision, &format!("{e:#}")),
@@ -171,7 +196,12 @@ impl Driver {
         self.send(Kind::Chaff, &request, true).await.0
     }
 
-    async fn send(&self, kind: Kind, request: &PublishRequest, chaff: bool) -> (Sample, Option<PublishResponse>) {
+    async fn send(
+        &self,
+        kind: Kind,
+        request: &PublishRequest,
+        chaff: bool,
+    ) -> (Sample, Option<PublishResponse>) {
         let started = Instant::now();
         let mut builder = self.client.post(&self.publish_url).json(request);
         if chaff {
@@ -189,7 +219,12 @@ impl Driver {
                 let parsed: Option<PublishResponse> = serde_json::from_slice(&body).ok();
                 let code = parsed.as_ref().map(|r| r.code.clone()).unwrap_or_default();
                 (
-                    Sample { kind, status, code, latency: started.elapsed() },
+                    Sample {
+                        kind,
+                        status,
+                        code,
+                        latency: started.elapsed(),
+                    },
                     parsed,
                 )
             }
@@ -201,7 +236,15 @@ impl Driver {
                 } else {
                     "transport error"
                 };
-                (Sample { kind, status: 0, code: what.to_owned(), latency: started.elapsed() }, None)
+                (
+                    Sample {
+                        kind,
+                        status: 0,
+                        code: what.to_owned(),
+                        latency: started.elapsed(),
+                    },
+                    None,
+                )
             }
         }
     }

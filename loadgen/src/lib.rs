@@ -32,21 +32,37 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
         .build()?;
     let target = setup::prepare(&options, &client).await?;
     let driver = Arc::new(driver::Driver::new(&options, client, target));
-    driver.warm_up(options.warmup, Duration::from_secs(60)).await?;
+    driver
+        .warm_up(options.warmup, Duration::from_secs(60))
+        .await?;
     let before = report::scrape_degraded(&options.metrics_url).await;
     let stats = Arc::new(stats::Stats::default());
-    let progress = (!options.quiet).then(|| report::spawn_progress(stats.clone(), options.duration));
+    let progress =
+        (!options.quiet).then(|| report::spawn_progress(stats.clone(), options.duration));
     let started = std::time::Instant::now();
     match options.rate {
-        Some(rate) => driver.open_loop(rate, options.duration, options.requests, &stats).await,
-        None => driver.closed_loop(options.duration, options.requests, &stats).await,
+        Some(rate) => {
+            driver
+                .open_loop(rate, options.duration, options.requests, &stats)
+                .await
+        }
+        None => {
+            driver
+                .closed_loop(options.duration, options.requests, &stats)
+                .await
+        }
     }
     let elapsed = started.elapsed();
     if let Some(progress) = progress {
         progress.abort();
     }
     let after = report::scrape_degraded(&options.metrics_url).await;
-    let report = Report::new(&options, stats.totals(), elapsed, report::grown(&before, &after));
+    let report = Report::new(
+        &options,
+        stats.totals(),
+        elapsed,
+        report::grown(&before, &after),
+    );
     if options.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

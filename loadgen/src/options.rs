@@ -114,10 +114,18 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 
 fn parse_key_range(text: &str) -> Result<(usize, usize), String> {
     let (low, high) = text.split_once('-').unwrap_or((text, text));
-    let low: usize = low.trim().parse().map_err(|_| format!("bad key count {text:?}"))?;
-    let high: usize = high.trim().parse().map_err(|_| format!("bad key count {text:?}"))?;
+    let low: usize = low
+        .trim()
+        .parse()
+        .map_err(|_| format!("bad key count {text:?}"))?;
+    let high: usize = high
+        .trim()
+        .parse()
+        .map_err(|_| format!("bad key count {text:?}"))?;
     if low == 0 || high < low || high > 14 {
-        return Err(format!("key counts must satisfy 1 <= MIN <= MAX <= 14, got {text:?}"));
+        return Err(format!(
+            "key counts must satisfy 1 <= MIN <= MAX <= 14, got {text:?}"
+        ));
     }
     Ok((low, high))
 }
@@ -130,7 +138,10 @@ impl Options {
             (0.0..=1.0).contains(&self.revisions),
             "--revisions is a share between 0 and 1"
         );
-        anyhow::ensure!((0.0..=1.0).contains(&self.chaff), "--chaff is a share between 0 and 1");
+        anyhow::ensure!(
+            (0.0..=1.0).contains(&self.chaff),
+            "--chaff is a share between 0 and 1"
+        );
         if let Some(rate) = self.rate {
             anyhow::ensure!(rate > 0.0 && rate.is_finite(), "--rate must be positive");
         }

@@ -34,13 +34,24 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn new(options: &Options, totals: Totals, elapsed: Duration, degraded: BTreeMap<String, f64>) -> Self {
+    pub fn new(
+        options: &Options,
+        totals: Totals,
+        elapsed: Duration,
+        degraded: BTreeMap<String, f64>,
+    ) -> Self {
         let seconds = elapsed.as_secs_f64().max(f64::EPSILON);
         #[allow(clippy::cast_precision_loss)]
-        let (throughput, accepted_per_second) =
-            (totals.requests as f64 / seconds, totals.accepted as f64 / seconds);
+        let (throughput, accepted_per_second) = (
+            totals.requests as f64 / seconds,
+            totals.accepted as f64 / seconds,
+        );
         Self {
-            mode: if options.rate.is_some() { "open" } else { "closed" },
+            mode: if options.rate.is_some() {
+                "open"
+            } else {
+                "closed"
+            },
             url: options.url.clone(),
             connections: options.connections,
             rate: options.rate,
@@ -72,10 +83,25 @@ impl Report {
         let t = &self.totals;
         let l = &t.latency_ms;
         let mut out = String::new();
-        let rate = self.rate.map(|r| format!(", rate {r}/s")).unwrap_or_default();
-        let _ = writeln!(out, "{} loop, {} connections{rate}, {:.1} s against {}", self.mode, self.connections, self.seconds, self.url);
-        let _ = writeln!(out, "requests   {:>10}   {:>9.1}/s", t.requests, self.throughput);
-        let _ = writeln!(out, "accepted   {:>10}   {:>9.1}/s", t.accepted, self.accepted_per_second);
+        let rate = self
+            .rate
+            .map(|r| format!(", rate {r}/s"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "{} loop, {} connections{rate}, {:.1} s against {}",
+            self.mode, self.connections, self.seconds, self.url
+        );
+        let _ = writeln!(
+            out,
+            "requests   {:>10}   {:>9.1}/s",
+            t.requests, self.throughput
+        );
+        let _ = writeln!(
+            out,
+            "accepted   {:>10}   {:>9.1}/s",
+            t.accepted, self.accepted_per_second
+        );
         let _ = writeln!(out, "failures   {:>10}", t.failures);
         for (kind, n) in &t.by_kind {
             let _ = writeln!(out, "  {:<9}{:>10}", format!("{kind:?}").to_lowercase(), n);
@@ -103,7 +129,11 @@ impl Report {
 pub fn spawn_progress(stats: Arc<Stats>, duration: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let terminal = std::io::stderr().is_terminal();
-        let every = if terminal { Duration::from_secs(1) } else { Duration::from_secs(5) };
+        let every = if terminal {
+            Duration::from_secs(1)
+        } else {
+            Duration::from_secs(5)
+        };
         let started = std::time::Instant::now();
         let mut ticker = tokio::time::interval(every);
         ticker.tick().await;
@@ -158,7 +188,10 @@ pub async fn scrape_degraded(urls: &[String]) -> BTreeMap<String, f64> {
 }
 
 /// How much each counter grew between `before` and `after`.
-pub fn grown(before: &BTreeMap<String, f64>, after: &BTreeMap<String, f64>) -> BTreeMap<String, f64> {
+pub fn grown(
+    before: &BTreeMap<String, f64>,
+    after: &BTreeMap<String, f64>,
+) -> BTreeMap<String, f64> {
     after
         .iter()
         .map(|(k, v)| (k.clone(), v - before.get(k).copied().unwrap_or(0.0)))

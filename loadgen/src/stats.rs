@@ -162,7 +162,11 @@ pub fn percentiles(micros: &mut [u64]) -> Percentiles {
     }
     micros.sort_unstable();
     let rank = |p: f64| {
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            clippy::cast_precision_loss
+        )]
         let index = ((p / 100.0) * micros.len() as f64).ceil() as usize;
         micros[index.clamp(1, micros.len()) - 1]
     };

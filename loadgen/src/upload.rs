@@ -98,9 +98,13 @@ mod tests {
         let a = fresh_keys(14);
         let b = fresh_keys(14);
         assert_eq!(a.len(), 14);
-        assert!(a.iter().all(|k| STANDARD.decode(&k.key).unwrap().len() == 16));
+        assert!(a
+            .iter()
+            .all(|k| STANDARD.decode(&k.key).unwrap().len() == 16));
         assert!(a.iter().all(|k| (0..=8).contains(&k.transmission_risk)));
-        assert!(a.windows(2).all(|w| w[0].rolling_start_number - w[1].rolling_start_number == 144));
+        assert!(a
+            .windows(2)
+            .all(|w| w[0].rolling_start_number - w[1].rolling_start_number == 144));
         assert!(a.iter().zip(&b).all(|(x, y)| x.key != y.key));
     }
 
@@ -112,6 +116,12 @@ mod tests {
         let two = request(&issuer, "app", keys, "likely", String::new()).unwrap();
         assert_ne!(one.verification_payload, two.verification_payload);
         assert_ne!(one.hmac_key, two.hmac_key);
-        assert_eq!(jsonwebtoken::decode_header(&one.verification_payload).unwrap().kid.as_deref(), Some("v1"));
+        assert_eq!(
+            jsonwebtoken::decode_header(&one.verification_payload)
+                .unwrap()
+                .kid
+                .as_deref(),
+            Some("v1")
+        );
     }
 }

@@ -3,7 +3,8 @@
 //! For each batch (whatever the consumer has ready, up to `PROCESSOR_BATCH_SIZE`; nothing waits to
 //! fill it): transform every received event, produce one `PublishProcessed` (or a dead-letter
 //! record) per event to the partition of the same number as its source, wait until the broker
-//! acknowledged all of them, then commit the consumer offsets. A crash between the
+//! acknowledged all of them, then store the consumer offsets (committed to Kafka once a second
+//! and on shutdown). A crash between the
 //! acknowledgement and the commit makes the next owner of the partition produce those events
 //! again; that is safe because the output is a deterministic function of the input (the same
 //! payload, a derived event id) and carries its source position, which every reader of the
@@ -71,7 +72,10 @@ impl Pipeline {
             .kafka
             .client_config()
             .set("group.id", &settings.group_id)
-            .set("enable.auto.commit", "false")
+            // Offsets are stored once a batch is acknowledged and committed once a second (and
+            // on shutdown): a commit lost in a crash only means that batch is produced again.
+            .set("enable.auto.commit", "true")
+            .set("auto.commit.interval.ms", "1000")
             .set("enable.auto.offset.store", "false")
             .set("auto.offset.reset", "earliest")
             .set("fetch.wait.max.ms", "100")
@@ -130,6 +134,9 @@ impl Pipeline {
             }
         }
         tracing::info!("Processor stopping");
+        if let Err(e) = self.consumer.commit_consumer_state(CommitMode::Sync) {
+            tracing::warn!(error = %e, "Cannot commit the final offsets; the last batches may be produced again");
+        }
         Ok(())
     }
 
@@ -298,8 +305,8 @@ impl Pipeline {
         Envelope::derived(processed, received)
     }
 
-    /// Commits the offsets after a batch. Asynchronous: a commit lost in a crash only means the
-    /// batch is produced once more, which readers skip.
+    /// Stores the offsets after an acknowledged batch for the next periodic commit. A commit lost
+    /// in a crash only means the batch is produced once more, which readers skip.
     fn commit(&self, next_offsets: &BTreeMap<i32, i64>) {
         let mut offsets = TopicPartitionList::new();
         for (partition, next) in next_offsets {
@@ -310,8 +317,8 @@ impl Pipeline {
                 return;
             }
         }
-        if let Err(e) = self.consumer.commit(&offsets, CommitMode::Async) {
-            tracing::warn!(error = %e, "Cannot commit consumer offsets; the batch may be produced again");
+        if let Err(e) = self.consumer.store_offsets(&offsets) {
+            tracing::warn!(error = %e, "Cannot store consumer offsets; the batch may be produced again");
         }
     }
 

@@ -19,8 +19,9 @@ use schemas::publish::PublishProcessed;
 use schemas::Envelope;
 
 use crate::apply::{self, BatchDecision, BatchEvent};
-use crate::repeats::SourceFrontier;
+use crate::repeats::Frontier;
 use crate::repository;
+use crate::repository::Stream;
 
 /// One record of the processed topic.
 #[derive(Debug, Clone)]
@@ -140,27 +141,63 @@ pub async fn apply_prepared(
 ) -> Result<Applied, BatchError> {
     let mut client = pool.get().await?;
     let tx = client.transaction().await?;
-    if commit == CommitWait::NoFlush {
-        tx.batch_execute("SET LOCAL synchronous_commit = off")
-            .await?;
-    }
-    let mut partitions: Vec<i32> = batch.records.iter().map(|r| r.partition).collect();
-    partitions.sort_unstable();
-    partitions.dedup();
-    let stored_next = repository::lock_offsets(&tx, group, topic, &partitions).await?;
+    // Every stream whose position this batch reads: its processed partitions and the received
+    // partitions its events came from.
+    let mut streams: Vec<Stream> = batch
+        .records
+        .iter()
+        .map(|r| (topic.to_owned(), r.partition))
+        .chain(batch.records.iter().filter_map(|r| {
+            let source = r.event.as_ref().ok()?.event.source.as_ref()?;
+            Some((source.topic.clone(), source.partition))
+        }))
+        .collect();
+    streams.sort_unstable();
+    streams.dedup();
+    let keys: Vec<&str> = batch
+        .records
+        .iter()
+        .filter_map(|r| r.event.as_ref().ok())
+        .flat_map(|e| e.event.exposures.iter().map(|x| x.key.as_str()))
+        .collect();
+    // One round trip: the statements are pipelined on the connection, in this order.
+    let synchronous = async {
+        if commit == CommitWait::NoFlush {
+            tx.batch_execute("SET LOCAL synchronous_commit = off").await
+        } else {
+            Ok(())
+        }
+    };
+    let ((), stored, existing) = tokio::try_join!(
+        synchronous,
+        repository::lock_offsets(&tx, group, &streams),
+        repository::lock_existing(&tx, &keys),
+    )?;
 
+    let mut frontier = Frontier::from_stored(stored);
     let mut applied = Applied::default();
     let mut events = Vec::with_capacity(batch.records.len());
     for record in batch.records {
-        let next = stored_next.get(&record.partition).copied().unwrap_or(0);
-        if record.offset < next {
+        if frontier.is_repeat(topic, record.partition, record.offset) {
             applied.duplicates += 1;
             continue;
         }
-        let entry = applied.next_offsets.entry(record.partition).or_insert(0);
-        *entry = (*entry).max(record.offset + 1);
+        applied
+            .next_offsets
+            .insert(record.partition, record.offset + 1);
         match record.event {
-            Ok(event) => events.push(event),
+            Ok(event) => {
+                if event
+                    .event
+                    .source
+                    .as_ref()
+                    .is_some_and(|source| frontier.is_repeated_source(source))
+                {
+                    applied.duplicates += 1;
+                } else {
+                    events.push(event);
+                }
+            }
             Err(e) => {
                 applied.undecodable += 1;
                 tracing::warn!(partition = record.partition, offset = record.offset, error = %e, "Skipping undecodable processed event");
@@ -171,76 +208,21 @@ pub async fn apply_prepared(
         tx.commit().await?;
         return Ok(applied);
     }
-    let source_next = skip_repeated_sources(&tx, group, &mut events).await?;
-    applied.duplicates += source_next.repeats;
-    let keys: Vec<&str> = events
-        .iter()
-        .flat_map(|e| e.event.exposures.iter().map(|x| x.key.as_str()))
-        .collect();
-    let existing = repository::lock_existing(&tx, &keys).await?;
     let decision = apply::decide(events, existing);
-    applied.inserted = repository::insert_exposures(&tx, &decision.inserts).await?;
-    let updated = repository::apply_revisions(&tx, &decision.revisions).await?;
+    let next = frontier.into_stored();
+    let (inserted, updated, ()) = tokio::try_join!(
+        repository::insert_exposures(&tx, &decision.inserts),
+        repository::apply_revisions(&tx, &decision.revisions),
+        repository::save_offsets(&tx, group, &next),
+    )?;
     if usize::try_from(updated).ok() != Some(decision.revisions.len()) {
         return Err(BatchError::RevisionMismatch {
             updated,
             expected: decision.revisions.len(),
         });
     }
-    repository::save_offsets(&tx, group, topic, &applied.next_offsets).await?;
-    for (source_topic, next) in &source_next.next {
-        repository::save_offsets(&tx, group, source_topic, next).await?;
-    }
     tx.commit().await?;
+    applied.inserted = inserted;
     applied.decision = decision;
     Ok(applied)
-}
-
-/// The next source offsets after a batch, per source topic and partition, and how many events
-/// were repeats.
-#[derive(Debug, Default)]
-struct SourceProgress {
-    next: HashMap<String, HashMap<i32, i64>>,
-    repeats: usize,
-}
-
-/// Drops from `events` every event whose source position was applied before (stored, or earlier
-/// in this batch), locking the stored source offsets it reads. Events without a source position
-/// (written before it existed) are kept: their own offsets guard them.
-async fn skip_repeated_sources(
-    tx: &tokio_postgres::Transaction<'_>,
-    group: &str,
-    events: &mut Vec<BatchEvent>,
-) -> Result<SourceProgress, BatchError> {
-    let mut wanted: HashMap<&str, Vec<i32>> = HashMap::new();
-    for source in events.iter().filter_map(|e| e.event.source.as_ref()) {
-        wanted
-            .entry(source.topic.as_str())
-            .or_default()
-            .push(source.partition);
-    }
-    let mut progress = SourceProgress::default();
-    if wanted.is_empty() {
-        return Ok(progress);
-    }
-    let mut topics: Vec<&str> = wanted.keys().copied().collect();
-    topics.sort_unstable();
-    for topic in topics {
-        let mut partitions = wanted.remove(topic).unwrap_or_default();
-        partitions.sort_unstable();
-        partitions.dedup();
-        let stored = repository::lock_offsets(tx, group, topic, &partitions).await?;
-        progress.next.insert(topic.to_owned(), stored);
-    }
-    let before = events.len();
-    let mut frontier = SourceFrontier::from_stored(std::mem::take(&mut progress.next));
-    events.retain(|e| {
-        !e.event
-            .source
-            .as_ref()
-            .is_some_and(|s| frontier.is_repeat(s))
-    });
-    progress.next = frontier.into_stored();
-    progress.repeats = before - events.len();
-    Ok(progress)
 }

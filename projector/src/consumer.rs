@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use futures::future::join_all;
-use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
+use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::error::KafkaError;
 use rdkafka::message::Message;
 use rdkafka::producer::{FutureProducer, FutureRecord};
@@ -191,8 +191,9 @@ impl Loop {
         join_all(sends).await;
     }
 
-    /// Commits the applied position to Kafka too, so a restart resumes near it. PostgreSQL's
-    /// stored offsets stay the source of truth (redeliveries are skipped there).
+    /// Stores the applied position for the consumer's periodic commit to Kafka, so a restart
+    /// resumes near it. PostgreSQL's stored offsets stay the source of truth (redeliveries are
+    /// skipped there).
     fn commit_hint(&self, next: &HashMap<i32, i64>) {
         let mut list = TopicPartitionList::new();
         for (partition, offset) in next {
@@ -203,8 +204,8 @@ impl Loop {
                 return;
             }
         }
-        if let Err(e) = self.consumer.commit(&list, CommitMode::Async) {
-            tracing::debug!(error = %e, "Cannot commit offsets to Kafka (hint only)");
+        if let Err(e) = self.consumer.store_offsets(&list) {
+            tracing::debug!(error = %e, "Cannot store offsets for Kafka (hint only)");
         }
     }
 }

@@ -81,11 +81,14 @@ impl Service for Projector {
             .kafka
             .client_config()
             .set("group.id", &self.settings.group_id)
-            .set("enable.auto.commit", "false")
+            // Offsets are stored after each committed batch and sent to Kafka once a second:
+            // only a hint where to resume; PostgreSQL's stored offsets decide what is applied.
+            .set("enable.auto.commit", "true")
+            .set("auto.commit.interval.ms", "1000")
             .set("enable.auto.offset.store", "false")
             .set("auto.offset.reset", "earliest")
             .set("isolation.level", "read_committed")
-            .set("fetch.wait.max.ms", "20")
+            .set("fetch.wait.max.ms", "100")
             .create()
             .context("cannot create the projector consumer")?;
         consumer.subscribe(&[&input]).context("cannot subscribe")?;

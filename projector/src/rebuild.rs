@@ -84,7 +84,7 @@ pub fn dump(
     let name = kafka.topic(topic);
     let mut reader = RangeReader::open(kafka, &name, Some(from))?;
     let mut written = 0;
-    let mut seen = crate::repeats::SourceFrontier::default();
+    let mut seen = crate::repeats::Frontier::default();
     loop {
         let records = reader.next_timed_chunk(1000);
         if records.is_empty() {

@@ -12,42 +12,43 @@ use std::collections::HashMap;
 
 use schemas::publish::SourcePosition;
 
-/// Next expected source offset per source topic and partition.
+use crate::repository::Stream;
+
+/// Next expected offset per stream (topic and partition): of the processed partitions a reader
+/// consumes, and of the received partitions their events came from.
 #[derive(Debug, Default)]
-pub struct SourceFrontier {
-    next: HashMap<String, HashMap<i32, i64>>,
+pub struct Frontier {
+    next: HashMap<Stream, i64>,
 }
 
-impl SourceFrontier {
-    /// Starts from stored next offsets (per topic, per partition).
-    pub fn from_stored(next: HashMap<String, HashMap<i32, i64>>) -> Self {
+impl Frontier {
+    /// Starts from stored next offsets.
+    pub fn from_stored(next: HashMap<Stream, i64>) -> Self {
         Self { next }
     }
 
     /// The next offsets after everything seen, to store.
-    pub fn into_stored(self) -> HashMap<String, HashMap<i32, i64>> {
+    pub fn into_stored(self) -> HashMap<Stream, i64> {
         self.next
     }
 
-    /// True if `source` was seen before; otherwise records it as seen.
-    pub fn is_repeat(&mut self, source: &SourcePosition) -> bool {
-        let next = match self.next.get_mut(&source.topic) {
-            Some(partitions) => partitions.entry(source.partition).or_insert(0),
-            None => self
-                .next
-                .entry(source.topic.clone())
-                .or_default()
-                .entry(source.partition)
-                .or_insert(0),
-        };
-        if source.offset < *next {
+    /// True if the record at `offset` of `topic`/`partition` was seen before; otherwise records
+    /// it as seen.
+    pub fn is_repeat(&mut self, topic: &str, partition: i32, offset: i64) -> bool {
+        let next = self.next.entry((topic.to_owned(), partition)).or_insert(0);
+        if offset < *next {
             return true;
         }
-        *next = source.offset + 1;
+        *next = offset + 1;
         false
     }
 
-    /// [`SourceFrontier::is_repeat`] for an envelope read as JSON (`payload.source`); events
+    /// [`Frontier::is_repeat`] for the source position of a processed event.
+    pub fn is_repeated_source(&mut self, source: &SourcePosition) -> bool {
+        self.is_repeat(&source.topic, source.partition, source.offset)
+    }
+
+    /// [`Frontier::is_repeated_source`] for an envelope read as JSON (`payload.source`); events
     /// without a source position are never repeats.
     pub fn is_repeat_json(&mut self, envelope: &serde_json::Value) -> bool {
         let Some(source) = envelope
@@ -56,7 +57,7 @@ impl SourceFrontier {
         else {
             return false;
         };
-        self.is_repeat(&source)
+        self.is_repeated_source(&source)
     }
 }
 
@@ -74,11 +75,11 @@ mod tests {
 
     #[test]
     fn a_run_restarted_after_a_crash_is_seen_once() {
-        let mut frontier = SourceFrontier::default();
+        let mut frontier = Frontier::default();
         // 10, 11, 12 produced; crash before the commit; 10..13 produced again.
         let seen: Vec<bool> = [10, 11, 12, 10, 11, 12, 13]
             .into_iter()
-            .map(|o| frontier.is_repeat(&at(0, o)))
+            .map(|o| frontier.is_repeated_source(&at(0, o)))
             .collect();
         assert_eq!(seen, [false, false, false, true, true, true, false]);
     }
@@ -86,10 +87,10 @@ mod tests {
     #[test]
     fn a_zombie_interleaved_with_its_successor_applies_each_offset_once() {
         // The old owner's in-flight 13 lands among the new owner's repeats of 10..13.
-        let mut frontier = SourceFrontier::default();
+        let mut frontier = Frontier::default();
         let mut applied = Vec::new();
         for o in [10, 11, 12, 10, 13, 11, 12, 13, 14] {
-            if !frontier.is_repeat(&at(0, o)) {
+            if !frontier.is_repeated_source(&at(0, o)) {
                 applied.push(o);
             }
         }
@@ -99,7 +100,7 @@ mod tests {
     #[test]
     fn partitions_and_stored_positions_are_independent() {
         let stored = HashMap::from([("received".to_owned(), HashMap::from([(0, 5)]))]);
-        let mut frontier = SourceFrontier::from_stored(stored);
+        let mut frontier = Frontier::from_stored(stored);
         assert!(frontier.is_repeat(&at(0, 4)));
         assert!(!frontier.is_repeat(&at(0, 5)));
         assert!(!frontier.is_repeat(&at(1, 0)));
@@ -111,7 +112,7 @@ mod tests {
 
     #[test]
     fn json_events_without_a_source_are_not_repeats() {
-        let mut frontier = SourceFrontier::default();
+        let mut frontier = Frontier::default();
         let old = serde_json::json!({"payload": {"authorizedApp": "a"}});
         assert!(!frontier.is_repeat_json(&old));
         assert!(!frontier.is_repeat_json(&old));

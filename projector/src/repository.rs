@@ -4,53 +4,65 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use deadpool_postgres::Transaction;
 use domain::{ReportType, Revision, StoredExposure};
-use tokio_postgres::{GenericClient, Transaction};
+use tokio_postgres::GenericClient;
 
 use crate::apply::Insert;
 
-/// Locks the offset rows of `partitions` (creating missing ones at 0) and returns the next
-/// offset to apply for each.
+/// A position stream of the projector: a topic and partition whose next offset it stores (the
+/// processed partitions it consumes, and the received partitions their events came from).
+pub type Stream = (String, i32);
+
+/// Locks the offset rows of `streams` (creating missing ones at 0) and returns the next offset
+/// to apply for each. One statement: an upsert that leaves existing rows as they are but takes
+/// their row locks, in a fixed order so that concurrent batches cannot deadlock.
 pub async fn lock_offsets(
     tx: &Transaction<'_>,
     group: &str,
-    topic: &str,
-    partitions: &[i32],
-) -> Result<HashMap<i32, i64>, tokio_postgres::Error> {
-    tx.execute(
-        "INSERT INTO projector_offsets (consumer_group, topic, kafka_partition, next_offset)
-         SELECT $1, $2, p, 0 FROM UNNEST($3::int[]) AS p
-         ON CONFLICT DO NOTHING",
-        &[&group, &topic, &partitions],
-    )
-    .await?;
-    let rows = tx
-        .query(
-            "SELECT kafka_partition, next_offset FROM projector_offsets
-             WHERE consumer_group = $1 AND topic = $2 AND kafka_partition = ANY($3)
-             ORDER BY kafka_partition FOR UPDATE",
-            &[&group, &topic, &partitions],
+    streams: &[Stream],
+) -> Result<HashMap<Stream, i64>, tokio_postgres::Error> {
+    let topics: Vec<&str> = streams.iter().map(|(t, _)| t.as_str()).collect();
+    let partitions: Vec<i32> = streams.iter().map(|(_, p)| *p).collect();
+    let statement = tx
+        .prepare_cached(
+            "INSERT INTO projector_offsets (consumer_group, topic, kafka_partition, next_offset)
+             SELECT $1, t, p, 0 FROM UNNEST($2::text[], $3::int[]) AS u(t, p) ORDER BY t, p
+             ON CONFLICT (consumer_group, topic, kafka_partition)
+             DO UPDATE SET next_offset = projector_offsets.next_offset
+             RETURNING topic, kafka_partition, next_offset",
         )
         .await?;
-    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    let rows = tx
+        .query(&statement, &[&group, &topics, &partitions])
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| ((r.get::<_, String>(0), r.get::<_, i32>(1)), r.get(2)))
+        .collect())
 }
 
-/// Stores the next offsets to apply.
+/// Stores the next offsets to apply (rows locked by [`lock_offsets`]).
 pub async fn save_offsets(
     tx: &Transaction<'_>,
     group: &str,
-    topic: &str,
-    next: &HashMap<i32, i64>,
+    next: &HashMap<Stream, i64>,
 ) -> Result<(), tokio_postgres::Error> {
-    let partitions: Vec<i32> = next.keys().copied().collect();
-    let offsets: Vec<i64> = partitions.iter().map(|p| next[p]).collect();
-    tx.execute(
-        "UPDATE projector_offsets o SET next_offset = u.next_offset, updated_at = now()
-         FROM UNNEST($3::int[], $4::bigint[]) AS u(kafka_partition, next_offset)
-         WHERE o.consumer_group = $1 AND o.topic = $2 AND o.kafka_partition = u.kafka_partition",
-        &[&group, &topic, &partitions, &offsets],
-    )
-    .await?;
+    if next.is_empty() {
+        return Ok(());
+    }
+    let topics: Vec<&str> = next.keys().map(|(t, _)| t.as_str()).collect();
+    let partitions: Vec<i32> = next.keys().map(|(_, p)| *p).collect();
+    let offsets: Vec<i64> = next.values().copied().collect();
+    let statement = tx
+        .prepare_cached(
+            "UPDATE projector_offsets o SET next_offset = u.next_offset, updated_at = now()
+             FROM UNNEST($2::text[], $3::int[], $4::bigint[]) AS u(topic, kafka_partition, next_offset)
+             WHERE o.consumer_group = $1 AND o.topic = u.topic AND o.kafka_partition = u.kafka_partition",
+        )
+        .await?;
+    tx.execute(&statement, &[&group, &topics, &partitions, &offsets])
+        .await?;
     Ok(())
 }
 
@@ -78,15 +90,15 @@ pub async fn lock_existing(
     if keys.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows = tx
-        .query(
+    let statement = tx
+        .prepare_cached(
             "SELECT exposure_key, interval_number, interval_count, report_type,
                     revised_report_type, revised_at, local_provenance, health_authority_id
              FROM exposure WHERE exposure_key = ANY($1)
              ORDER BY exposure_key FOR UPDATE",
-            &[&keys],
         )
         .await?;
+    let rows = tx.query(&statement, &[&keys]).await?;
     let mut out = HashMap::with_capacity(rows.len());
     for r in rows {
         let key: String = r.get(0);
@@ -149,8 +161,9 @@ pub async fn insert_exposures(
         .map(|r| r.days_since_symptom_onset.map(i64::from))
         .collect();
     let travelers: Vec<bool> = rows.iter().map(|r| r.traveler).collect();
-    tx.execute(
-        "INSERT INTO exposure (exposure_key, transmission_risk, app_package_name, regions,
+    let statement = tx
+        .prepare_cached(
+            "INSERT INTO exposure (exposure_key, transmission_risk, app_package_name, regions,
              interval_number, interval_count, created_at, local_provenance, health_authority_id,
              report_type, days_since_symptom_onset, traveler)
          SELECT k, tr, app, reg::text[], iv, ic, ca, true,
@@ -158,6 +171,10 @@ pub async fn insert_exposures(
          FROM UNNEST($1::text[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::bigint[],
                      $7::timestamptz[], $8::bigint[], $9::text[], $10::bigint[], $11::bool[])
               AS u(k, tr, app, reg, iv, ic, ca, ha, rt, dsos, trav)",
+        )
+        .await?;
+    tx.execute(
+        &statement,
         &[
             &keys,
             &risks,
@@ -220,13 +237,18 @@ pub async fn apply_revisions(
         .map(|r| r.revised_transmission_risk.get())
         .collect();
     let authorities: Vec<Option<i64>> = revisions.iter().map(|r| r.health_authority_id).collect();
-    tx.execute(
+    let statement = tx
+        .prepare_cached(
         "UPDATE exposure e SET revised_report_type = u.rt, revised_at = u.at,
              revised_days_since_symptom_onset = u.dsos, revised_transmission_risk = u.tr,
              health_authority_id = u.ha
          FROM UNNEST($1::text[], $2::text[], $3::timestamptz[], $4::bigint[], $5::int[], $6::bigint[])
               AS u(k, rt, at, dsos, tr, ha)
          WHERE e.exposure_key = u.k AND e.revised_at IS NULL",
+        )
+        .await?;
+    tx.execute(
+        &statement,
         &[&keys, &types, &at, &dsos, &risks, &authorities],
     )
     .await

@@ -75,6 +75,14 @@ impl Padding {
 pub fn push_go_string(out: &mut String, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push('"');
+    // Fast path for the common case (base64 padding and tokens): nothing to escape.
+    if s.bytes()
+        .all(|b| b.is_ascii() && b >= 0x20 && !matches!(b, b'"' | b'\\' | b'<' | b'>' | b'&'))
+    {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),

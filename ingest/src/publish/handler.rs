@@ -225,7 +225,7 @@ async fn accept(
     exposures
         .with_label_values(&["dropped"])
         .inc_by(u64::from(answer.dropped));
-    tracing::info!(
+    tracing::debug!(
         result = answer.result.as_str(),
         status = answer.status.as_u16(),
         inserted = answer.inserted,

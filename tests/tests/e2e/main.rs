@@ -10,5 +10,6 @@ mod load_faults;
 mod pipeline;
 mod publish_edge;
 mod publish_flow;
+mod repeats;
 mod replay;
 mod stack;
