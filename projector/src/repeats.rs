@@ -99,15 +99,16 @@ mod tests {
 
     #[test]
     fn partitions_and_stored_positions_are_independent() {
-        let stored = HashMap::from([("received".to_owned(), HashMap::from([(0, 5)]))]);
+        let stored = HashMap::from([(("received".to_owned(), 0), 5)]);
         let mut frontier = Frontier::from_stored(stored);
-        assert!(frontier.is_repeat(&at(0, 4)));
-        assert!(!frontier.is_repeat(&at(0, 5)));
-        assert!(!frontier.is_repeat(&at(1, 0)));
-        assert_eq!(
-            frontier.into_stored()["received"],
-            HashMap::from([(0, 6), (1, 1)])
-        );
+        assert!(frontier.is_repeated_source(&at(0, 4)));
+        assert!(!frontier.is_repeated_source(&at(0, 5)));
+        assert!(!frontier.is_repeated_source(&at(1, 0)));
+        assert!(!frontier.is_repeat("processed", 0, 0));
+        let stored = frontier.into_stored();
+        assert_eq!(stored[&("received".to_owned(), 0)], 6);
+        assert_eq!(stored[&("received".to_owned(), 1)], 1);
+        assert_eq!(stored[&("processed".to_owned(), 0)], 1);
     }
 
     #[test]
