@@ -1,11 +1,12 @@
-{{/* The Deployment of one service. Arguments (a dict):
+{{/* The Deployment (or StatefulSet) of one service. Arguments (a dict):
      root: $; component: name and command; c: the component's values; database: reads
      DATABASE_URL; http: has a public port; replicas: false when an HPA owns the count;
-     strategy, volumes, mounts: optional YAML strings. */}}
+     statefulSet: a StatefulSet (stable pod names) instead of a Deployment;
+     strategy, volumes, mounts, extraEnv: optional YAML strings. */}}
 {{- define "en.deployment" -}}
 {{- $root := .root -}}
 apiVersion: apps/v1
-kind: Deployment
+kind: {{ if .statefulSet }}StatefulSet{{ else }}Deployment{{ end }}
 metadata:
   name: {{ include "en.fullname" $root }}-{{ .component }}
   labels:
@@ -16,6 +17,11 @@ spec:
   replicas: {{ .c.replicas }}
   {{- end }}
   revisionHistoryLimit: 5
+  {{- if .statefulSet }}
+  serviceName: {{ include "en.fullname" $root }}-{{ .component }}
+  # Pods start and stop together; only their names need to be stable.
+  podManagementPolicy: Parallel
+  {{- end }}
   {{- with .strategy }}
   strategy:
     {{- . | nindent 4 }}
@@ -42,6 +48,9 @@ spec:
           imagePullPolicy: {{ $root.Values.image.pullPolicy }}
           command: [{{ .component | quote }}]
           {{- include "en.env" (dict "root" $root "database" .database "env" .c.env) | nindent 10 }}
+          {{- with .extraEnv }}
+            {{- . | nindent 12 }}
+          {{- end }}
           {{- if .http }}
             - name: LISTEN_ADDR
               value: {{ printf "0.0.0.0:%d" (int $root.Values.httpPort) | quote }}
@@ -87,6 +96,9 @@ metadata:
     app.kubernetes.io/component: {{ .component }}
 spec:
   type: {{ .c.service.type }}
+  {{- with .c.service.sessionAffinity }}
+  sessionAffinity: {{ . }}
+  {{- end }}
   selector:
     {{- include "en.selector" (dict "root" .root "component" .component) | nindent 4 }}
   ports:
