@@ -1,12 +1,11 @@
-{{/* The Deployment (or StatefulSet) of one service. Arguments (a dict):
+{{/* The Deployment of one service. Arguments (a dict):
      root: $; component: name and command; c: the component's values; database: reads
      DATABASE_URL; http: has a public port; replicas: false when an HPA owns the count;
-     statefulSet: a StatefulSet (stable pod names) instead of a Deployment;
-     strategy, volumes, mounts, extraEnv: optional YAML strings. */}}
+     strategy, volumes, mounts: optional YAML strings. */}}
 {{- define "en.deployment" -}}
 {{- $root := .root -}}
 apiVersion: apps/v1
-kind: {{ if .statefulSet }}StatefulSet{{ else }}Deployment{{ end }}
+kind: Deployment
 metadata:
   name: {{ include "en.fullname" $root }}-{{ .component }}
   labels:
@@ -17,11 +16,6 @@ spec:
   replicas: {{ .c.replicas }}
   {{- end }}
   revisionHistoryLimit: 5
-  {{- if .statefulSet }}
-  serviceName: {{ include "en.fullname" $root }}-{{ .component }}
-  # Pods start and stop together; only their names need to be stable.
-  podManagementPolicy: Parallel
-  {{- end }}
   {{- with .strategy }}
   strategy:
     {{- . | nindent 4 }}
@@ -48,9 +42,6 @@ spec:
           imagePullPolicy: {{ $root.Values.image.pullPolicy }}
           command: [{{ .component | quote }}]
           {{- include "en.env" (dict "root" $root "database" .database "env" .c.env) | nindent 10 }}
-          {{- with .extraEnv }}
-            {{- . | nindent 12 }}
-          {{- end }}
           {{- if .http }}
             - name: LISTEN_ADDR
               value: {{ printf "0.0.0.0:%d" (int $root.Values.httpPort) | quote }}
