@@ -1,11 +1,14 @@
 //! The admin REST API: route table, shared state, and the layers every request passes.
 //!
 //! Every route is listed once in [`API_ROUTES`]; the router is built from that table and a test
-//! checks it against `openapi.yaml`, so the published description cannot drift from the code.
+//! checks it against `openapi.yaml`, so the published description cannot drift from the code;
+//! the router tests also validate every request and response body they exchange against the
+//! document's schemas. The document itself is served at `/admin/v1/openapi.{json,yaml}`.
 //! Every route requires the admin token. Each request gets an `x-request-id` and a span with
 //! method, matched route and request id (never headers: the token must not reach the logs).
 
 mod apps;
+mod document;
 mod exports;
 mod health_authorities;
 mod keys;
@@ -30,6 +33,7 @@ use crate::jwks::JwksSync;
 use crate::validation::ValidationError;
 use crate::writer::ConfigWriter;
 
+pub use document::{openapi_json, OPENAPI_YAML};
 pub use keys::KeyView;
 pub use operations::{DEFAULT_AUDIT_LIMIT, MAX_AUDIT_LIMIT};
 
@@ -122,6 +126,8 @@ pub const API_ROUTES: &[ApiRoute] = &[
     route!(Post "/admin/v1/signature-infos" => exports::create_info),
     route!(Get "/admin/v1/signature-infos/{id}" => exports::get_info),
     route!(Put "/admin/v1/signature-infos/{id}" => exports::update_info),
+    route!(Get "/admin/v1/openapi.json" => document::json),
+    route!(Get "/admin/v1/openapi.yaml" => document::yaml),
 ];
 
 /// A health-authority id from the path; one that is not a number names nothing (404).

@@ -4,6 +4,7 @@
 
 mod admin_api;
 mod admin_console;
+mod event_schemas;
 mod export_flow;
 mod export_store;
 mod load_faults;

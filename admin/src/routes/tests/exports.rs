@@ -140,4 +140,11 @@ async fn signature_info_and_export_config_lifecycle() {
         (StatusCode::OK, serde_json::Value::Null),
         "a replace drops fields not sent"
     );
+    let (status, body) = api
+        .call(Method::GET, "/admin/v1/signature-infos/1", None)
+        .await;
+    assert_eq!(
+        (status, body["signingKeyId"].as_str(), body["thru"].as_str()),
+        (StatusCode::OK, Some("310"), Some("2030-01-01T00:00:00Z"))
+    );
 }

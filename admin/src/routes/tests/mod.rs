@@ -1,10 +1,11 @@
 //! Router tests: the whole API over an in-memory store, through `tower::ServiceExt::oneshot`.
-//! This module holds the harness, the OpenAPI check and the authentication tests; the flows
-//! are in the submodules.
+//! This module holds the harness and the authentication tests; every exchange through the
+//! harness is checked against `openapi.yaml` (`openapi`); the flows are in the submodules.
 
 mod apps;
 mod authorities;
 mod exports;
+mod openapi;
 mod operations;
 
 use std::sync::Arc;
@@ -60,6 +61,13 @@ pub(super) fn api() -> Api {
 
 impl Api {
     pub(super) async fn send(&self, request: Request<Body>) -> (StatusCode, Value) {
+        self.exchange(request, None).await
+    }
+
+    /// Sends `request` (whose JSON body, if any, is `json`) and checks the exchange against
+    /// the OpenAPI document.
+    async fn exchange(&self, request: Request<Body>, json: Option<&Value>) -> (StatusCode, Value) {
+        let (method, path) = (request.method().clone(), request.uri().to_string());
         let response = self
             .router
             .clone()
@@ -67,15 +75,31 @@ impl Api {
             .await
             .unwrap_or_else(|e| match e {});
         let status = response.status();
+        let media_type = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.split(';').next().unwrap_or_default().trim().to_owned());
         let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let body = if bytes.is_empty() {
             Value::Null
+        } else if media_type.as_deref() == Some("application/yaml") {
+            Value::String(String::from_utf8_lossy(&bytes).into_owned())
         } else {
             serde_json::from_slice(&bytes)
                 .unwrap_or_else(|e| panic!("non-JSON body {bytes:?}: {e}"))
         };
+        let exchange = openapi::Exchange {
+            method: &method,
+            path: &path,
+            request: json,
+            status,
+            media_type: media_type.as_deref(),
+            response: &body,
+        };
+        exchange.check();
         (status, body)
     }
 
@@ -90,13 +114,14 @@ impl Api {
         if let Some(token) = token {
             request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
         }
-        let request = match body {
+        let request = match &body {
             Some(body) => request
                 .header(header::CONTENT_TYPE, "application/json")
                 .body(Body::from(body.to_string())),
             None => request.body(Body::empty()),
         };
-        self.send(request.unwrap_or_else(|e| panic!("{e}"))).await
+        self.exchange(request.unwrap_or_else(|e| panic!("{e}")), body.as_ref())
+            .await
     }
 
     pub(super) async fn call(
@@ -139,34 +164,6 @@ impl Api {
     }
 }
 
-/// `(method, path)` pairs declared under `paths:` in `openapi.yaml`.
-fn openapi_operations() -> Vec<(String, String)> {
-    let text = include_str!("../../../openapi.yaml");
-    let mut operations = Vec::new();
-    let mut in_paths = false;
-    let mut path: Option<String> = None;
-    for line in text.lines() {
-        if !line.starts_with(' ') && !line.is_empty() {
-            in_paths = line == "paths:";
-            continue;
-        }
-        if !in_paths {
-            continue;
-        }
-        if let Some(p) = line.strip_prefix("  /").and_then(|p| p.strip_suffix(':')) {
-            path = Some(format!("/{p}"));
-        } else if let (Some(p), Some(method)) = (
-            &path,
-            line.strip_prefix("    ").and_then(|l| l.strip_suffix(':')),
-        ) {
-            if ["get", "post", "put", "delete", "patch"].contains(&method) {
-                operations.push((method.to_owned(), p.clone()));
-            }
-        }
-    }
-    operations
-}
-
 fn concrete(path: &str) -> String {
     path.replace("{id}", "1")
         .replace("{version}", "v1")
@@ -175,7 +172,7 @@ fn concrete(path: &str) -> String {
 
 #[test]
 fn openapi_describes_exactly_the_routes_of_the_router() {
-    let mut documented = openapi_operations();
+    let mut documented = openapi::documented_operations();
     let mut routed: Vec<(String, String)> = API_ROUTES
         .iter()
         .map(|r| (r.verb.as_str().to_owned(), r.path.to_owned()))
