@@ -175,7 +175,7 @@ async fn assign_at_end(
         .set("group.id", reply_to)
         .set("enable.auto.commit", "false")
         .set("enable.auto.offset.store", "false")
-        .set("fetch.wait.max.ms", "20")
+        .set("fetch.wait.max.ms", platform::kafka::FETCH_WAIT_MAX_MS)
         .set("auto.offset.reset", "latest")
         .create()
         .context("cannot create the outcome consumer")?;

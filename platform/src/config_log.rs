@@ -243,7 +243,7 @@ impl ConfigLog {
             .set("enable.auto.offset.store", "false")
             .set("enable.partition.eof", "true")
             .set("auto.offset.reset", "earliest")
-            .set("fetch.wait.max.ms", "50")
+            .set("fetch.wait.max.ms", crate::kafka::FETCH_WAIT_MAX_MS)
             .create_with_context(EofAwareContext)
             .context("cannot create the config consumer")?;
         let mut assignment = TopicPartitionList::new();

@@ -17,6 +17,11 @@ use schemas::{Envelope, Event};
 
 use crate::env::Env;
 
+/// `fetch.wait.max.ms` of every consumer: how long the broker may hold a fetch that has no new
+/// records. A fetch returns as soon as a record is appended, so this costs no latency; it only
+/// bounds how often idle consumers ask (a short wait made idle services cost the broker CPU).
+pub const FETCH_WAIT_MAX_MS: &str = "500";
+
 /// Broker connection and topic layout, from `KAFKA_*` and `TEK_RETENTION`.
 #[derive(Debug, Clone)]
 pub struct KafkaSettings {

@@ -78,7 +78,7 @@ impl Pipeline {
             .set("auto.commit.interval.ms", "1000")
             .set("enable.auto.offset.store", "false")
             .set("auto.offset.reset", "earliest")
-            .set("fetch.wait.max.ms", "100")
+            .set("fetch.wait.max.ms", platform::kafka::FETCH_WAIT_MAX_MS)
             .create()
             .context("cannot create the processor consumer")?;
         let producer: FutureProducer = settings

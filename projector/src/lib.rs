@@ -88,7 +88,7 @@ impl Service for Projector {
             .set("enable.auto.offset.store", "false")
             .set("auto.offset.reset", "earliest")
             .set("isolation.level", "read_committed")
-            .set("fetch.wait.max.ms", "100")
+            .set("fetch.wait.max.ms", platform::kafka::FETCH_WAIT_MAX_MS)
             .create()
             .context("cannot create the projector consumer")?;
         consumer.subscribe(&[&input]).context("cannot subscribe")?;
