@@ -4,9 +4,10 @@
 //! `domain` crate on each event (certificate claims, transmission-risk backfill, days since
 //! symptom onset, region metadata, traveler flag, embargo time) with the batch time and settings
 //! the event carries — so replays decide the same — and produces the result to
-//! `en.publish.processed` in one Kafka transaction together with its consumer offsets: each
-//! received event is processed exactly once. Events it cannot decode go to the dead-letter topic
-//! with a reason, in the same transaction.
+//! `en.publish.processed`, in the partition its source came from, with the source's position.
+//! It uses no Kafka transactions: the *effect* is exactly once because the output is a pure
+//! function of the input and readers skip a repeated source position (see `pipeline`). Events it
+//! cannot decode go to the dead-letter topic with a reason.
 
 mod convert;
 mod metrics;
