@@ -8,6 +8,7 @@ mod event_schemas;
 mod export_flow;
 mod export_store;
 mod load_faults;
+mod loadgen_run;
 mod pipeline;
 mod publish_edge;
 mod publish_flow;
