@@ -52,6 +52,29 @@ pub struct CertClaims {
     pub tekmac: String,
 }
 
+impl CertClaims {
+    /// Valid claims for `keys` with `hmac_secret`: issued now, expiring in 5 minutes.
+    pub fn for_keys(
+        iss: &str,
+        aud: &str,
+        report_type: &str,
+        keys: &[ExposureKey],
+        hmac_secret: &[u8],
+    ) -> Self {
+        let now = chrono::Utc::now().timestamp();
+        Self {
+            iss: iss.to_owned(),
+            aud: aud.to_owned(),
+            iat: now,
+            exp: now + 300,
+            nbf: None,
+            report_type: report_type.to_owned(),
+            symptom_onset_interval: None,
+            tekmac: tekmac(keys, hmac_secret),
+        }
+    }
+}
+
 impl Issuer {
     /// A fresh random P-256 key.
     pub fn generate(issuer: &str, audience: &str, key_version: &str) -> anyhow::Result<Self> {
