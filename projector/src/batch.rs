@@ -56,6 +56,16 @@ pub enum BatchError {
     Db(#[from] tokio_postgres::Error),
     #[error("revision update matched {updated} rows, expected {expected}: the store changed under the lock")]
     RevisionMismatch { updated: u64, expected: usize },
+    /// The consumer is past what the store holds: the batch starts at `first` in `partition`
+    /// but the store's next offset there is `next` (PostgreSQL lost its last commits, or the
+    /// consumer resumed from Kafka's committed offsets ahead of the store). Nothing was written;
+    /// the consumer must go back to `next`.
+    #[error("partition {partition}: the batch starts at offset {first}, the store has applied up to {next}")]
+    Behind {
+        partition: i32,
+        first: i64,
+        next: i64,
+    },
 }
 
 /// Whether a batch's commit waits for its WAL to reach the disk (`PROJECTOR_SYNCHRONOUS_COMMIT`).
@@ -130,14 +140,46 @@ pub async fn apply_batch(
     apply_prepared(pool, group, topic, Prepared::new(records), commit).await
 }
 
-/// Applies a decoded batch in one transaction on `pool`. On an error nothing was written; the
-/// caller retries with the batch decoded again.
+/// Applies a decoded batch in one transaction on `pool`, whatever offsets it starts at (a replay
+/// reads from the earliest retained record). On an error nothing was written; the caller retries
+/// with the batch decoded again.
 pub async fn apply_prepared(
     pool: &deadpool_postgres::Pool,
     group: &str,
     topic: &str,
     batch: Prepared,
     commit: CommitWait,
+) -> Result<Applied, BatchError> {
+    apply(pool, group, topic, batch, commit, Gaps::Accept).await
+}
+
+/// [`apply_prepared`] for the live consumer: refuses ([`BatchError::Behind`]) a batch that starts
+/// past the store's next offset of one of its partitions, so records the store never got (its
+/// commits were lost, asynchronously committed when PostgreSQL crashed) are read again instead of
+/// skipped.
+pub async fn apply_live(
+    pool: &deadpool_postgres::Pool,
+    group: &str,
+    topic: &str,
+    batch: Prepared,
+    commit: CommitWait,
+) -> Result<Applied, BatchError> {
+    apply(pool, group, topic, batch, commit, Gaps::Refuse).await
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Gaps {
+    Accept,
+    Refuse,
+}
+
+async fn apply(
+    pool: &deadpool_postgres::Pool,
+    group: &str,
+    topic: &str,
+    batch: Prepared,
+    commit: CommitWait,
+    gaps: Gaps,
 ) -> Result<Applied, BatchError> {
     let mut client = pool.get().await?;
     let tx = client.transaction().await?;
@@ -174,6 +216,22 @@ pub async fn apply_prepared(
         repository::lock_existing(&tx, &keys),
     )?;
 
+    if gaps == Gaps::Refuse {
+        let mut seen = std::collections::HashSet::new();
+        for record in &batch.records {
+            let next = stored
+                .get(&(topic.to_owned(), record.partition))
+                .copied()
+                .unwrap_or(0);
+            if seen.insert(record.partition) && record.offset > next {
+                return Err(BatchError::Behind {
+                    partition: record.partition,
+                    first: record.offset,
+                    next,
+                });
+            }
+        }
+    }
     let mut frontier = Frontier::from_stored(stored);
     let mut applied = Applied::default();
     let mut events = Vec::with_capacity(batch.records.len());

@@ -17,7 +17,7 @@ use schemas::Envelope;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument as _;
 
-use crate::batch::{apply_prepared, CommitWait, Prepared, Record};
+use crate::batch::{apply_live, BatchError, CommitWait, Prepared, Record};
 use crate::metrics::Metrics;
 
 /// What the loop needs.
@@ -140,7 +140,7 @@ impl Loop {
         loop {
             let started = Instant::now();
             let batch = prepared.take().unwrap_or_else(|| Prepared::new(records));
-            match apply_prepared(&self.pool, &self.group, &self.input, batch, self.commit).await {
+            match apply_live(&self.pool, &self.group, &self.input, batch, self.commit).await {
                 Ok(applied) => {
                     self.metrics
                         .transaction_seconds
@@ -158,6 +158,21 @@ impl Loop {
                     }
                     self.send_outcomes(&applied.decision.outcomes).await;
                     self.commit_hint(&applied.next_offsets);
+                    return true;
+                }
+                Err(BatchError::Behind {
+                    partition,
+                    first,
+                    next,
+                }) => {
+                    self.metrics.rewinds.inc();
+                    tracing::warn!(
+                        partition,
+                        first,
+                        next,
+                        "The consumer is past the store; reading again from the store's position"
+                    );
+                    self.rewind(records, partition, next).await;
                     return true;
                 }
                 Err(e) => {
@@ -189,6 +204,58 @@ impl Loop {
             }
         });
         join_all(sends).await;
+    }
+
+    /// Moves the consumer back so that `partition` is read again from `next` (the store's
+    /// position) and every other partition of `records` from its first record. If the log no
+    /// longer holds `next` (retention deleted it first), the store's position moves up to the
+    /// oldest record still held: those records can never be applied, and that is logged.
+    async fn rewind(&self, records: &[Record], partition: i32, next: i64) {
+        let mut target = next;
+        match self
+            .consumer
+            .fetch_watermarks(&self.input, partition, Duration::from_secs(5))
+        {
+            Ok((low, _)) if low > next => {
+                tracing::error!(
+                    partition,
+                    next,
+                    low,
+                    "Records were deleted from the log before the store applied them"
+                );
+                if let Ok(client) = self.pool.get().await {
+                    if let Err(e) = crate::repository::advance_offset(
+                        &**client,
+                        &self.group,
+                        &self.input,
+                        partition,
+                        low,
+                    )
+                    .await
+                    {
+                        tracing::warn!(error = %e, "Cannot move the store's position forward");
+                    }
+                }
+                target = low;
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "Cannot read the partition's watermarks"),
+        }
+        let mut first: HashMap<i32, i64> = HashMap::new();
+        for record in records {
+            first.entry(record.partition).or_insert(record.offset);
+        }
+        first.insert(partition, target);
+        for (p, offset) in first {
+            if let Err(e) = self.consumer.seek(
+                &self.input,
+                p,
+                Offset::Offset(offset),
+                Duration::from_secs(5),
+            ) {
+                tracing::warn!(partition = p, error = %e, "Cannot seek (probably revoked)");
+            }
+        }
     }
 
     /// Stores the applied position for the consumer's periodic commit to Kafka, so a restart

@@ -23,6 +23,8 @@ pub struct Metrics {
     pub transaction_seconds: Histogram,
     /// Failed transactions (retried).
     pub transaction_failures: IntCounter,
+    /// Times the consumer was found past the store and went back to the store's position.
+    pub rewinds: IntCounter,
     /// Records behind the partition's high watermark, per partition.
     pub lag: IntGaugeVec,
     /// Keys deleted by the retention cleanup.
@@ -63,6 +65,10 @@ impl Metrics {
                 "projector_transaction_failures_total",
                 "Transactions that failed and were retried",
             )?,
+            rewinds: IntCounter::new(
+                "projector_rewinds_total",
+                "Times the consumer was past the store's position and read again from it",
+            )?,
             lag: IntGaugeVec::new(
                 Opts::new(
                     "projector_consumer_lag",
@@ -83,6 +89,7 @@ impl Metrics {
         registry.register(Box::new(m.batch_size.clone()))?;
         registry.register(Box::new(m.transaction_seconds.clone()))?;
         registry.register(Box::new(m.transaction_failures.clone()))?;
+        registry.register(Box::new(m.rewinds.clone()))?;
         registry.register(Box::new(m.lag.clone()))?;
         registry.register(Box::new(m.keys_expired.clone()))?;
         Ok(m)

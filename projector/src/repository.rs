@@ -66,6 +66,27 @@ pub async fn save_offsets(
     Ok(())
 }
 
+/// Moves the stored next offset of one partition forward to `next` (never back): for records the
+/// log no longer holds, which can no longer be applied.
+pub async fn advance_offset(
+    client: &impl GenericClient,
+    group: &str,
+    topic: &str,
+    partition: i32,
+    next: i64,
+) -> Result<u64, tokio_postgres::Error> {
+    client
+        .execute(
+            "INSERT INTO projector_offsets (consumer_group, topic, kafka_partition, next_offset)
+             VALUES ($1, $2, $3, $4)
+             ON CONFLICT (consumer_group, topic, kafka_partition)
+             DO UPDATE SET next_offset = GREATEST(projector_offsets.next_offset, EXCLUDED.next_offset),
+                           updated_at = now()",
+            &[&group, &topic, &partition, &next],
+        )
+        .await
+}
+
 /// Stored offsets of a consumer group (for seeking after an assignment).
 pub async fn stored_offsets(
     client: &impl GenericClient,

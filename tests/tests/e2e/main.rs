@@ -9,6 +9,7 @@ mod export_flow;
 mod export_store;
 mod load_faults;
 mod loadgen_run;
+mod lost_commits;
 mod pipeline;
 mod publish_edge;
 mod publish_flow;

@@ -1,0 +1,73 @@
+//! The projector commits without waiting for PostgreSQL's WAL flush (the default), so a crash of
+//! PostgreSQL can lose its last commits while Kafka already holds the consumer offsets stored
+//! after them. The projector must then read those records again from the store's own position
+//! instead of skipping them.
+
+use harness::keys::k;
+use harness::stack::Stack;
+use harness::store::count;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_whose_commits_the_store_lost_are_read_again_from_the_log() {
+    let mut stack = Stack::start(&[]).await;
+    let db = stack.env.db().await;
+    let mut keys = Vec::new();
+    for _ in 0..6 {
+        let key = k(1);
+        let (status, body) = stack
+            .publish(&stack.request(std::slice::from_ref(&key), "confirmed"))
+            .await;
+        assert_eq!((status, body.inserted_exposures), (200, 1), "{body:?}");
+        keys.push(key.key);
+    }
+    // What the store holds after six uploads: its positions.
+    let positions = db
+        .query(
+            "SELECT topic, kafka_partition, next_offset FROM projector_offsets",
+            &[],
+        )
+        .await
+        .unwrap();
+    let mut lost = Vec::new();
+    for _ in 0..4 {
+        let key = k(2);
+        let (status, body) = stack
+            .publish(&stack.request(std::slice::from_ref(&key), "confirmed"))
+            .await;
+        assert_eq!((status, body.inserted_exposures), (200, 1), "{body:?}");
+        lost.push(key.key);
+    }
+    assert_eq!(count(&db).await, 10);
+
+    // PostgreSQL loses the last four commits: their rows and positions are gone, while the
+    // projector's consumer (and Kafka's committed offsets) are past them.
+    stack.stop_projector().await;
+    db.execute(
+        "DELETE FROM exposure WHERE exposure_key = ANY($1)",
+        &[&lost],
+    )
+    .await
+    .unwrap();
+    for row in &positions {
+        let (topic, partition, next): (String, i32, i64) = (row.get(0), row.get(1), row.get(2));
+        db.execute(
+            "UPDATE projector_offsets SET next_offset = $3 WHERE topic = $1 AND kafka_partition = $2",
+            &[&topic, &partition, &next],
+        )
+        .await
+        .unwrap();
+    }
+    assert_eq!(count(&db).await, 6);
+    stack.start_projector().await;
+
+    // The next upload of the same app lands in the same partition: the projector sees it starts
+    // past the store, reads again from the store's position and applies everything.
+    let key = k(3);
+    let (status, body) = stack
+        .publish(&stack.request(std::slice::from_ref(&key), "confirmed"))
+        .await;
+    assert_eq!((status, body.inserted_exposures), (200, 1), "{body:?}");
+    let mut expected: std::collections::HashSet<String> = keys.into_iter().chain(lost).collect();
+    expected.insert(key.key);
+    harness::store::assert_exactly_stored(&db, &expected).await;
+}
