@@ -105,6 +105,9 @@ fn http_settings() -> HttpSettings {
         outcome_wait: Duration::from_millis(200),
         request_timeout: Duration::from_secs(5),
         max_concurrent_requests: 64,
+        body_deadline: crate::body_deadline::BodyDeadline::default(),
+        ops_listen_addr: "127.0.0.1:0".into(),
+        limits: platform::http_server::HttpLimits::default(),
     }
 }
 
@@ -143,7 +146,7 @@ fn harness(mode: SinkMode, edit: impl FnOnce(&mut HttpSettings)) -> Harness {
         clock: Arc::new(move || now),
     });
     Harness {
-        router: router(state.clone(), &ops),
+        router: router(state.clone()),
         state,
         sink,
         signer,
@@ -333,10 +336,14 @@ async fn a13_routes() {
         .send(Request::get("/health").body(Body::empty()).unwrap())
         .await;
     assert_eq!(reply.status, StatusCode::OK);
-    let reply = h
-        .send(Request::get("/metrics").body(Body::empty()).unwrap())
-        .await;
-    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.body, br#"{"status":"ok"}"#, "a bare liveness answer");
+    // The ops endpoints are not on the public port.
+    for path in ["/metrics", "/ready"] {
+        let reply = h
+            .send(Request::get(path).body(Body::empty()).unwrap())
+            .await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{path}");
+    }
     // Any method reaches the publish handler.
     let reply = h
         .send(

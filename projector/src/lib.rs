@@ -122,6 +122,7 @@ impl Service for Projector {
         let http = tracker.spawn(platform::ops::serve(
             self.listener,
             self.ops.router(),
+            self.settings.http.clone(),
             self.shutdown.clone(),
         ));
         tracker.close();

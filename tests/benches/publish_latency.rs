@@ -62,7 +62,7 @@ async fn main() {
         let i = ((latencies.len() as f64 - 1.0) * p).round() as usize;
         latencies[i].as_secs_f64() * 1000.0
     };
-    let degraded = reqwest::get(format!("{}/metrics", stack.ingest.url()))
+    let degraded = reqwest::get(format!("{}/metrics", stack.ingest.ops_url()))
         .await
         .unwrap()
         .text()
@@ -77,7 +77,7 @@ async fn main() {
         ("projector", &stack.projector),
     ] {
         let Some(running) = running else { continue };
-        let text = reqwest::get(format!("{}/metrics", running.url()))
+        let text = reqwest::get(format!("{}/metrics", running.ops_url()))
             .await
             .unwrap()
             .text()
