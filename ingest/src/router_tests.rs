@@ -508,8 +508,11 @@ async fn b1_chaff_before_traffic_b3_empty_header() {
         .unwrap();
     let reply = h.send(request).await;
     assert_eq!(reply.status, StatusCode::OK);
-    assert!(reply.body.is_empty());
-    assert_eq!(reply.api_version(), None);
+    // Before any real traffic: padding from the real answers' distribution, the same headers.
+    let padding = reply.json()["padding"].as_str().unwrap().len();
+    assert!((20..=44).contains(&padding), "{padding}");
+    assert_eq!(reply.api_version(), Some("v1"));
+    assert_eq!(reply.headers["content-type"], "application/json");
     assert!(h.events().is_empty());
     assert_eq!(h.state.metrics().chaff.get(), 1);
     // An empty X-Chaff is a real request.
@@ -523,43 +526,41 @@ async fn b1_chaff_before_traffic_b3_empty_header() {
 }
 
 #[tokio::test]
-async fn chaff_imitates_real_traffic() {
+async fn chaff_imitates_real_accepted_uploads() {
     let h = harness(SinkMode::Accept, |s| {
         s.padding = Padding {
             min_bytes: 1500,
             range: 1,
         }
     });
-    for _ in 0..5 {
-        h.post(
-            "/v1/publish",
-            "application/json",
-            r#"{"healthAuthorityID":"nope"}"#,
-        )
-        .await;
-    }
-    let real = h
-        .post(
-            "/v1/publish",
-            "application/json",
-            r#"{"healthAuthorityID":"nope"}"#,
-        )
-        .await;
+    // Refusals are not sampled: chaff imitates accepted uploads only.
+    h.post(
+        "/v1/publish",
+        "application/json",
+        r#"{"healthAuthorityID":"nope"}"#,
+    )
+    .await;
+    assert!(h.state.chaff().is_empty());
+    let (body, _) = h.valid_body("confirmed");
+    let real = h.post("/v1/publish", "application/json", body).await;
+    assert_eq!(real.status, StatusCode::OK);
+    assert_eq!(h.state.chaff().len(), 1);
     let request = Request::post("/v1/publish")
         .header("x-chaff", "yes")
         .body(Body::from("{}"))
         .unwrap();
     let chaff = h.send(request).await;
     assert_eq!(chaff.status, StatusCode::OK);
-    let diff = (chaff.body.len() as i64 - real.body.len() as i64).abs();
-    assert!(
-        diff < 10,
-        "chaff {} vs real {}",
-        chaff.body.len(),
-        real.body.len()
-    );
+    assert_eq!(chaff.body.len(), real.body.len(), "the drawn real length");
+    let names = |headers: &http::HeaderMap| {
+        let mut names: Vec<String> = headers.keys().map(|k| k.to_string()).collect();
+        names.sort_unstable();
+        names
+    };
+    assert_eq!(names(&chaff.headers), names(&real.headers));
+    assert_eq!(chaff.api_version(), real.api_version());
     assert_eq!(chaff.json().as_object().unwrap().len(), 1);
-    assert!(h.events().is_empty());
+    assert_eq!(h.events().len(), 1, "only the real upload was enqueued");
 }
 
 #[tokio::test]
