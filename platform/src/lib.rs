@@ -6,6 +6,7 @@
 //! - [`shutdown`]: SIGTERM/SIGINT into one cancellation token;
 //! - [`ops`]: `/health`, `/ready` and `/metrics` on a service's ops listener;
 //! - [`http_server`]: the hardened HTTP/1 server every listener runs on ([`io_activity`]);
+//! - [`log_text`]: clipping client input before it reaches a log line;
 //! - [`kafka`]: client settings, topic names and creation, the idempotent producer;
 //! - [`config_log`]: the in-memory configuration snapshot that follows `en.config`;
 //! - [`pg`]: PostgreSQL pools and the migration runner;
@@ -17,6 +18,7 @@ pub mod env;
 pub mod http_server;
 pub mod io_activity;
 pub mod kafka;
+pub mod log_text;
 pub mod ops;
 pub mod pg;
 pub mod service;

@@ -16,7 +16,9 @@ pub mod events;
 pub mod kafka;
 pub mod keys;
 pub mod process;
+pub mod raw;
 pub mod stack;
+pub mod stats;
 pub mod store;
 
 use std::collections::HashMap;
