@@ -110,7 +110,10 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
     };
     let (parts, body) = request.into_parts();
     match state.settings().body_deadline.read(body).await {
-        Ok(bytes) => next.run(Request::from_parts(parts, Body::from(bytes))).await,
+        Ok(bytes) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
         Err(why) => {
             let (status, error) = match why {
                 SlowBody::TooSlow => (StatusCode::REQUEST_TIMEOUT, BODY_TOO_SLOW),

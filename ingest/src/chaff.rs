@@ -18,6 +18,7 @@
 //! observer wants to find.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -46,7 +47,9 @@ pub const CHAFF_HEADER: &str = "x-chaff";
 /// One real accepted upload, as an observer sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Sample {
-    pub latency_ms: u64,
+    /// From the chaff layer to the answer (microsecond precision: real latencies can be tightly
+    /// clustered, and a millisecond of rounding would show).
+    pub latency: Duration,
     pub body_bytes: u64,
     pub header_bytes: u64,
 }
@@ -55,6 +58,9 @@ pub struct Sample {
 #[derive(Debug, Default)]
 pub struct ChaffTracker {
     ring: Mutex<VecDeque<Sample>>,
+    /// Moving average of how much later than asked a chaff delay ends (the timer's granularity
+    /// and wake-up), in microseconds; subtracted from the next delays.
+    overshoot_us: AtomicU64,
 }
 
 impl ChaffTracker {
@@ -79,6 +85,22 @@ impl ChaffTracker {
         ring.get(i).copied()
     }
 
+    /// `delay` less the timer's recent average overshoot.
+    pub fn compensate(&self, delay: Duration) -> Duration {
+        delay.saturating_sub(Duration::from_micros(
+            self.overshoot_us.load(Ordering::Relaxed),
+        ))
+    }
+
+    /// Records that a delay asked to end at `target` (after compensation) ended at `actual`.
+    pub fn record_overshoot(&self, target: Duration, actual: Duration) {
+        let over = u64::try_from(actual.saturating_sub(target).as_micros()).unwrap_or(u64::MAX);
+        let over = over.min(5_000);
+        let old = self.overshoot_us.load(Ordering::Relaxed);
+        self.overshoot_us
+            .store((old * 7 + over) / 8, Ordering::Relaxed);
+    }
+
     /// How many samples the window holds.
     pub fn len(&self) -> usize {
         self.ring.lock().map_or(0, |r| r.len())
@@ -93,7 +115,9 @@ impl ChaffTracker {
 /// A chaff body of exactly `target` bytes when `target` is at least the wrapper's length
 /// (`{"padding":"<base64>"}`; base64 lengths are multiples of 4, so the padding is cut to fit).
 pub fn chaff_body_of_len(target: usize) -> Vec<u8> {
-    let pad_len = target.saturating_sub(WRAPPER_LEN).min(MAX_PADDING_BYTES * 4 / 3);
+    let pad_len = target
+        .saturating_sub(WRAPPER_LEN)
+        .min(MAX_PADDING_BYTES * 4 / 3);
     let mut raw = vec![0u8; pad_len * 3 / 4 + 3];
     rand::thread_rng().fill_bytes(&mut raw);
     let mut padding = base64::engine::general_purpose::STANDARD.encode(raw);
@@ -131,7 +155,7 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
             .map(|(name, value)| name.as_str().len() + value.len())
             .sum();
         state.chaff().record(Sample {
-            latency_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            latency: started.elapsed(),
             body_bytes: response.body().size_hint().exact().unwrap_or(0),
             header_bytes: header_bytes as u64,
         });
@@ -144,7 +168,7 @@ async fn answer_chaff(state: &AppState, started: Instant, version: ApiVersion) -
     let (body, delay) = match state.chaff().draw() {
         Some(sample) => (
             chaff_body_of_len(usize::try_from(sample.body_bytes).unwrap_or(usize::MAX)),
-            Duration::from_millis(sample.latency_ms),
+            sample.latency,
         ),
         None => (
             chaff_body_from_padding(&state.settings().padding),
@@ -152,8 +176,10 @@ async fn answer_chaff(state: &AppState, started: Instant, version: ApiVersion) -
         ),
     };
     let target = delay.min(state.settings().chaff_max_latency);
-    if let Some(remaining) = target.checked_sub(started.elapsed()) {
-        tokio::time::sleep(remaining).await;
+    let asked = state.chaff().compensate(target);
+    if asked > started.elapsed() {
+        tokio::time::sleep_until((started + asked).into()).await;
+        state.chaff().record_overshoot(asked, started.elapsed());
     }
     let mut response = Response::new(Body::from(body));
     *response.status_mut() = StatusCode::OK;
@@ -192,7 +218,7 @@ mod tests {
         let t = ChaffTracker::default();
         for i in 0..(CAPACITY as u64 + 50) {
             t.record(Sample {
-                latency_ms: i,
+                latency: Duration::from_millis(i),
                 body_bytes: 1000 + i,
                 header_bytes: 10,
             });
@@ -201,11 +227,16 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for _ in 0..2000 {
             let s = t.draw().unwrap();
-            assert!(s.latency_ms >= 50, "only the last {CAPACITY} remain");
-            assert_eq!(s.body_bytes, 1000 + s.latency_ms, "drawn as one sample");
-            seen.insert(s.latency_ms);
+            let ms = s.latency.as_millis() as u64;
+            assert!(ms >= 50, "only the last {CAPACITY} remain");
+            assert_eq!(s.body_bytes, 1000 + ms, "drawn as one sample");
+            seen.insert(ms);
         }
-        assert!(seen.len() > CAPACITY / 2, "a draw, not an average: {}", seen.len());
+        assert!(
+            seen.len() > CAPACITY / 2,
+            "a draw, not an average: {}",
+            seen.len()
+        );
     }
 
     #[test]
@@ -218,6 +249,19 @@ mod tests {
         }
         assert_eq!(chaff_body_of_len(3), br#"{"padding":""}"#);
         assert!(chaff_body_of_len(usize::MAX).len() < 1_400_000);
+    }
+
+    #[test]
+    fn overshoot_is_learned_and_subtracted() {
+        let t = ChaffTracker::default();
+        for _ in 0..100 {
+            t.record_overshoot(Duration::from_millis(10), Duration::from_micros(10_800));
+        }
+        let d = t.compensate(Duration::from_millis(10));
+        assert!(
+            d > Duration::from_micros(9_150) && d < Duration::from_micros(9_250),
+            "{d:?}"
+        );
     }
 
     #[test]

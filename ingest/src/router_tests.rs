@@ -569,7 +569,7 @@ async fn chaff_delay_is_capped() {
         s.chaff_max_latency = Duration::from_millis(30)
     });
     h.state.chaff().record(crate::chaff::Sample {
-        latency_ms: 10_000,
+        latency: Duration::from_secs(10),
         body_bytes: 100,
         header_bytes: 0,
     });

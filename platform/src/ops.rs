@@ -173,7 +173,11 @@ impl OpsServer {
     }
 
     /// Serves until `shutdown` is cancelled.
-    pub async fn serve(self, limits: HttpLimits, shutdown: CancellationToken) -> std::io::Result<()> {
+    pub async fn serve(
+        self,
+        limits: HttpLimits,
+        shutdown: CancellationToken,
+    ) -> std::io::Result<()> {
         serve(self.listener, self.router, limits, shutdown).await
     }
 }

@@ -5,7 +5,10 @@
 /// correction of the Kolmogorov distribution, as in Numerical Recipes' `kstwo`). Ties are
 /// handled by stepping past equal values in both samples at once.
 pub fn ks_two_sample(a: &[f64], b: &[f64]) -> (f64, f64) {
-    assert!(!a.is_empty() && !b.is_empty(), "KS needs two non-empty samples");
+    assert!(
+        !a.is_empty() && !b.is_empty(),
+        "KS needs two non-empty samples"
+    );
     let mut a = a.to_vec();
     let mut b = b.to_vec();
     a.sort_by(f64::total_cmp);

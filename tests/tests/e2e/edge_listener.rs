@@ -23,11 +23,16 @@ async fn check_timeouts(addr: SocketAddr, what: &str) {
     let closed = closed_within(&mut silent, since, Duration::from_secs(8), None)
         .await
         .unwrap_or_else(|| panic!("{what}: a silent connection stayed open"));
-    assert!(closed < IDLE_TIMEOUT + Duration::from_secs(1), "{what}: silent {closed:?}");
+    assert!(
+        closed < IDLE_TIMEOUT + Duration::from_secs(1),
+        "{what}: silent {closed:?}"
+    );
     // Dripping a head byte by byte (always active, never finished): the header read timeout.
     let since = Instant::now();
     let mut drip = connect(addr).await;
-    drip.write_all(b"GET /health HTTP/1.1\r\nX-Slow: ").await.unwrap();
+    drip.write_all(b"GET /health HTTP/1.1\r\nX-Slow: ")
+        .await
+        .unwrap();
     let closed = closed_within(
         &mut drip,
         since,
@@ -43,14 +48,21 @@ async fn check_timeouts(addr: SocketAddr, what: &str) {
     );
     // Idle keep-alive after one answered request.
     let mut keep = connect(addr).await;
-    keep.write_all(b"GET /health HTTP/1.1\r\nHost: t\r\n\r\n").await.unwrap();
-    let (status, _) = read_response(&mut keep, Duration::from_secs(5)).await.unwrap();
+    keep.write_all(b"GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+        .await
+        .unwrap();
+    let (status, _) = read_response(&mut keep, Duration::from_secs(5))
+        .await
+        .unwrap();
     assert_eq!(status, 200, "{what}");
     let since = Instant::now();
     let closed = closed_within(&mut keep, since, Duration::from_secs(8), None)
         .await
         .unwrap_or_else(|| panic!("{what}: an idle keep-alive stayed open"));
-    assert!(closed < IDLE_TIMEOUT + Duration::from_secs(1), "{what}: keep-alive {closed:?}");
+    assert!(
+        closed < IDLE_TIMEOUT + Duration::from_secs(1),
+        "{what}: keep-alive {closed:?}"
+    );
     println!("{what}: silent, dripping-head and idle keep-alive connections closed in time");
 }
 
@@ -103,9 +115,14 @@ async fn the_connection_cap_holds_new_connections_until_one_ends() {
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
     let mut fifth = connect(ingest.addr).await;
-    fifth.write_all(b"GET /health HTTP/1.1\r\nHost: t\r\n\r\n").await.unwrap();
+    fifth
+        .write_all(b"GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+        .await
+        .unwrap();
     assert!(
-        read_response(&mut fifth, Duration::from_secs(1)).await.is_none(),
+        read_response(&mut fifth, Duration::from_secs(1))
+            .await
+            .is_none(),
         "a fifth connection is not served while four are open"
     );
     drop(held.pop());
@@ -122,7 +139,10 @@ async fn memory_stays_bounded_under_1500_incomplete_heads() {
     let mut ingest = harness::process::spawn_bin(
         &env,
         "ingest",
-        &[("REVISION_TOKEN_KEYS", &keys), ("KAFKA_CREATE_TOPICS", "false")],
+        &[
+            ("REVISION_TOKEN_KEYS", &keys),
+            ("KAFKA_CREATE_TOPICS", "false"),
+        ],
     )
     .await;
     let pid = ingest.child.id().expect("pid");
@@ -140,7 +160,11 @@ async fn memory_stays_bounded_under_1500_incomplete_heads() {
     };
     // Phase 1: 1,500 heads of 390 KB without their final CRLF (the reported attack).
     let big: Arc<Vec<u8>> = Arc::new(
-        [b"POST /v1/publish HTTP/1.1\r\nX-Pad: ".as_slice(), &vec![b'a'; 390_000]].concat(),
+        [
+            b"POST /v1/publish HTTP/1.1\r\nX-Pad: ".as_slice(),
+            &vec![b'a'; 390_000],
+        ]
+        .concat(),
     );
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -162,7 +186,11 @@ async fn memory_stays_bounded_under_1500_incomplete_heads() {
     drop(open);
     // Phase 2: 1,500 heads of 12 KB (under the 16 KiB cap), held open.
     let small: Arc<Vec<u8>> = Arc::new(
-        [b"POST /v1/publish HTTP/1.1\r\nX-Pad: ".as_slice(), &vec![b'a'; 12_000]].concat(),
+        [
+            b"POST /v1/publish HTTP/1.1\r\nX-Pad: ".as_slice(),
+            &vec![b'a'; 12_000],
+        ]
+        .concat(),
     );
     let mut held = Vec::new();
     for _ in 0..1500 {
@@ -183,7 +211,9 @@ async fn memory_stays_bounded_under_1500_incomplete_heads() {
     );
     // The bound: 64 KiB per connection (16 KiB head buffer, hyper's state, the task).
     assert!(growth_mib < 1500.0 * 64.0 / 1024.0, "+{growth_mib:.1} MiB");
-    let health = reqwest::get(format!("{}/health", ingest.ops_url)).await.unwrap();
+    let health = reqwest::get(format!("{}/health", ingest.ops_url))
+        .await
+        .unwrap();
     assert_eq!(health.status(), 200, "still serving");
     ingest.kill_9().await;
 }

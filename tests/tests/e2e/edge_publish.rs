@@ -17,7 +17,10 @@ async fn slow_body_client(addr: SocketAddr, until: Instant) -> Vec<u16> {
     let mut statuses = Vec::new();
     while Instant::now() < until {
         let mut s = connect(addr).await;
-        if s.write_all(publish_head(50_000, "").as_bytes()).await.is_err() {
+        if s.write_all(publish_head(50_000, "").as_bytes())
+            .await
+            .is_err()
+        {
             continue;
         }
         loop {
@@ -77,10 +80,16 @@ async fn real_uploads_keep_getting_200_during_a_slow_body_attack() {
         cut,
         statuses.len()
     );
-    assert!(cut >= 40, "every slow client was cut off at least once: {statuses:?}");
+    assert!(
+        cut >= 40,
+        "every slow client was cut off at least once: {statuses:?}"
+    );
     assert!(statuses.iter().all(|s| *s == 408), "{statuses:?}");
     assert!(metric(&stack, "publish_requests_total", "BODY_TIMEOUT").await >= cut as f64);
-    assert_eq!(metric(&stack, "publish_requests_total", "ERROR_DB_WRITE").await, 0.0);
+    assert_eq!(
+        metric(&stack, "publish_requests_total", "ERROR_DB_WRITE").await,
+        0.0
+    );
     assert_eq!(metric(&stack, "publish_overloaded_total", "").await, 0.0);
 }
 
@@ -138,7 +147,10 @@ async fn chaff_cannot_be_told_apart_from_accepted_uploads() {
     }
     let mut failures = Vec::new();
     for (what, pick) in [
-        ("header bytes", (|s: &Seen| s.header_bytes) as fn(&Seen) -> f64),
+        (
+            "header bytes",
+            (|s: &Seen| s.header_bytes) as fn(&Seen) -> f64,
+        ),
         ("body bytes", |s: &Seen| s.body_bytes),
         ("latency", |s: &Seen| s.latency_ms),
     ] {
@@ -146,6 +158,19 @@ async fn chaff_cannot_be_told_apart_from_accepted_uploads() {
         let b: Vec<f64> = chaffs.iter().map(pick).collect();
         let (d, p) = ks_two_sample(&a, &b);
         let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        let deciles = |v: &[f64]| {
+            let mut v = v.to_vec();
+            v.sort_by(f64::total_cmp);
+            (0..=10)
+                .map(|i| format!("{:.0}", v[(i * (v.len() - 1)) / 10]))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        println!(
+            "  real deciles  {}\n  chaff deciles {}",
+            deciles(&a),
+            deciles(&b)
+        );
         println!(
             "chaff vs real {what}: KS D = {d:.3}, p = {p:.3} (means {:.1} vs {:.1})",
             mean(&b),
@@ -155,7 +180,10 @@ async fn chaff_cannot_be_told_apart_from_accepted_uploads() {
             failures.push(format!("{what}: D = {d:.3}, p = {p:.3}"));
         }
     }
-    assert!(failures.is_empty(), "chaff is distinguishable: {failures:?}");
+    assert!(
+        failures.is_empty(),
+        "chaff is distinguishable: {failures:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -176,7 +204,9 @@ async fn a_phone_that_half_closes_gets_its_answer_and_its_keys_are_stored_once()
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&answer));
     let json: serde_json::Value = serde_json::from_slice(&answer).unwrap();
     assert_eq!(json["insertedExposures"], 2);
-    assert!(json["revisionToken"].as_str().is_some_and(|t| !t.is_empty()));
+    assert!(json["revisionToken"]
+        .as_str()
+        .is_some_and(|t| !t.is_empty()));
     let db = stack.env.db().await;
     harness::wait_for(Duration::from_secs(20), "the keys in the store", || {
         let db = &db;
