@@ -11,7 +11,7 @@ use schemas::publish::PublishProcessed;
 use schemas::Envelope;
 
 use crate::apply::{self, BatchDecision, BatchEvent};
-use crate::repository;
+use crate::{identical_retry, repository};
 
 /// One record of the processed topic.
 #[derive(Debug, Clone)]
@@ -166,8 +166,10 @@ pub async fn apply_prepared(
         .flat_map(|e| e.event.exposures.iter().map(|x| x.key.as_str()))
         .collect();
     let existing = repository::lock_existing(&tx, &keys).await?;
-    let decision = apply::decide(events, existing);
+    let digests = identical_retry::stored_digests(&tx, &keys).await?;
+    let decision = apply::decide(events, existing, digests);
     applied.inserted = repository::insert_exposures(&tx, &decision.inserts).await?;
+    identical_retry::record_digests(&tx, &decision.digest_writes).await?;
     let updated = repository::apply_revisions(&tx, &decision.revisions).await?;
     if usize::try_from(updated).ok() != Some(decision.revisions.len()) {
         return Err(BatchError::RevisionMismatch {

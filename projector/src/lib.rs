@@ -10,6 +10,7 @@
 pub mod apply;
 pub mod batch;
 mod consumer;
+pub mod identical_retry;
 mod lag;
 mod metrics;
 pub mod migrations;

@@ -114,6 +114,9 @@ pub struct Accepted {
     pub batch_time: DateTime<Utc>,
     /// The edge's transform of the keys (the pipeline repeats it from the event).
     pub transformed: Transformed,
+    /// `domain::upload_digest` of the certificate and HMAC key, when the certificate was
+    /// verified (identical retries, design §7.8).
+    pub upload_digest: Option<[u8; 32]>,
 }
 
 /// The result of [`EdgeRules::check`].
@@ -205,6 +208,9 @@ impl EdgeRules {
             }
         };
 
+        let upload_digest = claims
+            .is_some()
+            .then(|| domain::upload_digest(&request.verification_payload, &request.hmac_key));
         let app_name = app.health_authority_id.to_lowercase();
         let token = if request.revision_token.is_empty() {
             TokenState::Absent
@@ -252,6 +258,7 @@ impl EdgeRules {
             require_token: !app.bypass_revision_token,
             batch_time,
             transformed,
+            upload_digest,
         }))
     }
 

@@ -216,3 +216,47 @@ async fn a_phone_that_half_closes_gets_its_answer_and_its_keys_are_stored_once()
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(harness::store::count(&db).await, 2, "stored once");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_identical_retry_is_answered_like_the_first_with_a_fresh_valid_token() {
+    let stack = Stack::start(&[]).await;
+    let keys = vec![k(1), k(2)];
+    let first_request = stack.request(&keys, "likely");
+    let (status, first) = stack.publish(&first_request).await;
+    assert_eq!((status, first.inserted_exposures), (200, 2), "{first:?}");
+
+    // The phone lost the answer and retries exactly: answered like the first, a fresh token.
+    let (status, retry) = stack.publish(&first_request).await;
+    assert_eq!(status, 200, "{retry:?}");
+    assert_eq!(retry.inserted_exposures, 2);
+    assert!(retry.code.is_empty(), "{retry:?}");
+    assert!(!retry.revision_token.is_empty());
+    assert_ne!(retry.revision_token, first.revision_token, "freshly minted");
+    let db = stack.env.db().await;
+    assert_eq!(harness::store::count(&db).await, 2, "stored once");
+
+    // The same keys with another certificate (another hmacKey): the reference rules.
+    let other = stack.request(&keys, "likely");
+    let (status, body) = stack.publish(&other).await;
+    assert_eq!(
+        (status, body.code.as_str()),
+        (400, "missing_revision_token"),
+        "{body:?}"
+    );
+    // A subset of the keys is not identical either.
+    let mut subset = first_request.clone();
+    subset.temporary_exposure_keys.truncate(1);
+    let (status, _) = stack.publish(&subset).await;
+    assert_ne!(status, 200, "a changed key list keeps the reference rules");
+
+    // The retry's token is valid: it revises the keys.
+    let mut confirm = stack.request(&keys, "confirmed");
+    confirm.revision_token = retry.revision_token.clone();
+    let (status, revised) = stack.publish(&confirm).await;
+    assert_eq!(status, 200, "{revised:?}");
+    let rows = harness::store::exposures_in_store(&db).await;
+    assert_eq!(rows.len(), 2);
+    assert!(rows
+        .iter()
+        .all(|r| r.revised_report_type.as_deref() == Some("confirmed")));
+}
