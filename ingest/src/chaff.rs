@@ -112,17 +112,19 @@ impl ChaffTracker {
     }
 }
 
-/// A chaff body of exactly `target` bytes when `target` is at least the wrapper's length
-/// (`{"padding":"<base64>"}`; base64 lengths are multiples of 4, so the padding is cut to fit).
+/// A chaff body of exactly `target` bytes when `target` is at least the wrapper's length:
+/// `{"padding":"<base64>"}` with valid base64 (a multiple of 4 characters, no `=`) and up to
+/// three spaces of JSON whitespace before the closing brace to reach the exact length.
 pub fn chaff_body_of_len(target: usize) -> Vec<u8> {
-    let pad_len = target
+    let room = target
         .saturating_sub(WRAPPER_LEN)
         .min(MAX_PADDING_BYTES * 4 / 3);
-    let mut raw = vec![0u8; pad_len * 3 / 4 + 3];
+    let pad_len = room / 4 * 4;
+    let mut raw = vec![0u8; pad_len / 4 * 3];
     rand::thread_rng().fill_bytes(&mut raw);
-    let mut padding = base64::engine::general_purpose::STANDARD.encode(raw);
-    padding.truncate(pad_len);
-    format!("{{\"padding\":\"{padding}\"}}").into_bytes()
+    let padding = base64::engine::general_purpose::STANDARD.encode(raw);
+    let spaces = " ".repeat(room - pad_len);
+    format!("{{\"padding\":\"{padding}\"{spaces}}}").into_bytes()
 }
 
 /// A chaff body before any real traffic: padding from the real answers' distribution.
@@ -246,6 +248,10 @@ mod tests {
             assert_eq!(body.len(), target);
             let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
             assert_eq!(json.as_object().unwrap().len(), 1);
+            let padding = json["padding"].as_str().unwrap();
+            assert!(base64::engine::general_purpose::STANDARD
+                .decode(padding)
+                .is_ok());
         }
         assert_eq!(chaff_body_of_len(3), br#"{"padding":""}"#);
         assert!(chaff_body_of_len(usize::MAX).len() < 1_400_000);

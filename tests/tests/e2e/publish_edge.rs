@@ -378,13 +378,14 @@ async fn b_chaff_never_reaches_kafka() {
     let ingest = start_ingest(&env, &[]).await;
     let c = Client::new(&ingest);
 
-    // B1: before any real traffic, 200 with an empty body; the body is not even read.
+    // B1: before any real traffic, 200 with padding from the real answers' distribution and
+    // the headers of a real answer (issue 12: chaff must look like an accepted upload).
     let r = c
         .send("/v1/publish", None, &[("X-Chaff", "1")], "garbage")
         .await;
     assert_eq!(r.status, 200);
-    assert!(r.body.is_empty());
-    assert_eq!(r.header("x-api-version"), None);
+    assert!(r.json()["padding"].as_str().is_some_and(|p| !p.is_empty()));
+    assert_eq!(r.header("x-api-version"), Some("v1"));
 
     // B3: an empty X-Chaff header is a real request.
     let r = c
