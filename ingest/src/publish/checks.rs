@@ -9,6 +9,7 @@ use domain::{
 };
 use http::StatusCode;
 use platform::config_log::ConfigSnapshot;
+use platform::log_text::{clip, DEFAULT_CLIP};
 use schemas::config::AuthorizedApp;
 use schemas::publish::Platform;
 
@@ -164,9 +165,10 @@ impl EdgeRules {
             return Err(Refusal::new(
                 StatusCode::UNAUTHORIZED,
                 Some(ErrorCode::UnknownHealthAuthorityId),
+                // Client input: clipped, so a 60 KB id cannot come back (or reach a log) whole.
                 format!(
                     "unauthorized health authority: {}",
-                    request.health_authority_id
+                    clip(&request.health_authority_id, DEFAULT_CLIP)
                 ),
                 ResultLabel::UnauthorizedHealthAuthority,
             ));
@@ -279,8 +281,9 @@ impl EdgeRules {
                         StatusCode::UNAUTHORIZED,
                         None,
                         format!(
-                            "verifying allowed regions: app {} tried to write to unauthorized region {bad}",
-                            app.health_authority_id
+                            "verifying allowed regions: app {} tried to write to unauthorized region {}",
+                            app.health_authority_id,
+                            clip(bad, DEFAULT_CLIP)
                         ),
                         ResultLabel::RegionNotAuthorized,
                     ));
@@ -298,7 +301,7 @@ impl EdgeRules {
                 Some(ErrorCode::HealthAuthorityMissingRegionConfig),
                 format!(
                     "unknown health authority regions for {}",
-                    request.health_authority_id
+                    clip(&request.health_authority_id, DEFAULT_CLIP)
                 ),
                 ResultLabel::RegionNotSpecified,
             )),

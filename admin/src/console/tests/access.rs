@@ -1,7 +1,5 @@
 //! Sessions, sign-in, CSRF, throttling and headers, over every route of the table.
 
-use std::time::Duration;
-
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 
