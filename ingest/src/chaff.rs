@@ -35,14 +35,11 @@ use crate::api::{ApiVersion, Padding, API_VERSION_HEADER};
 use crate::state::AppState;
 
 /// How many recent real accepted uploads the chaff draws from.
-pub const CAPACITY: usize = 100;
+pub const CAPACITY: usize = 200;
 /// Largest chaff padding in raw bytes (the reference's cap).
 const MAX_PADDING_BYTES: usize = 1_000_000;
 /// `{"padding":""}`: the part of a chaff body that is not padding.
 const WRAPPER_LEN: usize = 14;
-
-/// The last stretch of a chaff delay, waited by yielding instead of by the timer.
-const FINE_WAIT: Duration = Duration::from_millis(2);
 
 /// The chaff request header.
 pub const CHAFF_HEADER: &str = "x-chaff";
@@ -135,24 +132,6 @@ pub fn chaff_body_from_padding(padding: &Padding) -> Vec<u8> {
     format!("{{\"padding\":\"{}\"}}", padding.generate()).into_bytes()
 }
 
-/// Waits until `deadline` as precisely as a real answer's wake-up: the timer (1 ms granularity,
-/// late under load) sleeps to [`FINE_WAIT`] before the deadline less its learned overshoot, then
-/// the task yields to the scheduler until the deadline, like a task woken by a real outcome.
-async fn wait_until(tracker: &ChaffTracker, deadline: Instant) {
-    let now = Instant::now();
-    if deadline <= now {
-        return;
-    }
-    let coarse = tracker.compensate(deadline - now).saturating_sub(FINE_WAIT);
-    if !coarse.is_zero() {
-        tokio::time::sleep(coarse).await;
-        tracker.record_overshoot(coarse, now.elapsed());
-    }
-    while Instant::now() < deadline {
-        tokio::task::yield_now().await;
-    }
-}
-
 /// Whether a request is chaff: `X-Chaff` present with a non-empty (first) value.
 pub fn is_chaff(headers: &HeaderMap) -> bool {
     headers.get(CHAFF_HEADER).is_some_and(|v| !v.is_empty())
@@ -199,7 +178,11 @@ async fn answer_chaff(state: &AppState, started: Instant, version: ApiVersion) -
         ),
     };
     let target = delay.min(state.settings().chaff_max_latency);
-    wait_until(state.chaff(), started + target).await;
+    let asked = state.chaff().compensate(target);
+    if asked > started.elapsed() {
+        tokio::time::sleep_until((started + asked).into()).await;
+        state.chaff().record_overshoot(asked, started.elapsed());
+    }
     let mut response = Response::new(Body::from(body));
     *response.status_mut() = StatusCode::OK;
     let headers = response.headers_mut();
