@@ -13,6 +13,11 @@ ADMIN_PORT=${DEV_ADMIN_PORT:-18081}
 EXPORTER_PORT=${DEV_EXPORTER_PORT:-18082}
 PROCESSOR_PORT=${DEV_PROCESSOR_PORT:-18083}
 PROJECTOR_PORT=${DEV_PROJECTOR_PORT:-18084}
+# Ops listeners (/health, /ready, /metrics) of the services with a public port; the processor
+# and projector have only their ops listener (the two ports above).
+INGEST_OPS_PORT=${DEV_INGEST_OPS_PORT:-18180}
+ADMIN_OPS_PORT=${DEV_ADMIN_OPS_PORT:-18181}
+EXPORTER_OPS_PORT=${DEV_EXPORTER_OPS_PORT:-18182}
 SERVICES=(processor projector ingest admin exporter)
 
 log() { printf '\033[1;34m[dev]\033[0m %s\n' "$*" >&2; }
@@ -199,6 +204,11 @@ ADMIN_URL=http://127.0.0.1:$ADMIN_PORT
 EXPORT_URL=http://127.0.0.1:$EXPORTER_PORT
 PROCESSOR_URL=http://127.0.0.1:$PROCESSOR_PORT
 PROJECTOR_URL=http://127.0.0.1:$PROJECTOR_PORT
+INGEST_OPS_URL=http://127.0.0.1:$INGEST_OPS_PORT
+ADMIN_OPS_URL=http://127.0.0.1:$ADMIN_OPS_PORT
+EXPORT_OPS_URL=http://127.0.0.1:$EXPORTER_OPS_PORT
+PROCESSOR_OPS_URL=http://127.0.0.1:$PROCESSOR_PORT
+PROJECTOR_OPS_URL=http://127.0.0.1:$PROJECTOR_PORT
 ADMIN_TOKEN=$(cat "$DEV/secrets/admin-token")
 ADMIN_TOKEN_FILE=$DEV/secrets/admin-token
 REVISION_TOKEN_KEYS_FILE=$DEV/secrets/revision-token-keys

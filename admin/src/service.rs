@@ -1,7 +1,6 @@
 //! The admin service as a [`Service`]: build (topics, config reader, producer, router, JWKS job)
 //! and run (HTTP, readiness, periodic JWKS sync) until shutdown.
 
-use std::future::IntoFuture as _;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,7 +9,8 @@ use anyhow::Context as _;
 use axum::Router;
 use platform::config_log::ConfigLog;
 use platform::env::Env;
-use platform::ops::Ops;
+use platform::http_server::{HttpLimits, PeerAddress};
+use platform::ops::{log_ops_failure, Ops, OpsServer};
 use platform::service::Service;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -34,6 +34,8 @@ pub struct Admin {
     listener: TcpListener,
     addr: SocketAddr,
     router: Router,
+    ops_server: OpsServer,
+    limits: HttpLimits,
     ops: Ops,
     config: ConfigLog,
     config_task: JoinHandle<()>,
@@ -75,8 +77,9 @@ impl Service for Admin {
         );
         let router = console_router(console)
             .merge(api_router(state, tokens))
-            .merge(ops.router());
+            .merge(Ops::liveness_router());
         let listener = platform::ops::bind(&settings.listen_addr).await?;
+        let ops_server = OpsServer::bind(&settings.ops_listen_addr, &ops).await?;
         let addr = listener
             .local_addr()
             .context("cannot read the bound address")?;
@@ -84,6 +87,8 @@ impl Service for Admin {
             listener,
             addr,
             router,
+            ops_server,
+            limits: settings.http.clone(),
             ops,
             config,
             config_task,
@@ -96,10 +101,16 @@ impl Service for Admin {
         self.addr
     }
 
+    fn ops_addr(&self) -> SocketAddr {
+        self.ops_server.local_addr()
+    }
+
     async fn run(self) -> anyhow::Result<()> {
         let Self {
             listener,
             router,
+            ops_server,
+            limits,
             ops,
             config,
             config_task,
@@ -109,18 +120,19 @@ impl Service for Admin {
         } = self;
         let tasks = TaskTracker::new();
         tasks.spawn(become_ready(config, ops, jwks, shutdown.clone()));
+        tasks.spawn(log_ops_failure(
+            ops_server.serve(limits.clone(), shutdown.clone()),
+        ));
         tasks.close();
 
         // Served with the peer address, which only the console's sign-in throttle reads.
-        let serve = {
-            let shutdown = shutdown.clone();
-            axum::serve(
-                listener,
-                router.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(async move { shutdown.cancelled().await })
-            .into_future()
-        };
+        let serve = platform::http_server::serve_with(
+            listener,
+            router,
+            limits,
+            shutdown.clone(),
+            PeerAddress::ConnectInfo,
+        );
         platform::ops::serve_until_stopped(
             serve,
             config_task,

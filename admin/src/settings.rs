@@ -49,8 +49,12 @@ impl Default for JwksSettings {
 /// Everything the admin service reads at start-up.
 #[derive(Debug, Clone)]
 pub struct AdminSettings {
-    /// `LISTEN_ADDR`.
+    /// `LISTEN_ADDR`: the admin API and console.
     pub listen_addr: String,
+    /// `OPS_LISTEN_ADDR` (`127.0.0.1:18181`): `/health`, `/ready`, `/metrics`.
+    pub ops_listen_addr: String,
+    /// `HTTP_*`: limits of both listeners.
+    pub http: platform::http_server::HttpLimits,
     /// `ADMIN_TOKEN` or `ADMIN_TOKEN_FILE`.
     pub tokens: AdminTokens,
     /// `CONFIG_VISIBILITY_TIMEOUT`.
@@ -67,6 +71,8 @@ impl AdminSettings {
     /// Reads the settings; problems are recorded in `env`.
     pub fn from_env(env: &mut Env) -> Self {
         let listen_addr = env.string("LISTEN_ADDR", "127.0.0.1:18081");
+        let ops_listen_addr = platform::ops::listen_addr(env, "127.0.0.1:18181");
+        let http = platform::http_server::HttpLimits::from_env(env);
         let tokens = match env.secret("ADMIN_TOKEN", "ADMIN_TOKEN_FILE") {
             Some(secret) => AdminTokens::parse(&secret).unwrap_or_else(|problem| {
                 env.problem(problem);
@@ -95,6 +101,8 @@ impl AdminSettings {
         let kafka = KafkaSettings::from_env(env);
         Self {
             listen_addr,
+            ops_listen_addr,
+            http,
             tokens,
             visibility_timeout,
             jwks,

@@ -23,6 +23,7 @@ mod quote;
 pub mod revision;
 pub mod transform;
 pub mod types;
+mod upload_digest;
 
 pub use exposure::Exposure;
 pub use multierror::aggregate;
@@ -40,3 +41,4 @@ pub use types::{
     transmission_risk_for, KeyParseError, RawKey, ReportType, ReportTypeError, RollingPeriod,
     RollingPeriodError, TemporaryExposureKey, TransmissionRisk, TransmissionRiskError,
 };
+pub use upload_digest::upload_digest;

@@ -91,7 +91,11 @@ async fn download(
             return StatusCode::NOT_FOUND.into_response()
         }
         Err(e) => {
-            tracing::error!(error = %e, "Cannot read from the blob store");
+            // The error names the file: client input, so clipped.
+            tracing::error!(
+                error = %platform::log_text::clip(&e.to_string(), 200),
+                "Cannot read from the blob store"
+            );
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
     };

@@ -32,7 +32,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use platform::config_log::ConfigLog;
-use platform::ops::Ops;
+use platform::ops::{Ops, OpsServer};
 use platform::service::Service;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -54,6 +54,7 @@ pub struct Exporter {
     listener: TcpListener,
     /// The bound address, read once at bind time.
     addr: SocketAddr,
+    ops_server: OpsServer,
     ops: Ops,
     ctx: ExportContext,
     config: ConfigLog,
@@ -118,10 +119,12 @@ impl Service for Exporter {
             ConfigLog::start(&settings.kafka, &ops.registry, shutdown.child_token())?;
         let listener = platform::ops::bind(&settings.listen_addr).await?;
         let addr = listener.local_addr()?;
+        let ops_server = OpsServer::bind(&settings.ops_listen_addr, &ops).await?;
         Ok(Self {
             settings,
             listener,
             addr,
+            ops_server,
             ops,
             ctx,
             config,
@@ -134,18 +137,23 @@ impl Service for Exporter {
         self.addr
     }
 
+    fn ops_addr(&self) -> SocketAddr {
+        self.ops_server.local_addr()
+    }
+
     async fn run(self) -> anyhow::Result<()> {
         let Self {
             settings,
             listener,
             addr: _,
+            ops_server,
             ops,
             ctx,
             config,
             config_task,
             shutdown,
         } = self;
-        let router = download::router(Arc::clone(&ctx.blobs)).merge(ops.router());
+        let router = download::router(Arc::clone(&ctx.blobs)).merge(Ops::liveness_router());
         let tasks = tokio_util::task::TaskTracker::new();
         {
             let (config, ops, shutdown) = (config.clone(), ops.clone(), shutdown.clone());
@@ -161,8 +169,11 @@ impl Service for Exporter {
                 }
             });
         }
+        tasks.spawn(platform::ops::log_ops_failure(
+            ops_server.serve(settings.http.clone(), shutdown.clone()),
+        ));
         tasks.close();
-        let serve = platform::ops::serve(listener, router, shutdown.clone());
+        let serve = platform::ops::serve(listener, router, settings.http.clone(), shutdown.clone());
         platform::ops::serve_until_stopped(
             serve,
             config_task,

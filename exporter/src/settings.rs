@@ -69,8 +69,12 @@ pub struct Schedule {
 pub struct ExporterSettings {
     pub kafka: KafkaSettings,
     pub pg: PgSettings,
-    /// `LISTEN_ADDR`: downloads and ops endpoints.
+    /// `LISTEN_ADDR`: downloads (and a bare `/health`).
     pub listen_addr: String,
+    /// `OPS_LISTEN_ADDR` (`127.0.0.1:18182`): `/health`, `/ready`, `/metrics`.
+    pub ops_listen_addr: String,
+    /// `HTTP_*`: limits of both listeners.
+    pub http: platform::http_server::HttpLimits,
     /// `EXPORT_DIR`: the blob directory files are written to and served from.
     pub export_dir: PathBuf,
     /// `EXPORT_KEY_DIR`: directory of the signing keys that signature infos name (default: the
@@ -109,6 +113,8 @@ impl ExporterSettings {
             kafka: KafkaSettings::from_env(env),
             pg: PgSettings::from_env(env),
             listen_addr: env.string("LISTEN_ADDR", "127.0.0.1:18082"),
+            ops_listen_addr: platform::ops::listen_addr(env, "127.0.0.1:18182"),
+            http: platform::http_server::HttpLimits::from_env(env),
             export_dir: PathBuf::from(env.string("EXPORT_DIR", ".dev/exports")),
             key_dir: env
                 .opt_string("EXPORT_KEY_DIR")

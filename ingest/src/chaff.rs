@@ -1,13 +1,24 @@
 //! Chaff (reference §1.4): requests with a non-empty `X-Chaff` header are fake uploads that
 //! phones send so that an observer cannot tell real uploads from noise.
 //!
-//! A chaff request is answered here, before any other layer: the body is never read, nothing is
-//! decoded, verified, logged as a publish or sent to Kafka. The answer imitates recent real
-//! traffic: status 200, a `{"padding":"..."}` body about as long as the average of the last 100
-//! real response bodies (empty before any real traffic), and a delay about as long as their
-//! average latency, capped by `CHAFF_REQUEST_MAX_LATENCY_MS`.
+//! A chaff request is answered here: its body was read like any other (before the concurrency
+//! slot, [`crate::body_deadline`]) but is never decoded, verified, logged as a publish or sent to
+//! Kafka. The answer is built to be indistinguishable from a real **accepted** upload:
+//!
+//! - the same status and headers (`content-type: application/json`, `x-api-version`), and the
+//!   connection is kept alive as for a real upload;
+//! - a body `{"padding":"<base64>"}` whose total length is that of one real accepted answer drawn
+//!   at random from the last [`CAPACITY`] (so sizes follow the real distribution, padding
+//!   included); before any real traffic, its padding is drawn from the same
+//!   `RESPONSE_PADDING_*` distribution as real answers;
+//! - a delay equal to the latency of a (the same) randomly drawn recent real accepted upload,
+//!   not their mean, capped by `CHAFF_REQUEST_MAX_LATENCY_MS`.
+//!
+//! Only answers with status 200 are sampled: chaff imitates accepted uploads, which are what an
+//! observer wants to find.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -18,12 +29,13 @@ use axum::middleware::Next;
 use axum::response::Response;
 use base64::Engine as _;
 use http::{header, HeaderMap, HeaderValue, StatusCode};
-use rand::RngCore as _;
+use rand::{Rng as _, RngCore as _};
 
+use crate::api::{ApiVersion, Padding, API_VERSION_HEADER};
 use crate::state::AppState;
 
-/// How many recent real requests the profile averages over.
-pub const CAPACITY: usize = 100;
+/// How many recent real accepted uploads the chaff draws from.
+pub const CAPACITY: usize = 200;
 /// Largest chaff padding in raw bytes (the reference's cap).
 const MAX_PADDING_BYTES: usize = 1_000_000;
 /// `{"padding":""}`: the part of a chaff body that is not padding.
@@ -32,25 +44,28 @@ const WRAPPER_LEN: usize = 14;
 /// The chaff request header.
 pub const CHAFF_HEADER: &str = "x-chaff";
 
-/// One real request.
+/// One real accepted upload, as an observer sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Sample {
-    pub latency_ms: u64,
+    /// From the chaff layer to the answer (microsecond precision: real latencies can be tightly
+    /// clustered, and a millisecond of rounding would show).
+    pub latency: Duration,
     pub body_bytes: u64,
     pub header_bytes: u64,
 }
 
-/// Averages of the recent real requests.
-pub type Profile = Sample;
-
-/// A ring buffer of the last [`CAPACITY`] real requests.
+/// A ring buffer of the last [`CAPACITY`] real accepted uploads.
 #[derive(Debug, Default)]
 pub struct ChaffTracker {
     ring: Mutex<VecDeque<Sample>>,
+    /// Moving average of how much later than asked a chaff delay ends (the timer's granularity
+    /// and wake-up), in microseconds; subtracted from the next delays.
+    overshoot_us: AtomicU64,
 }
 
 impl ChaffTracker {
-    /// Records a real request. Best effort: skipped if the buffer is busy, as in the reference.
+    /// Records a real accepted upload. Best effort: skipped if the buffer is busy, as in the
+    /// reference.
     pub fn record(&self, sample: Sample) {
         if let Ok(mut ring) = self.ring.try_lock() {
             if ring.len() == CAPACITY {
@@ -60,40 +75,61 @@ impl ChaffTracker {
         }
     }
 
-    /// Integer averages over the buffer (all zero before any real request).
-    pub fn profile(&self) -> Profile {
-        let Ok(ring) = self.ring.lock() else {
-            return Profile::default();
-        };
-        let n = ring.len() as u64;
-        if n == 0 {
-            return Profile::default();
+    /// One recent real upload drawn uniformly at random; `None` before any.
+    pub fn draw(&self) -> Option<Sample> {
+        let ring = self.ring.lock().ok()?;
+        if ring.is_empty() {
+            return None;
         }
-        let sum = ring.iter().fold(Sample::default(), |acc, s| Sample {
-            latency_ms: acc.latency_ms + s.latency_ms,
-            body_bytes: acc.body_bytes + s.body_bytes,
-            header_bytes: acc.header_bytes + s.header_bytes,
-        });
-        Profile {
-            latency_ms: sum.latency_ms / n,
-            body_bytes: sum.body_bytes / n,
-            header_bytes: sum.header_bytes / n,
-        }
+        let i = rand::thread_rng().gen_range(0..ring.len());
+        ring.get(i).copied()
+    }
+
+    /// `delay` less the timer's recent average overshoot.
+    pub fn compensate(&self, delay: Duration) -> Duration {
+        delay.saturating_sub(Duration::from_micros(
+            self.overshoot_us.load(Ordering::Relaxed),
+        ))
+    }
+
+    /// Records that a delay asked to end at `target` (after compensation) ended at `actual`.
+    pub fn record_overshoot(&self, target: Duration, actual: Duration) {
+        let over = u64::try_from(actual.saturating_sub(target).as_micros()).unwrap_or(u64::MAX);
+        let over = over.min(5_000);
+        let old = self.overshoot_us.load(Ordering::Relaxed);
+        self.overshoot_us
+            .store((old * 7 + over) / 8, Ordering::Relaxed);
+    }
+
+    /// How many samples the window holds.
+    pub fn len(&self) -> usize {
+        self.ring.lock().map_or(0, |r| r.len())
+    }
+
+    /// Whether no real upload was seen yet.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
-/// The chaff body for a profile: empty before real traffic, otherwise `{"padding":"<base64>"}`
-/// whose total length is close to the average real body length.
-pub fn chaff_body(profile: &Profile) -> Vec<u8> {
-    if profile.body_bytes == 0 {
-        return Vec::new();
-    }
-    let target = usize::try_from(profile.body_bytes).unwrap_or(usize::MAX);
-    let raw_len = (target.saturating_sub(WRAPPER_LEN).saturating_mul(3) / 4).min(MAX_PADDING_BYTES);
-    let mut raw = vec![0u8; raw_len];
+/// A chaff body of exactly `target` bytes when `target` is at least the wrapper's length:
+/// `{"padding":"<base64>"}` with valid base64 (a multiple of 4 characters, no `=`) and up to
+/// three spaces of JSON whitespace before the closing brace to reach the exact length.
+pub fn chaff_body_of_len(target: usize) -> Vec<u8> {
+    let room = target
+        .saturating_sub(WRAPPER_LEN)
+        .min(MAX_PADDING_BYTES * 4 / 3);
+    let pad_len = room / 4 * 4;
+    let mut raw = vec![0u8; pad_len / 4 * 3];
     rand::thread_rng().fill_bytes(&mut raw);
     let padding = base64::engine::general_purpose::STANDARD.encode(raw);
-    format!("{{\"padding\":\"{padding}\"}}").into_bytes()
+    let spaces = " ".repeat(room - pad_len);
+    format!("{{\"padding\":\"{padding}\"{spaces}}}").into_bytes()
+}
+
+/// A chaff body before any real traffic: padding from the real answers' distribution.
+pub fn chaff_body_from_padding(padding: &Padding) -> Vec<u8> {
+    format!("{{\"padding\":\"{}\"}}", padding.generate()).into_bytes()
 }
 
 /// Whether a request is chaff: `X-Chaff` present with a non-empty (first) value.
@@ -101,105 +137,137 @@ pub fn is_chaff(headers: &HeaderMap) -> bool {
     headers.get(CHAFF_HEADER).is_some_and(|v| !v.is_empty())
 }
 
-/// Middleware on the publish routes: answers chaff, and profiles every real request.
+/// Middleware on the publish routes: answers chaff, and samples every real accepted upload.
 pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     if is_chaff(request.headers()) {
+        let version = if request.uri().path() == "/" {
+            ApiVersion::V1Alpha1
+        } else {
+            ApiVersion::V1
+        };
         drop(request);
-        return answer_chaff(&state, started).await;
+        return answer_chaff(&state, started, version).await;
     }
     let response = next.run(request).await;
-    let header_bytes: usize = response
-        .headers()
-        .iter()
-        .map(|(name, value)| name.as_str().len() + value.len())
-        .sum();
-    state.chaff().record(Sample {
-        latency_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-        body_bytes: response.body().size_hint().exact().unwrap_or(0),
-        header_bytes: header_bytes as u64,
-    });
+    if response.status() == StatusCode::OK {
+        let header_bytes: usize = response
+            .headers()
+            .iter()
+            .map(|(name, value)| name.as_str().len() + value.len())
+            .sum();
+        state.chaff().record(Sample {
+            latency: started.elapsed(),
+            body_bytes: response.body().size_hint().exact().unwrap_or(0),
+            header_bytes: header_bytes as u64,
+        });
+    }
     response
 }
 
-async fn answer_chaff(state: &AppState, started: Instant) -> Response {
+async fn answer_chaff(state: &AppState, started: Instant, version: ApiVersion) -> Response {
     state.metrics().chaff.inc();
-    let profile = state.chaff().profile();
-    let body = chaff_body(&profile);
-    let target = Duration::from_millis(profile.latency_ms).min(state.settings().chaff_max_latency);
-    if let Some(remaining) = target.checked_sub(started.elapsed()) {
-        tokio::time::sleep(remaining).await;
+    let (body, delay) = match state.chaff().draw() {
+        Some(sample) => (
+            chaff_body_of_len(usize::try_from(sample.body_bytes).unwrap_or(usize::MAX)),
+            sample.latency,
+        ),
+        None => (
+            chaff_body_from_padding(&state.settings().padding),
+            Duration::ZERO,
+        ),
+    };
+    let target = delay.min(state.settings().chaff_max_latency);
+    let asked = state.chaff().compensate(target);
+    if asked > started.elapsed() {
+        tokio::time::sleep_until((started + asked).into()).await;
+        state.chaff().record_overshoot(asked, started.elapsed());
     }
-    let has_body = !body.is_empty();
     let mut response = Response::new(Body::from(body));
     *response.status_mut() = StatusCode::OK;
-    if has_body {
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-    }
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.insert(
+        API_VERSION_HEADER,
+        HeaderValue::from_static(version.header_value()),
+    );
     response
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use http::HeaderValue;
 
     #[test]
-    fn empty_before_real_traffic() {
+    fn nothing_to_draw_before_real_traffic() {
         let t = ChaffTracker::default();
-        assert_eq!(t.profile(), Profile::default());
-        assert!(chaff_body(&t.profile()).is_empty());
+        assert_eq!(t.draw(), None);
+        let body = chaff_body_from_padding(&Padding {
+            min_bytes: 30,
+            range: 1,
+        });
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(json["padding"].as_str().unwrap().len(), 40);
     }
 
     #[test]
-    fn averages_the_last_hundred() {
+    fn draws_one_of_the_last_samples() {
         let t = ChaffTracker::default();
-        for i in 0..150u64 {
+        for i in 0..(CAPACITY as u64 + 50) {
             t.record(Sample {
-                latency_ms: i,
+                latency: Duration::from_millis(i),
                 body_bytes: 1000 + i,
                 header_bytes: 10,
             });
         }
-        // Samples 50..150 remain.
-        let p = t.profile();
-        assert_eq!(p.latency_ms, 99);
-        assert_eq!(p.body_bytes, 1099);
-        assert_eq!(p.header_bytes, 10);
+        assert_eq!(t.len(), CAPACITY);
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..2000 {
+            let s = t.draw().unwrap();
+            let ms = s.latency.as_millis() as u64;
+            assert!(ms >= 50, "only the last {CAPACITY} remain");
+            assert_eq!(s.body_bytes, 1000 + ms, "drawn as one sample");
+            seen.insert(ms);
+        }
+        assert!(
+            seen.len() > CAPACITY / 2,
+            "a draw, not an average: {}",
+            seen.len()
+        );
     }
 
     #[test]
-    fn body_size_follows_the_profile() {
-        for avg in [20u64, 100, 1500, 2800, 4000] {
-            let body = chaff_body(&Profile {
-                latency_ms: 0,
-                body_bytes: avg,
-                header_bytes: 0,
-            });
-            let len = body.len() as i64;
-            assert!((len - avg as i64).abs() <= 4, "avg {avg}: got {len}");
+    fn body_has_exactly_the_drawn_length() {
+        for target in [14usize, 15, 16, 17, 100, 1501, 2800, 2801, 2802, 2803] {
+            let body = chaff_body_of_len(target);
+            assert_eq!(body.len(), target);
             let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(json.as_object().unwrap().len(), 1);
             let padding = json["padding"].as_str().unwrap();
             assert!(base64::engine::general_purpose::STANDARD
                 .decode(padding)
                 .is_ok());
-            assert_eq!(json.as_object().unwrap().len(), 1);
         }
-        let tiny = chaff_body(&Profile {
-            latency_ms: 0,
-            body_bytes: 3,
-            header_bytes: 0,
-        });
-        assert_eq!(tiny, br#"{"padding":""}"#);
-        let huge = chaff_body(&Profile {
-            latency_ms: 0,
-            body_bytes: u64::MAX,
-            header_bytes: 0,
-        });
-        assert!(huge.len() < 1_400_000);
+        assert_eq!(chaff_body_of_len(3), br#"{"padding":""}"#);
+        assert!(chaff_body_of_len(usize::MAX).len() < 1_400_000);
+    }
+
+    #[test]
+    fn overshoot_is_learned_and_subtracted() {
+        let t = ChaffTracker::default();
+        for _ in 0..100 {
+            t.record_overshoot(Duration::from_millis(10), Duration::from_micros(10_800));
+        }
+        let d = t.compensate(Duration::from_millis(10));
+        assert!(
+            d > Duration::from_micros(9_150) && d < Duration::from_micros(9_250),
+            "{d:?}"
+        );
     }
 
     #[test]

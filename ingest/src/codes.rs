@@ -55,6 +55,9 @@ pub enum ResultLabel {
     MissingRevisionToken,
     KeyAlreadyRevised,
     InvalidReportTypeTransition,
+    /// The body did not arrive within `PUBLISH_BODY_TIMEOUT` / `PUBLISH_BODY_MIN_RATE`, or its
+    /// connection broke while it was read (a client error).
+    BodyTimeout,
     /// The write path failed: here, Kafka did not acknowledge the event, or the query store
     /// reported an internal error in the outcome.
     DbWrite,
@@ -76,6 +79,7 @@ impl ResultLabel {
             ResultLabel::MissingRevisionToken => "MISSING_REVISION_TOKEN",
             ResultLabel::KeyAlreadyRevised => "KEY_ALREADY_REVISED",
             ResultLabel::InvalidReportTypeTransition => "INVALID_REPORT_TYPE_TRANSITION",
+            ResultLabel::BodyTimeout => "BODY_TIMEOUT",
             ResultLabel::DbWrite => "ERROR_DB_WRITE",
         }
     }

@@ -16,6 +16,7 @@
 //! user agent, key material, a token, an HMAC secret or a certificate.
 
 pub mod api;
+pub mod body_deadline;
 pub mod certificate;
 pub mod chaff;
 pub mod client_platform;

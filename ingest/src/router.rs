@@ -1,7 +1,7 @@
 //! Routes and middleware, in the reference's order (§1.3). On the publish routes, from the
-//! outside in: concurrency limit → chaff → request span → maintenance → handler. Ops routes
-//! (`/health`, `/ready`, `/metrics`) sit beside them without those layers. Unmatched paths get
-//! Go's plain 404.
+//! outside in: body read under its deadline (before any slot is taken, [`crate::body_deadline`])
+//! → concurrency limit → chaff → request span → maintenance → handler. Beside them only a bare
+//! `/health`; the ops endpoints live on the ops listener. Unmatched paths get Go's plain 404.
 
 use std::time::Instant;
 
@@ -16,6 +16,7 @@ use platform::ops::Ops;
 use tracing::Instrument as _;
 use uuid::Uuid;
 
+use crate::body_deadline;
 use crate::chaff;
 use crate::publish::handler;
 use crate::state::AppState;
@@ -27,8 +28,8 @@ pub struct RequestId(pub Uuid);
 /// The maintenance-mode body, byte for byte.
 pub const MAINTENANCE_BODY: &str = r#"{"error": "please try again later"}"#;
 
-/// Builds the service's router.
-pub fn router(state: AppState, ops: &Ops) -> Router {
+/// Builds the service's public router.
+pub fn router(state: AppState) -> Router {
     let mut publish = Router::new()
         .route("/v1/publish", any(handler::v1))
         .route("/v1/publish/", any(not_found));
@@ -40,8 +41,12 @@ pub fn router(state: AppState, ops: &Ops) -> Router {
         .route_layer(middleware::from_fn(request_span))
         .route_layer(middleware::from_fn_with_state(state.clone(), chaff::layer))
         .route_layer(middleware::from_fn_with_state(state.clone(), limit))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            body_deadline::layer,
+        ))
         .with_state(state);
-    publish.merge(ops.router()).fallback(not_found)
+    publish.merge(Ops::liveness_router()).fallback(not_found)
 }
 
 /// Go's `http.NotFound`.

@@ -105,6 +105,9 @@ fn http_settings() -> HttpSettings {
         outcome_wait: Duration::from_millis(200),
         request_timeout: Duration::from_secs(5),
         max_concurrent_requests: 64,
+        body_deadline: crate::body_deadline::BodyDeadline::default(),
+        ops_listen_addr: "127.0.0.1:0".into(),
+        limits: platform::http_server::HttpLimits::default(),
     }
 }
 
@@ -143,7 +146,7 @@ fn harness(mode: SinkMode, edit: impl FnOnce(&mut HttpSettings)) -> Harness {
         clock: Arc::new(move || now),
     });
     Harness {
-        router: router(state.clone(), &ops),
+        router: router(state.clone()),
         state,
         sink,
         signer,
@@ -333,10 +336,14 @@ async fn a13_routes() {
         .send(Request::get("/health").body(Body::empty()).unwrap())
         .await;
     assert_eq!(reply.status, StatusCode::OK);
-    let reply = h
-        .send(Request::get("/metrics").body(Body::empty()).unwrap())
-        .await;
-    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.body, br#"{"status":"ok"}"#, "a bare liveness answer");
+    // The ops endpoints are not on the public port.
+    for path in ["/metrics", "/ready"] {
+        let reply = h
+            .send(Request::get(path).body(Body::empty()).unwrap())
+            .await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{path}");
+    }
     // Any method reaches the publish handler.
     let reply = h
         .send(
@@ -501,8 +508,11 @@ async fn b1_chaff_before_traffic_b3_empty_header() {
         .unwrap();
     let reply = h.send(request).await;
     assert_eq!(reply.status, StatusCode::OK);
-    assert!(reply.body.is_empty());
-    assert_eq!(reply.api_version(), None);
+    // Before any real traffic: padding from the real answers' distribution, the same headers.
+    let padding = reply.json()["padding"].as_str().unwrap().len();
+    assert!((20..=44).contains(&padding), "{padding}");
+    assert_eq!(reply.api_version(), Some("v1"));
+    assert_eq!(reply.headers["content-type"], "application/json");
     assert!(h.events().is_empty());
     assert_eq!(h.state.metrics().chaff.get(), 1);
     // An empty X-Chaff is a real request.
@@ -516,43 +526,41 @@ async fn b1_chaff_before_traffic_b3_empty_header() {
 }
 
 #[tokio::test]
-async fn chaff_imitates_real_traffic() {
+async fn chaff_imitates_real_accepted_uploads() {
     let h = harness(SinkMode::Accept, |s| {
         s.padding = Padding {
             min_bytes: 1500,
             range: 1,
         }
     });
-    for _ in 0..5 {
-        h.post(
-            "/v1/publish",
-            "application/json",
-            r#"{"healthAuthorityID":"nope"}"#,
-        )
-        .await;
-    }
-    let real = h
-        .post(
-            "/v1/publish",
-            "application/json",
-            r#"{"healthAuthorityID":"nope"}"#,
-        )
-        .await;
+    // Refusals are not sampled: chaff imitates accepted uploads only.
+    h.post(
+        "/v1/publish",
+        "application/json",
+        r#"{"healthAuthorityID":"nope"}"#,
+    )
+    .await;
+    assert!(h.state.chaff().is_empty());
+    let (body, _) = h.valid_body("confirmed");
+    let real = h.post("/v1/publish", "application/json", body).await;
+    assert_eq!(real.status, StatusCode::OK);
+    assert_eq!(h.state.chaff().len(), 1);
     let request = Request::post("/v1/publish")
         .header("x-chaff", "yes")
         .body(Body::from("{}"))
         .unwrap();
     let chaff = h.send(request).await;
     assert_eq!(chaff.status, StatusCode::OK);
-    let diff = (chaff.body.len() as i64 - real.body.len() as i64).abs();
-    assert!(
-        diff < 10,
-        "chaff {} vs real {}",
-        chaff.body.len(),
-        real.body.len()
-    );
+    assert_eq!(chaff.body.len(), real.body.len(), "the drawn real length");
+    let names = |headers: &http::HeaderMap| {
+        let mut names: Vec<String> = headers.keys().map(|k| k.to_string()).collect();
+        names.sort_unstable();
+        names
+    };
+    assert_eq!(names(&chaff.headers), names(&real.headers));
+    assert_eq!(chaff.api_version(), real.api_version());
     assert_eq!(chaff.json().as_object().unwrap().len(), 1);
-    assert!(h.events().is_empty());
+    assert_eq!(h.events().len(), 1, "only the real upload was enqueued");
 }
 
 #[tokio::test]
@@ -561,7 +569,7 @@ async fn chaff_delay_is_capped() {
         s.chaff_max_latency = Duration::from_millis(30)
     });
     h.state.chaff().record(crate::chaff::Sample {
-        latency_ms: 10_000,
+        latency: Duration::from_secs(10),
         body_bytes: 100,
         header_bytes: 0,
     });

@@ -1,8 +1,8 @@
 //! `Ingest` as a [`platform::service::Service`]: build binds the listener, starts the
 //! configuration log, the producer and the outcome listener; run serves until shutdown, then
 //! drains in-flight requests (bounded by `REQUEST_TIMEOUT`), flushes the producer and stops the
-//! background tasks. Connections are accepted through [`AnonymousListener`], so no peer address
-//! reaches any log.
+//! background tasks. Both listeners (public and ops) run on [`platform::http_server`], which
+//! never records a peer address.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -27,7 +27,8 @@ use crate::revision_token::TokenCodec;
 use crate::router::router;
 use crate::settings::Settings;
 use crate::state::{AppState, StateParts};
-use platform::listener::AnonymousListener;
+use platform::http_server::HttpLimits;
+use platform::ops::OpsServer;
 
 /// How long the producer may take to deliver what is queued at shutdown.
 const FLUSH_TIMEOUT: Duration = Duration::from_secs(10);
@@ -38,6 +39,8 @@ pub struct Ingest {
     listener: TcpListener,
     addr: SocketAddr,
     router: Router,
+    ops_server: OpsServer,
+    limits: HttpLimits,
     sink: Arc<KafkaSink>,
     shutdown: CancellationToken,
     tasks_shutdown: CancellationToken,
@@ -71,6 +74,7 @@ impl Service for Ingest {
         let addr = listener
             .local_addr()
             .context("cannot read the bound address")?;
+        let ops_server = OpsServer::bind(&settings.http.ops_listen_addr, &ops).await?;
 
         let kafka = settings.kafka.clone();
         kafka.ensure_topics_if_enabled().await?;
@@ -121,9 +125,11 @@ impl Service for Ingest {
             "Ingest built"
         );
         Ok(Self {
-            router: router(state.clone(), &ops),
+            router: router(state.clone()),
             listener,
             addr,
+            ops_server,
+            limits: settings.http.limits.clone(),
             sink,
             shutdown,
             tasks_shutdown,
@@ -136,15 +142,27 @@ impl Service for Ingest {
         self.addr
     }
 
+    fn ops_addr(&self) -> SocketAddr {
+        self.ops_server.local_addr()
+    }
+
     async fn run(self) -> anyhow::Result<()> {
-        let shutdown = self.shutdown.clone();
-        let served = axum::serve(AnonymousListener(self.listener), self.router)
-            .with_graceful_shutdown(async move { shutdown.cancelled().await })
-            .await;
+        // The ops port stays up while the public one drains, and stops with the background tasks.
+        let ops = tokio::spawn(platform::ops::log_ops_failure(
+            self.ops_server
+                .serve(self.limits.clone(), self.tasks_shutdown.clone()),
+        ));
+        let served = platform::http_server::serve(
+            self.listener,
+            self.router,
+            self.limits,
+            self.shutdown.clone(),
+        )
+        .await;
         tracing::info!("HTTP server drained; flushing");
         self.sink.flush(FLUSH_TIMEOUT).await;
         self.tasks_shutdown.cancel();
-        for task in self.tasks {
+        for task in self.tasks.into_iter().chain([ops]) {
             if tokio::time::timeout(Duration::from_secs(5), task)
                 .await
                 .is_err()

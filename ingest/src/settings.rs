@@ -11,9 +11,11 @@ use std::time::Duration;
 
 use domain::PublishPolicy;
 use platform::env::Env;
+use platform::http_server::HttpLimits;
 use platform::kafka::KafkaSettings;
 
 use crate::api::Padding;
+use crate::body_deadline::BodyDeadline;
 use crate::revision_token::KeyRing;
 
 /// Largest accepted `RESPONSE_PADDING_MIN_BYTES + RESPONSE_PADDING_RANGE`.
@@ -44,6 +46,13 @@ pub struct HttpSettings {
     pub request_timeout: Duration,
     /// `MAX_CONCURRENT_REQUESTS` (1024): requests handled at once; more get 503.
     pub max_concurrent_requests: usize,
+    /// `PUBLISH_BODY_TIMEOUT` (10s) / `PUBLISH_BODY_MIN_RATE` (512 bytes/s): the publish body is
+    /// read under them before the request takes a concurrency slot.
+    pub body_deadline: BodyDeadline,
+    /// `OPS_LISTEN_ADDR` (`127.0.0.1:18180`): `/health`, `/ready`, `/metrics`.
+    pub ops_listen_addr: String,
+    /// `HTTP_*`: limits of both listeners.
+    pub limits: HttpLimits,
 }
 
 /// Everything the service reads.
@@ -130,7 +139,16 @@ impl Settings {
             outcome_wait: env.duration("PUBLISH_OUTCOME_WAIT", Duration::from_secs(2)),
             request_timeout: env.duration("REQUEST_TIMEOUT", Duration::from_secs(30)),
             max_concurrent_requests: env.parse("MAX_CONCURRENT_REQUESTS", 1024),
+            body_deadline: BodyDeadline {
+                timeout: env.duration("PUBLISH_BODY_TIMEOUT", BodyDeadline::default().timeout),
+                min_rate: env.parse("PUBLISH_BODY_MIN_RATE", BodyDeadline::default().min_rate),
+            },
+            ops_listen_addr: platform::ops::listen_addr(env, "127.0.0.1:18180"),
+            limits: HttpLimits::from_env(env),
         };
+        if http.body_deadline.timeout.is_zero() {
+            env.problem("PUBLISH_BODY_TIMEOUT must be above 0");
+        }
         if http.max_concurrent_requests == 0 {
             env.problem("MAX_CONCURRENT_REQUESTS must be at least 1");
         }

@@ -4,9 +4,10 @@
 //! - [`env`]: typed settings from environment variables, reporting every problem at once;
 //! - [`telemetry`]: one tracing setup for all services;
 //! - [`shutdown`]: SIGTERM/SIGINT into one cancellation token;
-//! - [`ops`]: `/health` and `/metrics` on a service's HTTP port;
+//! - [`ops`]: `/health`, `/ready` and `/metrics` on a service's ops listener;
+//! - [`http_server`]: the hardened HTTP/1 server every listener runs on ([`io_activity`]);
+//! - [`log_text`]: clipping client input before it reaches a log line;
 //! - [`kafka`]: client settings, topic names and creation, the idempotent producer;
-//! - [`listener`]: a TCP listener that never records peer addresses;
 //! - [`config_log`]: the in-memory configuration snapshot that follows `en.config`;
 //! - [`pg`]: PostgreSQL pools and the migration runner;
 //! - [`service`]: the `Service` trait and the shared `main` of every binary.
@@ -14,8 +15,10 @@
 pub mod allocator;
 pub mod config_log;
 pub mod env;
+pub mod http_server;
+pub mod io_activity;
 pub mod kafka;
-pub mod listener;
+pub mod log_text;
 pub mod ops;
 pub mod pg;
 pub mod service;

@@ -1,5 +1,8 @@
-//! Operational HTTP endpoints every service serves on its port: `/health` (liveness),
-//! `/ready` (readiness: config caught up, dependencies reachable) and `/metrics` (Prometheus text).
+//! Operational HTTP endpoints every service serves on its own ops listener (`OPS_LISTEN_ADDR`,
+//! loopback by default), never on its public port: `/health` (liveness with the service name and
+//! readiness), `/ready` (readiness: config caught up, dependencies reachable) and `/metrics`
+//! (Prometheus text). A public port keeps only a bare liveness answer ([`Ops::liveness_router`]),
+//! so nobody outside learns what the metrics would tell (e.g. which request was chaff).
 //!
 //! Each service owns its own [`prometheus::Registry`] (no global registry), so several services
 //! can run in one test process without their metrics colliding.
@@ -16,6 +19,9 @@ use axum::routing::get;
 use axum::Router;
 use prometheus::{Encoder, Registry, TextEncoder};
 use tokio::net::TcpListener;
+
+use crate::env::Env;
+use crate::http_server::HttpLimits;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -53,7 +59,12 @@ impl Ops {
         self.ready.load(Ordering::Acquire)
     }
 
-    /// Routes `/health`, `/ready` and `/metrics`, to merge into a service's router.
+    /// A bare `GET /health` answering `{"status":"ok"}`, for public ports (load balancers).
+    pub fn liveness_router<S: Clone + Send + Sync + 'static>() -> Router<S> {
+        Router::new().route("/health", get(bare_health))
+    }
+
+    /// Routes `/health`, `/ready` and `/metrics`: the ops listener's router.
     pub fn router<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
         Router::new()
             .route("/health", get(health))
@@ -63,10 +74,22 @@ impl Ops {
     }
 }
 
+async fn bare_health() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        r#"{"status":"ok"}"#,
+    )
+        .into_response()
+}
+
 async fn health(State(ops): State<Ops>) -> Response {
     (
         [(header::CONTENT_TYPE, "application/json")],
-        format!(r#"{{"status":"ok","service":"{}"}}"#, ops.service),
+        format!(
+            r#"{{"status":"ok","service":"{}","ready":{}}}"#,
+            ops.service,
+            ops.is_ready()
+        ),
     )
         .into_response()
 }
@@ -105,16 +128,58 @@ async fn metrics(State(ops): State<Ops>) -> Response {
     }
 }
 
-/// Serves `router` on `listener` until `shutdown` is cancelled, then finishes in-flight requests.
+/// Serves `router` on `listener` under `limits` until `shutdown` is cancelled, then finishes
+/// in-flight requests ([`crate::http_server::serve`]; no layer ever sees the peer address).
 pub async fn serve(
     listener: TcpListener,
     router: Router,
+    limits: HttpLimits,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
-    // Through the anonymous listener: no layer (not even axum's trace logging) sees the peer.
-    axum::serve(crate::listener::AnonymousListener(listener), router)
-        .with_graceful_shutdown(async move { shutdown.cancelled().await })
-        .await
+    crate::http_server::serve(listener, router, limits, shutdown).await
+}
+
+/// `OPS_LISTEN_ADDR`, loopback by default (`default` is the service's own default address).
+pub fn listen_addr(env: &mut Env, default: &str) -> String {
+    env.string("OPS_LISTEN_ADDR", default)
+}
+
+/// The ops listener of a service: bound, with the ops router, ready to spawn.
+#[derive(Debug)]
+pub struct OpsServer {
+    listener: TcpListener,
+    addr: std::net::SocketAddr,
+    router: Router,
+}
+
+impl OpsServer {
+    /// Binds `addr` for `ops`.
+    pub async fn bind(addr: &str, ops: &Ops) -> anyhow::Result<Self> {
+        use anyhow::Context as _;
+        let listener = bind(addr).await?;
+        let addr = listener
+            .local_addr()
+            .context("cannot read the ops listener's address")?;
+        Ok(Self {
+            listener,
+            addr,
+            router: ops.router(),
+        })
+    }
+
+    /// The bound address (useful with port 0).
+    pub fn local_addr(&self) -> std::net::SocketAddr {
+        self.addr
+    }
+
+    /// Serves until `shutdown` is cancelled.
+    pub async fn serve(
+        self,
+        limits: HttpLimits,
+        shutdown: CancellationToken,
+    ) -> std::io::Result<()> {
+        serve(self.listener, self.router, limits, shutdown).await
+    }
 }
 
 /// Runs a service's HTTP server `serve` until it ends or the configuration reader `config_task`
@@ -148,6 +213,13 @@ pub async fn serve_until_stopped(
         let _ = tokio::time::timeout(drain, &mut config_task).await;
     }
     outcome
+}
+
+/// Awaits an ops server, logging its failure (the service goes on without its ops port).
+pub async fn log_ops_failure(served: impl Future<Output = std::io::Result<()>>) {
+    if let Err(e) = served.await {
+        tracing::error!(error = %e, "Ops server failed");
+    }
 }
 
 /// Binds `addr` (`host:port`; port 0 picks a free port).

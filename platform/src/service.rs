@@ -29,8 +29,14 @@ pub trait Service: Sized + Send + 'static {
         shutdown: CancellationToken,
     ) -> impl Future<Output = anyhow::Result<Self>> + Send;
 
-    /// The bound HTTP address (useful with port 0).
+    /// The bound public HTTP address (useful with port 0). A service without a public API
+    /// (processor, projector) returns its ops address.
     fn local_addr(&self) -> SocketAddr;
+
+    /// The bound ops address (`OPS_LISTEN_ADDR`: `/health`, `/ready`, `/metrics`).
+    fn ops_addr(&self) -> SocketAddr {
+        self.local_addr()
+    }
 
     /// Runs until the shutdown token is cancelled, then drains. An error means a task failed.
     fn run(self) -> impl Future<Output = anyhow::Result<()>> + Send;
@@ -66,7 +72,7 @@ pub fn main<S: Service>() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        tracing::info!(addr = %service.local_addr(), "Listening");
+        tracing::info!(addr = %service.local_addr(), ops = %service.ops_addr(), "Listening");
         match service.run().await {
             Ok(()) => {
                 tracing::info!("Stopped");

@@ -45,6 +45,7 @@ pub fn process(received: &PublishReceived) -> PublishProcessed {
             oldest_days: 0,
         },
         rejection: None,
+        upload_digest: received.upload_digest.clone(),
         reply_to: received.reply_to.clone(),
         source: None,
     };

@@ -68,6 +68,7 @@ impl Service for Processor {
         let http = tokio::spawn(platform::ops::serve(
             self.listener,
             router,
+            self.settings.http.clone(),
             self.shutdown.clone(),
         ));
         self.ops.set_ready(true);

@@ -7,8 +7,11 @@ use platform::kafka::KafkaSettings;
 #[derive(Debug, Clone)]
 pub struct ProcessorSettings {
     pub kafka: KafkaSettings,
-    /// `LISTEN_ADDR`: ops endpoints (`/health`, `/ready`, `/metrics`).
+    /// `OPS_LISTEN_ADDR`: ops endpoints (`/health`, `/ready`, `/metrics`); the processor has no
+    /// public port.
     pub listen_addr: String,
+    /// `HTTP_*`: limits of the ops listener.
+    pub http: platform::http_server::HttpLimits,
     /// `PROCESSOR_GROUP_ID`: consumer group (prefixed with `KAFKA_TOPIC_PREFIX`).
     pub group_id: String,
     /// `PROCESSOR_BATCH_SIZE`: most events handled at once (one acknowledgement wait and one
@@ -21,7 +24,8 @@ impl ProcessorSettings {
         let kafka = KafkaSettings::from_env(env);
         let group_id = env.string("PROCESSOR_GROUP_ID", "processor");
         let settings = Self {
-            listen_addr: env.string("LISTEN_ADDR", "127.0.0.1:18083"),
+            listen_addr: platform::ops::listen_addr(env, "127.0.0.1:18083"),
+            http: platform::http_server::HttpLimits::from_env(env),
             group_id: format!("{}{group_id}", kafka.topic_prefix),
             batch_size: env.parse("PROCESSOR_BATCH_SIZE", 500),
             kafka,

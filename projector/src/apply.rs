@@ -18,6 +18,8 @@ use schemas::publish::{
 };
 use uuid::Uuid;
 
+use crate::identical_retry;
+
 /// One processed event of the batch.
 #[derive(Debug, Clone)]
 pub struct BatchEvent {
@@ -37,17 +39,21 @@ pub struct BatchDecision {
     pub outcomes: Vec<(Uuid, PublishOutcome)>,
     /// Counts by outcome code (`ok`, `partial_failure`, error codes), for metrics.
     pub results: Vec<&'static str>,
+    /// Upload digests of the inserted keys ([`crate::identical_retry`]).
+    pub digest_writes: Vec<(String, Vec<u8>)>,
 }
 
-/// Decides `events` against `stored` (rows for all keys of the batch, keyed by `exposure_key`).
-/// Takes the events by value: their exposures move into the rows to insert.
+/// Decides `events` against `stored` (rows for all keys of the batch, keyed by `exposure_key`)
+/// and their upload `digests`. Takes the events by value: their exposures move into the rows to
+/// insert.
 pub fn decide(
     events: Vec<BatchEvent>,
     mut stored: HashMap<String, StoredExposure>,
+    mut digests: identical_retry::Digests,
 ) -> BatchDecision {
     let mut decision = BatchDecision::default();
     for BatchEvent { request_id, event } in events {
-        let outcome = decide_one(event, &mut stored, &mut decision);
+        let outcome = decide_one(event, &mut stored, &mut digests, &mut decision);
         decision.results.push(outcome_label(&outcome));
         if let Some(id) = request_id {
             decision.outcomes.push((id, outcome));
@@ -86,6 +92,7 @@ fn failure(event: &PublishProcessed, code: &str, error: String) -> PublishOutcom
 fn decide_one(
     mut event: PublishProcessed,
     stored: &mut HashMap<String, StoredExposure>,
+    digests: &mut identical_retry::Digests,
     decision: &mut BatchDecision,
 ) -> PublishOutcome {
     if let Some(rejection) = &event.rejection {
@@ -103,6 +110,9 @@ fn decide_one(
         tracing::error!("Processed event holds an invalid exposure; answering internal_error");
         return failure(&event, "internal_error", "Internal Server Error".into());
     };
+    if let Some(outcome) = identical_retry::recognise(&event, &token, &incoming, stored, digests) {
+        return outcome;
+    }
     let existing: Vec<StoredExposure> = incoming
         .iter()
         .filter_map(|e| stored.get(&e.key).cloned())
@@ -116,7 +126,14 @@ fn decide_one(
         Err(e) => return failure(&event, e.code(), e.to_string()),
     };
     let inserted = u32::try_from(plan.inserts.len()).unwrap_or(u32::MAX);
+    let digest = identical_retry::event_digest(&event);
     for insert in plan.inserts {
+        if let Some(digest) = &digest {
+            digests.insert(insert.key.clone(), digest.clone());
+            decision
+                .digest_writes
+                .push((insert.key.clone(), digest.clone()));
+        }
         stored.insert(insert.key.clone(), stored_row(&insert));
         decision.inserts.push(insert);
     }
@@ -197,7 +214,8 @@ fn token_state(wire: &RevisionTokenState) -> Option<TokenState> {
     })
 }
 
-fn to_wire(k: &RevisableKey) -> WireRevisableKey {
+/// A token entry in wire form.
+pub(crate) fn to_wire(k: &RevisableKey) -> WireRevisableKey {
     WireRevisableKey {
         key: domain::base64::encode_std(&k.key_bytes),
         interval_number: k.interval_number,

@@ -20,8 +20,8 @@ use schemas::Envelope;
 
 use crate::apply::{self, BatchDecision, BatchEvent};
 use crate::repeats::Frontier;
-use crate::repository;
 use crate::repository::Stream;
+use crate::{identical_retry, repository};
 
 /// One record of the processed topic.
 #[derive(Debug, Clone)]
@@ -210,10 +210,11 @@ async fn apply(
             Ok(())
         }
     };
-    let ((), stored, existing) = tokio::try_join!(
+    let ((), stored, existing, digests) = tokio::try_join!(
         synchronous,
         repository::lock_offsets(&tx, group, &streams),
         repository::lock_existing(&tx, &keys),
+        identical_retry::stored_digests(&tx, &keys),
     )?;
 
     if gaps == Gaps::Refuse {
@@ -266,10 +267,10 @@ async fn apply(
         tx.commit().await?;
         return Ok(applied);
     }
-    let decision = apply::decide(events, existing);
+    let decision = apply::decide(events, existing, digests);
     let next = frontier.into_stored();
     let (inserted, updated, ()) = tokio::try_join!(
-        repository::insert_exposures(&tx, &decision.inserts),
+        repository::insert_exposures(&tx, &decision.inserts, &decision.digest_writes),
         repository::apply_revisions(&tx, &decision.revisions),
         repository::save_offsets(&tx, group, &next),
     )?;

@@ -10,6 +10,7 @@
 pub mod apply;
 pub mod batch;
 mod consumer;
+pub mod identical_retry;
 mod lag;
 mod metrics;
 pub mod migrations;
@@ -126,6 +127,7 @@ impl Service for Projector {
         let http = tracker.spawn(platform::ops::serve(
             self.listener,
             self.ops.router(),
+            self.settings.http.clone(),
             self.shutdown.clone(),
         ));
         tracker.close();

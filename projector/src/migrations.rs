@@ -14,4 +14,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "partial_indexes",
         sql: include_str!("../migrations/0002_partial_indexes.sql"),
     },
+    Migration {
+        version: 3,
+        name: "upload_digest",
+        sql: include_str!("../migrations/0003_upload_digest.sql"),
+    },
 ];

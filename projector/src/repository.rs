@@ -156,6 +156,7 @@ pub async fn lock_existing(
 pub async fn insert_exposures(
     tx: &Transaction<'_>,
     rows: &[Insert],
+    digests: &[(String, Vec<u8>)],
 ) -> Result<u64, tokio_postgres::Error> {
     if rows.is_empty() {
         return Ok(0);
@@ -182,16 +183,26 @@ pub async fn insert_exposures(
         .map(|r| r.days_since_symptom_onset.map(i64::from))
         .collect();
     let travelers: Vec<bool> = rows.iter().map(|r| r.traveler).collect();
+    // The upload digest of each inserted key (identical retries), NULL when it has none.
+    let by_key: HashMap<&str, &[u8]> = digests
+        .iter()
+        .map(|(k, d)| (k.as_str(), d.as_slice()))
+        .collect();
+    let upload_digests: Vec<Option<&[u8]>> = rows
+        .iter()
+        .map(|r| by_key.get(r.key.as_str()).copied())
+        .collect();
     let statement = tx
         .prepare_cached(
             "INSERT INTO exposure (exposure_key, transmission_risk, app_package_name, regions,
              interval_number, interval_count, created_at, local_provenance, health_authority_id,
-             report_type, days_since_symptom_onset, traveler)
+             report_type, days_since_symptom_onset, traveler, upload_digest)
          SELECT k, tr, app, reg::text[], iv, ic, ca, true,
-                ha, rt, dsos, trav
+                ha, rt, dsos, trav, dg
          FROM UNNEST($1::text[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::bigint[],
-                     $7::timestamptz[], $8::bigint[], $9::text[], $10::bigint[], $11::bool[])
-              AS u(k, tr, app, reg, iv, ic, ca, ha, rt, dsos, trav)",
+                     $7::timestamptz[], $8::bigint[], $9::text[], $10::bigint[], $11::bool[],
+                     $12::bytea[])
+              AS u(k, tr, app, reg, iv, ic, ca, ha, rt, dsos, trav, dg)",
         )
         .await?;
     tx.execute(
@@ -208,6 +219,7 @@ pub async fn insert_exposures(
             &types,
             &dsos,
             &travelers,
+            &upload_digests,
         ],
     )
     .await

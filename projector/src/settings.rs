@@ -13,8 +13,10 @@ use crate::batch::CommitWait;
 pub struct ProjectorSettings {
     pub kafka: KafkaSettings,
     pub pg: PgSettings,
-    /// `LISTEN_ADDR`: ops endpoints.
+    /// `OPS_LISTEN_ADDR`: ops endpoints; the projector has no public port.
     pub listen_addr: String,
+    /// `HTTP_*`: limits of the ops listener.
+    pub http: platform::http_server::HttpLimits,
     /// `PROJECTOR_GROUP_ID`: consumer group (prefixed with `KAFKA_TOPIC_PREFIX`); also the key of
     /// the stored offsets.
     pub group_id: String,
@@ -39,7 +41,8 @@ impl ProjectorSettings {
         let group_id = env.string("PROJECTOR_GROUP_ID", "projector");
         let settings = Self {
             pg: PgSettings::from_env(env),
-            listen_addr: env.string("LISTEN_ADDR", "127.0.0.1:18084"),
+            listen_addr: platform::ops::listen_addr(env, "127.0.0.1:18084"),
+            http: platform::http_server::HttpLimits::from_env(env),
             group_id: format!("{}{group_id}", kafka.topic_prefix),
             batch_size: env.parse("PROJECTOR_BATCH_SIZE", 500),
             batch_wait: env.duration("PROJECTOR_BATCH_WAIT", Duration::ZERO),

@@ -106,6 +106,10 @@ pub struct PublishReceived {
     pub require_revision_token: bool,
     pub settings: PublishSettings,
     /// Ingest instance waiting for the outcome.
+    /// Base64 SHA-256 of the verified certificate and its HMAC key (`domain::upload_digest`);
+    /// only when the certificate was verified. Recognises identical retries (design §7.8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upload_digest: Option<String>,
     pub reply_to: String,
 }
 
@@ -174,6 +178,9 @@ pub struct PublishProcessed {
     /// Set when the processor rejected the request; then `exposures` is empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rejection: Option<Rejection>,
+    /// [`PublishReceived::upload_digest`], passed through.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upload_digest: Option<String>,
     pub reply_to: String,
     /// Where the `PublishReceived` this event was computed from sits in the log. The processor
     /// writes without Kafka transactions, so after a crash it may emit the same event again; every

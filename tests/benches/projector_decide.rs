@@ -55,7 +55,7 @@ fn bench(c: &mut Criterion) {
     group.bench_function("decide", |b| {
         b.iter_batched(
             || events.clone(),
-            |events| decide(events, HashMap::new()),
+            |events| decide(events, HashMap::new(), HashMap::new()),
             BatchSize::LargeInput,
         );
     });

@@ -65,6 +65,7 @@ pub fn received(
         revision_token: token,
         require_revision_token: true,
         settings: default_settings(),
+        upload_digest: None,
         reply_to: "test".into(),
     }
 }

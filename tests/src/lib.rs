@@ -16,7 +16,9 @@ pub mod events;
 pub mod kafka;
 pub mod keys;
 pub mod process;
+pub mod raw;
 pub mod stack;
+pub mod stats;
 pub mod store;
 
 use std::collections::HashMap;
@@ -136,6 +138,7 @@ impl TestEnv {
             ("KAFKA_BROKERS".to_owned(), self.infra.kafka_brokers.clone()),
             ("KAFKA_TOPIC_PREFIX".to_owned(), self.prefix.clone()),
             ("LISTEN_ADDR".to_owned(), "127.0.0.1:0".to_owned()),
+            ("OPS_LISTEN_ADDR".to_owned(), "127.0.0.1:0".to_owned()),
         ];
         if let Some(url) = &self.database_url {
             vars.push(("DATABASE_URL".to_owned(), url.clone()));
@@ -190,7 +193,10 @@ pub async fn create_database(infra: &Infra) -> String {
 /// never waits on a service nobody stopped.
 #[derive(Debug)]
 pub struct Running {
+    /// The public listener.
     pub addr: SocketAddr,
+    /// The ops listener (`/health`, `/ready`, `/metrics`).
+    pub ops_addr: SocketAddr,
     pub shutdown: CancellationToken,
     task: Option<JoinHandle<anyhow::Result<()>>>,
 }
@@ -202,9 +208,14 @@ impl Drop for Running {
 }
 
 impl Running {
-    /// `http://<addr>`.
+    /// `http://<addr>`: the public listener.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// `http://<ops addr>`: `/health`, `/ready`, `/metrics`.
+    pub fn ops_url(&self) -> String {
+        format!("http://{}", self.ops_addr)
     }
 
     /// Graceful stop; returns the service's result.
@@ -234,9 +245,11 @@ pub async fn spawn<S: Service>(env: &TestEnv, extra: &[(&str, &str)]) -> Running
         .await
         .unwrap_or_else(|e| panic!("{} did not start: {e:#}", S::NAME));
     let addr = service.local_addr();
+    let ops_addr = service.ops_addr();
     let task = tokio::spawn(service.run());
     Running {
         addr,
+        ops_addr,
         shutdown,
         task: Some(task),
     }
@@ -261,7 +274,7 @@ where
     }
 }
 
-/// Waits until `GET <url>/ready` answers 200.
+/// Waits until `GET <url>/ready` answers 200 (`url`: a service's ops URL).
 pub async fn wait_ready(url: &str) {
     let client = reqwest::Client::new();
     let ready = format!("{url}/ready");

@@ -16,7 +16,10 @@ use crate::TestEnv;
 pub struct ServiceProcess {
     pub name: String,
     pub child: Child,
+    /// The public listener.
     pub url: String,
+    /// The ops listener (`/health`, `/ready`, `/metrics`).
+    pub ops_url: String,
 }
 
 fn bin_dir() -> PathBuf {
@@ -33,9 +36,11 @@ pub fn free_port() -> u16 {
         .expect("free port")
 }
 
-/// Starts binary `name` with the test's settings plus `extra`, and waits for `/health`.
+/// Starts binary `name` with the test's settings plus `extra`, and waits for `/health` on its
+/// ops listener.
 pub async fn spawn_bin(env: &TestEnv, name: &str, extra: &[(&str, &str)]) -> ServiceProcess {
     let port = free_port();
+    let ops_port = free_port();
     let path = bin_dir().join(name);
     assert!(
         path.exists(),
@@ -45,6 +50,7 @@ pub async fn spawn_bin(env: &TestEnv, name: &str, extra: &[(&str, &str)]) -> Ser
     let mut cmd = Command::new(&path);
     cmd.envs(env.env_vars())
         .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
+        .env("OPS_LISTEN_ADDR", format!("127.0.0.1:{ops_port}"))
         .env(
             "RUST_LOG",
             std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
@@ -61,10 +67,11 @@ pub async fn spawn_bin(env: &TestEnv, name: &str, extra: &[(&str, &str)]) -> Ser
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
     let url = format!("http://127.0.0.1:{port}");
+    let ops_url = format!("http://127.0.0.1:{ops_port}");
     let client = reqwest::Client::new();
     crate::wait_for(Duration::from_secs(30), &format!("{name} /health"), || {
         let client = client.clone();
-        let url = format!("{url}/health");
+        let url = format!("{ops_url}/health");
         async move {
             client
                 .get(&url)
@@ -80,6 +87,7 @@ pub async fn spawn_bin(env: &TestEnv, name: &str, extra: &[(&str, &str)]) -> Ser
         name: name.to_owned(),
         child,
         url,
+        ops_url,
     }
 }
 

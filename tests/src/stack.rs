@@ -52,7 +52,7 @@ impl Stack {
         ];
         vars.extend_from_slice(ingest_env);
         let ingest = spawn::<ingest::Ingest>(&env, &vars).await;
-        wait_ready(&ingest.url()).await;
+        wait_ready(&ingest.ops_url()).await;
         Self {
             env,
             authority,

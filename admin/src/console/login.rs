@@ -10,7 +10,7 @@
 //! counted in `admin_auth_failures_total{reason="console_invalid"|"console_locked"}`.
 
 use std::net::{IpAddr, SocketAddr};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
 use axum::http::request::Parts;
@@ -29,6 +29,10 @@ use crate::routes::ACTOR;
 
 /// Where a signed-in operator lands by default.
 const HOME: &str = "/console";
+
+/// How long a sign-in with the admin token waits while its address is throttled, before the
+/// token is checked (a correct token is always accepted; guessing stays slow).
+pub const LOCKED_TOKEN_DELAY: Duration = Duration::from_secs(1);
 
 /// The client's address, when the server knows it (used only by the throttle).
 #[derive(Debug, Clone, Copy)]
@@ -163,13 +167,22 @@ pub async fn submit(
     let next = fields.text("next");
     let next = safe_next(&next).to_owned();
     let name = fields.text("operator");
+    let account = name.trim().to_owned();
     let now = Instant::now();
-    if let Err(wait) = state.throttle.check(addr, now) {
+    let throttled = state.throttle.check(addr, &account, now);
+    if throttled.is_err() && account.is_empty() {
+        // The admin token is never locked out (anyone behind the operator's address could
+        // otherwise lock the operator out): while throttled, each attempt waits
+        // [`LOCKED_TOKEN_DELAY`], then the token is checked as usual.
+        tokio::time::sleep(LOCKED_TOKEN_DELAY).await;
+    } else if let Err(wait) = throttled {
         state.writer.metrics().auth_failure("console_locked");
-        tracing::warn!("Console sign-in refused: too many failures from this client");
+        tracing::warn!(
+            "Console sign-in refused: too many failures for this account from this client"
+        );
         let seconds = wait.as_secs().max(1);
         let flash = Flash::error(format!(
-            "Too many failed sign-ins from your address. Wait {seconds} seconds and try again."
+            "Too many failed sign-ins for this operator from your address. Wait {seconds} seconds and try again."
         ));
         return render(
             &state,
@@ -190,7 +203,9 @@ pub async fn submit(
         state.operators.verify(&name, &secret).map(str::to_owned)
     };
     let Some(operator) = operator else {
-        state.throttle.record_failure(addr, now);
+        state
+            .throttle
+            .record_failure(addr, &account, Instant::now());
         state.writer.metrics().auth_failure("console_invalid");
         tracing::warn!("Console sign-in failed");
         let flash = Flash::error(
@@ -205,7 +220,7 @@ pub async fn submit(
             &Problems::none(),
         );
     };
-    state.throttle.record_success(addr);
+    state.throttle.record_success(addr, &account);
     let id = state.sessions.create(&operator, now);
     tracing::info!(operator = %operator, "Console sign-in");
     let mut response = Redirect::to(&next).into_response();

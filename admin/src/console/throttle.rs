@@ -1,7 +1,9 @@
 //! Slowing down password guessing on the sign-in form.
 //!
 //! Failures are counted per client address (IPv6 by its /64, since one host usually holds the
-//! whole prefix). The first [`FREE_FAILURES`] failures cost nothing, so an operator who
+//! whole prefix) **and account** (the operator name, or the admin token when the name is empty),
+//! so failures against one account do not lock another account out for everyone behind the same
+//! address (a shared office or NAT). The first [`FREE_FAILURES`] failures cost nothing, so an operator who
 //! mistypes is not punished; after that the address is locked out for a delay that doubles with
 //! every further failure, up to [`MAX_DELAY`]. While locked out, sign-in attempts from the
 //! address are refused **without checking the credential**, so guessing during the lock-out
@@ -26,8 +28,21 @@ pub const FIRST_DELAY: Duration = Duration::from_secs(1);
 pub const MAX_DELAY: Duration = Duration::from_secs(15 * 60);
 /// A count is forgotten this long after its last failure.
 pub const FORGET_AFTER: Duration = Duration::from_secs(60 * 60);
-/// Most addresses tracked at once.
+/// Most (address, account) pairs tracked at once.
 pub const MAX_TRACKED: usize = 10_000;
+/// Longest account name kept in the table (longer names share their first bytes' entry).
+pub const MAX_ACCOUNT_BYTES: usize = 64;
+
+/// What failures are counted against: an address bucket and an account.
+type Key = (Bucket, String);
+
+fn account_key(account: &str) -> String {
+    let mut end = account.len().min(MAX_ACCOUNT_BYTES);
+    while !account.is_char_boundary(end) {
+        end -= 1;
+    }
+    account[..end].to_owned()
+}
 
 /// Where a sign-in attempt comes from, as far as throttling is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -74,7 +89,7 @@ impl Failures {
 /// Failure counts per client address.
 #[derive(Default)]
 pub struct LoginThrottle {
-    failures: Mutex<HashMap<Bucket, Failures>>,
+    failures: Mutex<HashMap<Key, Failures>>,
 }
 
 /// Shows how many addresses are tracked, never which.
@@ -90,32 +105,32 @@ impl LoginThrottle {
         Self::default()
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<Bucket, Failures>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<Key, Failures>> {
         // Entries are plain values replaced whole: a poisoned map is still consistent.
         self.failures.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn bucket_in(map: &HashMap<Bucket, Failures>, addr: Option<IpAddr>) -> Bucket {
-        let bucket = Bucket::of(addr);
-        if map.contains_key(&bucket) || map.len() < MAX_TRACKED {
-            bucket
+    fn bucket_in(map: &HashMap<Key, Failures>, addr: Option<IpAddr>, account: &str) -> Key {
+        let key = (Bucket::of(addr), account_key(account));
+        if map.contains_key(&key) || map.len() < MAX_TRACKED {
+            key
         } else {
-            Bucket::Shared
+            (Bucket::Shared, String::new())
         }
     }
 
-    /// `Err(wait)` when `addr` is locked out at `now`.
-    pub fn check(&self, addr: Option<IpAddr>, now: Instant) -> Result<(), Duration> {
+    /// `Err(wait)` when `account` is locked out for `addr` at `now`.
+    pub fn check(&self, addr: Option<IpAddr>, account: &str, now: Instant) -> Result<(), Duration> {
         let map = self.lock();
-        let bucket = Self::bucket_in(&map, addr);
+        let bucket = Self::bucket_in(&map, addr, account);
         match map.get(&bucket).and_then(Failures::locked_until) {
             Some(until) if until > now => Err(until - now),
             _ => Ok(()),
         }
     }
 
-    /// Counts a failed attempt from `addr`.
-    pub fn record_failure(&self, addr: Option<IpAddr>, now: Instant) {
+    /// Counts a failed attempt on `account` from `addr`.
+    pub fn record_failure(&self, addr: Option<IpAddr>, account: &str, now: Instant) {
         let mut map = self.lock();
         if map.len() >= MAX_TRACKED {
             map.retain(|_, f| {
@@ -123,7 +138,7 @@ impl LoginThrottle {
                     && f.locked_until().is_some_and(|until| until > now)
             });
         }
-        let bucket = Self::bucket_in(&map, addr);
+        let bucket = Self::bucket_in(&map, addr, account);
         let entry = map.entry(bucket).or_insert(Failures {
             count: 0,
             last: now,
@@ -135,11 +150,11 @@ impl LoginThrottle {
         entry.last = now;
     }
 
-    /// Clears the count of `addr` after a successful sign-in.
-    pub fn record_success(&self, addr: Option<IpAddr>) {
+    /// Clears the count of `account` from `addr` after a successful sign-in.
+    pub fn record_success(&self, addr: Option<IpAddr>, account: &str) {
         let bucket = Bucket::of(addr);
         if bucket != Bucket::Shared {
-            self.lock().remove(&bucket);
+            self.lock().remove(&(bucket, account_key(account)));
         }
     }
 }
@@ -158,19 +173,19 @@ mod tests {
         let a = ip("192.0.2.1");
         let t0 = Instant::now();
         for i in 0..FREE_FAILURES {
-            assert_eq!(throttle.check(a, t0), Ok(()), "attempt {i}");
-            throttle.record_failure(a, t0);
+            assert_eq!(throttle.check(a, "", t0), Ok(()), "attempt {i}");
+            throttle.record_failure(a, "", t0);
         }
-        assert_eq!(throttle.check(a, t0), Err(Duration::from_secs(1)));
+        assert_eq!(throttle.check(a, "", t0), Err(Duration::from_secs(1)));
         let t1 = t0 + Duration::from_secs(1);
-        assert_eq!(throttle.check(a, t1), Ok(()));
-        throttle.record_failure(a, t1);
-        assert_eq!(throttle.check(a, t1), Err(Duration::from_secs(2)));
+        assert_eq!(throttle.check(a, "", t1), Ok(()));
+        throttle.record_failure(a, "", t1);
+        assert_eq!(throttle.check(a, "", t1), Err(Duration::from_secs(2)));
         let t2 = t1 + Duration::from_secs(2);
-        throttle.record_failure(a, t2);
-        assert_eq!(throttle.check(a, t2), Err(Duration::from_secs(4)));
+        throttle.record_failure(a, "", t2);
+        assert_eq!(throttle.check(a, "", t2), Err(Duration::from_secs(4)));
         assert_eq!(
-            throttle.check(ip("192.0.2.2"), t2),
+            throttle.check(ip("192.0.2.2"), "", t2),
             Ok(()),
             "other addresses unaffected"
         );
@@ -183,11 +198,11 @@ mod tests {
         let a = ip("192.0.2.1");
         let t0 = Instant::now();
         for _ in 0..100 {
-            throttle.record_failure(a, t0);
+            throttle.record_failure(a, "", t0);
         }
-        assert_eq!(throttle.check(a, t0), Err(MAX_DELAY));
-        throttle.record_success(a);
-        assert_eq!(throttle.check(a, t0), Ok(()));
+        assert_eq!(throttle.check(a, "", t0), Err(MAX_DELAY));
+        throttle.record_success(a, "");
+        assert_eq!(throttle.check(a, "", t0), Ok(()));
     }
 
     #[test]
@@ -196,11 +211,11 @@ mod tests {
         let a = ip("192.0.2.1");
         let t0 = Instant::now();
         for _ in 0..FREE_FAILURES {
-            throttle.record_failure(a, t0);
+            throttle.record_failure(a, "", t0);
         }
         let later = t0 + FORGET_AFTER;
-        throttle.record_failure(a, later);
-        assert_eq!(throttle.check(a, later), Ok(()), "count restarted at 1");
+        throttle.record_failure(a, "", later);
+        assert_eq!(throttle.check(a, "", later), Ok(()), "count restarted at 1");
     }
 
     #[test]
@@ -208,14 +223,35 @@ mod tests {
         let throttle = LoginThrottle::new();
         let t0 = Instant::now();
         for i in 0..=FREE_FAILURES {
-            throttle.record_failure(ip(&format!("2001:db8:1:2::{i:x}")), t0);
+            throttle.record_failure(ip(&format!("2001:db8:1:2::{i:x}")), "", t0);
         }
-        assert!(throttle.check(ip("2001:db8:1:2:ffff::1"), t0).is_err());
-        assert!(throttle.check(ip("2001:db8:1:3::1"), t0).is_ok());
+        assert!(throttle.check(ip("2001:db8:1:2:ffff::1"), "", t0).is_err());
+        assert!(throttle.check(ip("2001:db8:1:3::1"), "", t0).is_ok());
         for _ in 0..=FREE_FAILURES {
-            throttle.record_failure(ip("::ffff:192.0.2.9"), t0);
+            throttle.record_failure(ip("::ffff:192.0.2.9"), "", t0);
         }
-        assert!(throttle.check(ip("192.0.2.9"), t0).is_err());
+        assert!(throttle.check(ip("192.0.2.9"), "", t0).is_err());
+    }
+
+    #[test]
+    fn one_account_locked_out_leaves_the_others_of_the_address_alone() {
+        let throttle = LoginThrottle::new();
+        let a = ip("192.0.2.1");
+        let t0 = Instant::now();
+        for _ in 0..=FREE_FAILURES {
+            throttle.record_failure(a, "alice", t0);
+        }
+        assert!(throttle.check(a, "alice", t0).is_err());
+        assert_eq!(throttle.check(a, "bob", t0), Ok(()));
+        assert_eq!(throttle.check(a, "", t0), Ok(()), "the admin token");
+        let long = "x".repeat(10_000);
+        for _ in 0..=FREE_FAILURES {
+            throttle.record_failure(a, &long, t0);
+        }
+        assert!(
+            throttle.check(a, &long[..MAX_ACCOUNT_BYTES], t0).is_err(),
+            "names are clipped"
+        );
     }
 
     #[test]
@@ -223,12 +259,12 @@ mod tests {
         let throttle = LoginThrottle::new();
         let t0 = Instant::now();
         for _ in 0..=FREE_FAILURES {
-            throttle.record_failure(None, t0);
+            throttle.record_failure(None, "", t0);
         }
-        assert!(throttle.check(None, t0).is_err());
-        throttle.record_success(None);
+        assert!(throttle.check(None, "", t0).is_err());
+        throttle.record_success(None, "");
         assert!(
-            throttle.check(None, t0).is_err(),
+            throttle.check(None, "", t0).is_err(),
             "one success does not unlock everyone"
         );
     }

@@ -176,6 +176,34 @@ pub fn api_router(state: AppState, tokens: Arc<AdminTokens>) -> Router {
         )
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(middleware::map_request(drop_unacceptable_request_id))
+}
+
+/// Longest client `X-Request-Id` kept (logged and echoed); longer or odd ones are replaced by a
+/// generated id before anything reads them.
+pub const MAX_REQUEST_ID_BYTES: usize = 64;
+
+/// Whether a client's request id may be kept: 1 to [`MAX_REQUEST_ID_BYTES`] bytes of
+/// `[A-Za-z0-9._-]`.
+pub fn acceptable_request_id(id: &[u8]) -> bool {
+    (1..=MAX_REQUEST_ID_BYTES).contains(&id.len())
+        && id
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// Runs before authentication: a client's request id is kept only when acceptable (and only
+/// once); otherwise it is removed and a fresh UUID is generated in its place.
+async fn drop_unacceptable_request_id(mut request: Request) -> Request {
+    let headers = request.headers_mut();
+    let keep = {
+        let mut ids = headers.get_all("x-request-id").iter();
+        matches!((ids.next(), ids.next()), (Some(id), None) if acceptable_request_id(id.as_bytes()))
+    };
+    if !keep {
+        headers.remove("x-request-id");
+    }
+    request
 }
 
 #[cfg(test)]

@@ -101,12 +101,20 @@ pub trait BlobStore: Send + Sync + fmt::Debug {
     fn delete<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<(), BlobError>>;
 }
 
+/// Longest name segment: a file system's `NAME_MAX`; longer names cannot exist.
+pub const MAX_SEGMENT_BYTES: usize = 255;
+/// Longest whole name (export names are a few dozen bytes; this leaves room for any root).
+pub const MAX_NAME_BYTES: usize = 1024;
+
 /// Whether `name` is an acceptable object name: non-empty `/`-separated segments of
-/// `[A-Za-z0-9._-]`, none of them `.` or `..`.
+/// `[A-Za-z0-9._-]` of at most [`MAX_SEGMENT_BYTES`], none of them `.` or `..`, at most
+/// [`MAX_NAME_BYTES`] in all. Anything else is answered 404 without touching the store.
 pub fn is_valid_name(name: &str) -> bool {
     !name.is_empty()
+        && name.len() <= MAX_NAME_BYTES
         && name.split('/').all(|segment| {
             !segment.is_empty()
+                && segment.len() <= MAX_SEGMENT_BYTES
                 && segment != "."
                 && segment != ".."
                 && segment
@@ -123,6 +131,9 @@ mod tests {
     fn names_cannot_escape_and_kinds_follow_the_name() {
         assert!(is_valid_name("us/index.txt"));
         assert!(is_valid_name("v1/1-2-00001.zip"));
+        assert!(is_valid_name(&"a".repeat(MAX_SEGMENT_BYTES)));
+        assert!(!is_valid_name(&"a".repeat(MAX_SEGMENT_BYTES + 1)));
+        assert!(!is_valid_name(&["a"; MAX_NAME_BYTES].join("/")));
         for bad in [
             "",
             "/etc/passwd",

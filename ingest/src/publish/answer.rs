@@ -73,6 +73,7 @@ impl Accepted {
                 allow_partial_failure: policy.allow_partial_failure,
                 allow_partial_revisions: rules.allow_partial_revisions,
             },
+            upload_digest: self.upload_digest.map(|d| domain::base64::encode_std(&d)),
             reply_to: reply_to.to_owned(),
         }
     }

@@ -9,6 +9,7 @@ use domain::{
 };
 use http::StatusCode;
 use platform::config_log::ConfigSnapshot;
+use platform::log_text::{clip, DEFAULT_CLIP};
 use schemas::config::AuthorizedApp;
 use schemas::publish::Platform;
 
@@ -114,6 +115,9 @@ pub struct Accepted {
     pub batch_time: DateTime<Utc>,
     /// The edge's transform of the keys (the pipeline repeats it from the event).
     pub transformed: Transformed,
+    /// `domain::upload_digest` of the certificate and HMAC key, when the certificate was
+    /// verified (identical retries, design §7.8).
+    pub upload_digest: Option<[u8; 32]>,
 }
 
 /// The result of [`EdgeRules::check`].
@@ -161,9 +165,10 @@ impl EdgeRules {
             return Err(Refusal::new(
                 StatusCode::UNAUTHORIZED,
                 Some(ErrorCode::UnknownHealthAuthorityId),
+                // Client input: clipped, so a 60 KB id cannot come back (or reach a log) whole.
                 format!(
                     "unauthorized health authority: {}",
-                    request.health_authority_id
+                    clip(&request.health_authority_id, DEFAULT_CLIP)
                 ),
                 ResultLabel::UnauthorizedHealthAuthority,
             ));
@@ -205,6 +210,9 @@ impl EdgeRules {
             }
         };
 
+        let upload_digest = claims
+            .is_some()
+            .then(|| domain::upload_digest(&request.verification_payload, &request.hmac_key));
         let app_name = app.health_authority_id.to_lowercase();
         let token = if request.revision_token.is_empty() {
             TokenState::Absent
@@ -252,6 +260,7 @@ impl EdgeRules {
             require_token: !app.bypass_revision_token,
             batch_time,
             transformed,
+            upload_digest,
         }))
     }
 
@@ -272,8 +281,9 @@ impl EdgeRules {
                         StatusCode::UNAUTHORIZED,
                         None,
                         format!(
-                            "verifying allowed regions: app {} tried to write to unauthorized region {bad}",
-                            app.health_authority_id
+                            "verifying allowed regions: app {} tried to write to unauthorized region {}",
+                            app.health_authority_id,
+                            clip(bad, DEFAULT_CLIP)
                         ),
                         ResultLabel::RegionNotAuthorized,
                     ));
@@ -291,7 +301,7 @@ impl EdgeRules {
                 Some(ErrorCode::HealthAuthorityMissingRegionConfig),
                 format!(
                     "unknown health authority regions for {}",
-                    request.health_authority_id
+                    clip(&request.health_authority_id, DEFAULT_CLIP)
                 ),
                 ResultLabel::RegionNotSpecified,
             )),

@@ -146,6 +146,11 @@ fn c1_unknown_app_and_case_insensitive_lookup() {
         "unauthorized health authority: com.example.appWRONG"
     );
     assert_eq!(r.result, ResultLabel::UnauthorizedHealthAuthority);
+    // A huge id comes back clipped, never whole.
+    let mut huge = req.clone();
+    huge.health_authority_id = "x".repeat(60_000);
+    let r = f.refusal(huge);
+    assert!(r.error.len() < 300, "{} bytes", r.error.len());
     req.health_authority_id = "COM.Example.APP".into();
     assert_eq!(f.accepted(req).app, APP);
 }

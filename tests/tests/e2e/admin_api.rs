@@ -50,7 +50,7 @@ impl AdminApi {
         let mut vars = vec![("ADMIN_TOKEN", TOKEN), ("JWKS_SYNC_INTERVAL", "0")];
         vars.extend_from_slice(extra);
         let running = spawn::<Admin>(env, &vars).await;
-        wait_ready(&running.url()).await;
+        wait_ready(&running.ops_url()).await;
         Self {
             running,
             client: reqwest::Client::new(),

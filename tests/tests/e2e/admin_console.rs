@@ -69,7 +69,7 @@ async fn start_admin(env: &TestEnv) -> (Running, OperatorsFile) {
         ],
     )
     .await;
-    wait_ready(&admin.url()).await;
+    wait_ready(&admin.ops_url()).await;
     (admin, operators)
 }
 
@@ -99,7 +99,7 @@ async fn operator_configures_publishing_in_a_real_browser_and_revokes_the_key() 
         ],
     )
     .await;
-    wait_ready(&ingest.url()).await;
+    wait_ready(&ingest.ops_url()).await;
     let authority = SigningAuthority::generate("v1");
     let console = admin.url();
     let b = Browser::start().await;

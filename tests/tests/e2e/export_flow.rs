@@ -123,7 +123,7 @@ async fn c14_published_keys_are_exported_signed_and_downloadable() {
         &[("ADMIN_TOKEN", ADMIN_TOKEN), ("JWKS_SYNC_INTERVAL", "0")],
     )
     .await;
-    wait_ready(&admin.url()).await;
+    wait_ready(&admin.ops_url()).await;
     let info = admin_post(
         &http,
         &admin,
@@ -163,7 +163,7 @@ async fn c14_published_keys_are_exported_signed_and_downloadable() {
         ],
     )
     .await;
-    wait_ready(&exporter.url()).await;
+    wait_ready(&exporter.ops_url()).await;
     let base = exporter.url();
     // The first (empty) batch writes an empty index: batches are being cut before we publish.
     wait_for(Duration::from_secs(30), "the first index.txt", || {

@@ -31,7 +31,7 @@ async fn kill_9_of_processor_and_projector_during_http_load_loses_nothing() {
         ],
     )
     .await;
-    wait_ready(&ingest.url()).await;
+    wait_ready(&ingest.ops_url()).await;
     let mut processor = spawn_bin(&env, "processor", &[]).await;
     let mut projector = spawn_bin(&env, "projector", &[]).await;
 

@@ -4,6 +4,8 @@
 
 mod admin_api;
 mod admin_console;
+mod edge_listener;
+mod edge_publish;
 mod event_schemas;
 mod export_flow;
 mod export_store;

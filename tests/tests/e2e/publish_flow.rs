@@ -162,7 +162,7 @@ async fn degraded_mode_answers_while_the_projector_is_down_and_keys_arrive_later
     assert!(!body.revision_token.is_empty());
     let metrics = stack
         .http
-        .get(format!("{}/metrics", stack.ingest.url()))
+        .get(format!("{}/metrics", stack.ingest.ops_url()))
         .send()
         .await
         .unwrap()

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use harness::{spawn, TestEnv};
+use harness::{spawn, Running, TestEnv};
 use rdkafka::admin::{AdminClient, AdminOptions, ResourceSpecifier};
 use rdkafka::client::DefaultClientContext;
 use schemas::topics::Topic;
@@ -196,7 +196,8 @@ async fn first_column(db: &impl tokio_postgres::GenericClient, sql: &str) -> Vec
         .collect()
 }
 
-async fn check_ops(url: &str, service: &str) {
+async fn check_ops(running: &Running, service: &str) {
+    let url = &running.ops_url();
     let client = reqwest::Client::new();
     let health = client.get(format!("{url}/health")).send().await.unwrap();
     assert_eq!(health.status(), 200, "{service} /health");
@@ -225,9 +226,25 @@ async fn every_service_serves_health_ready_and_metrics_and_stops_gracefully() {
         )],
     )
     .await;
-    check_ops(&processor.url(), "processor").await;
-    check_ops(&projector.url(), "projector").await;
-    check_ops(&exporter.url(), "exporter").await;
+    check_ops(&processor, "processor").await;
+    check_ops(&projector, "projector").await;
+    check_ops(&exporter, "exporter").await;
+    // The exporter's public port answers a bare liveness check and nothing of ops.
+    let public = reqwest::Client::new();
+    let health = public
+        .get(format!("{}/health", exporter.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.text().await.unwrap(), r#"{"status":"ok"}"#);
+    for path in ["/metrics", "/ready"] {
+        let response = public
+            .get(format!("{}{path}", exporter.url()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 404, "exporter public {path}");
+    }
     for running in [processor, projector, exporter] {
         tokio::time::timeout(Duration::from_secs(20), running.stop())
             .await

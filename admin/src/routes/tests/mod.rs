@@ -230,3 +230,42 @@ async fn every_route_refuses_missing_and_wrong_tokens() {
         .await;
     assert_eq!(status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn client_request_ids_are_kept_only_when_short_and_plain() {
+    let api = api();
+    let echo = |id: Option<String>| {
+        let router = api.router.clone();
+        async move {
+            let mut request = Request::get("/admin/v1/health-authorities");
+            if let Some(id) = id {
+                request = request.header("x-request-id", id);
+            }
+            let response = router
+                .oneshot(
+                    request
+                        .body(Body::empty())
+                        .unwrap_or_else(|e| panic!("{e}")),
+                )
+                .await
+                .unwrap_or_else(|e| match e {});
+            response
+                .headers()
+                .get("x-request-id")
+                .map(|v| v.to_str().unwrap_or_default().to_owned())
+                .unwrap_or_default()
+        }
+    };
+    assert_eq!(echo(Some("abc-123.x_y".into())).await, "abc-123.x_y");
+    for bad in [
+        "a".repeat(300_000),
+        "a".repeat(65),
+        "a b".into(),
+        "<script>".into(),
+    ] {
+        let echoed = echo(Some(bad.clone())).await;
+        assert_ne!(echoed, bad);
+        assert_eq!(echoed.len(), 36, "a generated UUID: {echoed}");
+    }
+    assert_eq!(echo(None).await.len(), 36);
+}
