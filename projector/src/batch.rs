@@ -202,7 +202,8 @@ async fn apply(
         .filter_map(|r| r.event.as_ref().ok())
         .flat_map(|e| e.event.exposures.iter().map(|x| x.key.as_str()))
         .collect();
-    // One round trip: the statements are pipelined on the connection, in this order.
+    // One round trip: the statements are pipelined on the connection (reads and locks whose
+    // order does not matter).
     let synchronous = async {
         if commit == CommitWait::NoFlush {
             tx.batch_execute("SET LOCAL synchronous_commit = off").await
@@ -269,11 +270,13 @@ async fn apply(
     }
     let decision = apply::decide(events, existing, digests);
     let next = frontier.into_stored();
-    let (inserted, updated, ()) = tokio::try_join!(
+    // Inserts and offsets are independent: one round trip. Revisions may touch rows this batch
+    // inserts, so they run after the inserts (pipelined statements may execute in any order).
+    let (inserted, ()) = tokio::try_join!(
         repository::insert_exposures(&tx, &decision.inserts, &decision.digest_writes),
-        repository::apply_revisions(&tx, &decision.revisions),
         repository::save_offsets(&tx, group, &next),
     )?;
+    let updated = repository::apply_revisions(&tx, &decision.revisions).await?;
     if usize::try_from(updated).ok() != Some(decision.revisions.len()) {
         return Err(BatchError::RevisionMismatch {
             updated,

@@ -18,7 +18,7 @@ async fn loadgen_registers_its_configuration_and_reports_what_the_server_answere
         &[("ADMIN_TOKEN", ADMIN_TOKEN), ("JWKS_SYNC_INTERVAL", "0")],
     )
     .await;
-    wait_ready(&admin.url()).await;
+    wait_ready(&admin.ops_url()).await;
     let options = <loadgen::Options as clap::Parser>::try_parse_from([
         "loadgen",
         "--url",
@@ -42,7 +42,7 @@ async fn loadgen_registers_its_configuration_and_reports_what_the_server_answere
         "--warmup",
         "2",
         "--metrics-url",
-        &format!("{}/metrics", stack.ingest.url()),
+        &format!("{}/metrics", stack.ingest.ops_url()),
         "--quiet",
     ])
     .unwrap();
