@@ -35,6 +35,8 @@ pub struct BatchDecision {
     pub revisions: Vec<domain::Revision>,
     /// One outcome per event that has a request id, in event order.
     pub outcomes: Vec<(Uuid, PublishOutcome)>,
+    /// Health-authority statistics of the successful, certificate-verified publishes.
+    pub stats: crate::stats::StatsDeltas,
     /// Counts by outcome code (`ok`, `partial_failure`, error codes), for metrics.
     pub results: Vec<&'static str>,
 }
@@ -95,6 +97,12 @@ fn decide_one(
         Some(token) => token,
         None => return failure(&event, "internal_error", "Internal Server Error".into()),
     };
+    // The statistics count a publish under the health authority whose certificate verified
+    // (bypassed and anonymous uploads carry none), in the hour of its `created_at`.
+    let verified_by = event
+        .exposures
+        .iter()
+        .find_map(|e| e.health_authority_id.map(|ha| (ha, e.created_at)));
     let incoming: Option<Vec<Exposure>> = std::mem::take(&mut event.exposures)
         .into_iter()
         .map(to_domain)
@@ -128,6 +136,18 @@ fn decide_one(
         }
     }
     let revised = u32::try_from(plan.revisions.len()).unwrap_or(u32::MAX);
+    if let Some((health_authority_id, created_at)) = verified_by {
+        crate::stats::record(
+            &mut decision.stats,
+            &crate::stats::Upload {
+                health_authority_id,
+                created_at,
+                stats: &event.stats,
+                teks: inserted.saturating_add(revised),
+                revised_any: revised > 0,
+            },
+        );
+    }
     decision.revisions.extend(plan.revisions);
     let max_age = Duration::from_secs(u64::try_from(event.max_interval_age_seconds).unwrap_or(0));
     let entries = next_token_entries(token.entries(), &plan.processed, event.batch_time, max_age);

@@ -22,6 +22,7 @@ use crate::apply::{self, BatchDecision, BatchEvent};
 use crate::repeats::Frontier;
 use crate::repository;
 use crate::repository::Stream;
+use crate::stats_repository;
 
 /// One record of the processed topic.
 #[derive(Debug, Clone)]
@@ -210,9 +211,10 @@ pub async fn apply_prepared(
     }
     let decision = apply::decide(events, existing);
     let next = frontier.into_stored();
-    let (inserted, updated, ()) = tokio::try_join!(
+    let (inserted, updated, (), ()) = tokio::try_join!(
         repository::insert_exposures(&tx, &decision.inserts),
         repository::apply_revisions(&tx, &decision.revisions),
+        stats_repository::add_hourly(&tx, &decision.stats),
         repository::save_offsets(&tx, group, &next),
     )?;
     if usize::try_from(updated).ok() != Some(decision.revisions.len()) {
