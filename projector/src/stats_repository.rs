@@ -30,8 +30,9 @@ pub async fn add_hourly(
         .prepare_cached(
             "INSERT INTO healthauthoritystats AS s (health_authority_id, hour, publish, teks,
                  revisions, oldest_tek_days, onset_age_days, missing_onset)
-             SELECT u.ha, u.hour, $3[(u.i - 1) * 3 + 1 : u.i * 3], u.teks, u.revisions,
-                 $6[(u.i - 1) * $9 + 1 : u.i * $9], $7[(u.i - 1) * $10 + 1 : u.i * $10], u.missing
+             SELECT u.ha, u.hour, ($3::bigint[])[(u.i - 1) * 3 + 1 : u.i * 3], u.teks, u.revisions,
+                 ($6::bigint[])[(u.i - 1) * $9::int + 1 : u.i * $9::int],
+                 ($7::bigint[])[(u.i - 1) * $10::int + 1 : u.i * $10::int], u.missing
              FROM UNNEST($1::bigint[], $2::timestamptz[], $4::bigint[], $5::bigint[], $8::bigint[])
                  WITH ORDINALITY AS u(ha, hour, teks, revisions, missing, i)
              ORDER BY u.ha, u.hour

@@ -14,3 +14,4 @@ mod publish_flow;
 mod repeats;
 mod replay;
 mod stack;
+mod stats;
