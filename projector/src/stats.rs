@@ -82,8 +82,11 @@ impl HourStats {
         }
         self.oldest_tek_days[bucket(upload.stats.oldest_days, OLDEST_TEK_BUCKETS)] += 1;
         match upload.stats.onset_days_ago {
+            // A negative onset (in the future) is ignored, as the reference does.
             Some(days) if !upload.stats.missing_onset => {
-                self.onset_age_days[bucket(days, ONSET_BUCKETS)] += 1;
+                if days >= 0 {
+                    self.onset_age_days[bucket(days, ONSET_BUCKETS)] += 1;
+                }
             }
             _ => self.missing_onset += 1,
         }
