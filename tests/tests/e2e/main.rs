@@ -15,3 +15,4 @@ mod repeats;
 mod replay;
 mod stack;
 mod stats;
+mod stats_api;
