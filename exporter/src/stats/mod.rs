@@ -87,3 +87,55 @@ impl StatsSettings {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(vars: &[(&str, &str)]) -> (StatsSettings, Result<(), platform::env::EnvErrors>) {
+        let mut env = Env::from_map(vars.iter().copied());
+        let settings = StatsSettings::from_env(&mut env);
+        (settings, env.finish())
+    }
+
+    #[test]
+    fn defaults_are_the_reference_ones() {
+        let (settings, result) = read(&[]);
+        assert!(result.is_ok(), "{result:?}");
+        assert_eq!(settings, StatsSettings::default());
+        assert_eq!(settings.audience, "keyserver");
+        assert_eq!(settings.release.upload_minimum, 10);
+        assert_eq!(settings.release.embargo, Some(MIN_EMBARGO));
+        assert_eq!(
+            (settings.padding_min_bytes, settings.padding_range),
+            (2048, 1024)
+        );
+        assert_eq!(settings.max_body_bytes, 64_000);
+    }
+
+    #[test]
+    fn limits_are_checked_and_the_embargo_can_be_disabled() {
+        assert!(read(&[("STATS_UPLOAD_MINIMUM", "9")]).1.is_err());
+        assert!(read(&[("STATS_EMBARGO_PERIOD", "47h")]).1.is_err());
+        assert!(read(&[("STATS_EMBARGO_PERIOD", "soon")]).1.is_err());
+        for off in ["0", "0s", "-1h"] {
+            let (settings, result) = read(&[("STATS_EMBARGO_PERIOD", off)]);
+            assert!(result.is_ok(), "{off}: {result:?}");
+            assert_eq!(settings.release.embargo, None, "{off}");
+        }
+        let (settings, result) = read(&[
+            ("STATS_UPLOAD_MINIMUM", "25"),
+            ("STATS_EMBARGO_PERIOD", "72h"),
+            ("STATS_AUDIENCE", "stats.example"),
+            ("STATS_MAX_BODY_BYTES", "1000"),
+        ]);
+        assert!(result.is_ok(), "{result:?}");
+        assert_eq!(settings.release.upload_minimum, 25);
+        assert_eq!(
+            settings.release.embargo,
+            Some(Duration::from_secs(72 * 3600))
+        );
+        assert_eq!(settings.audience, "stats.example");
+        assert_eq!(settings.max_body_bytes, 1000);
+    }
+}
