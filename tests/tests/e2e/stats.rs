@@ -63,8 +63,19 @@ fn with_onset(ha: i64, days_ago: Option<u32>) -> Option<VerifiedClaims> {
     Some(c)
 }
 
+/// Waits for the outcome of `request_id`.
+async fn outcome(env: &TestEnv, request_id: uuid::Uuid) -> PublishOutcome {
+    wait_for(Duration::from_secs(30), "the publish outcome", || async {
+        harness::kafka::read_all::<PublishOutcome>(env, Topic::PublishOutcome)
+            .into_iter()
+            .find(|e: &Envelope<PublishOutcome>| e.request_id == Some(request_id))
+            .map(|e| e.payload)
+    })
+    .await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn statistics_count_verified_uploads_per_platform_and_rebuild_identically() {
+async fn statistics_count_verified_uploads_per_platform_and_revisions_and_rebuild_identically() {
     let env = TestEnv::with_database().await;
     let processor = spawn::<processor::Processor>(&env, &[]).await;
     let projector = spawn::<projector::Projector>(&env, &[]).await;
@@ -128,6 +139,43 @@ async fn statistics_count_verified_uploads_per_platform_and_rebuild_identically(
         (two.publish, two.teks, two.oldest[4], two.onset[1]),
         (vec![0, 1, 0], 1, 1, 1)
     );
+
+    // A revision counts the publish, its revised keys and one revision, and nothing else; a
+    // refused revision (no token) counts nothing.
+    let keys = vec![k(6), k(7)];
+    let mut likely = with_onset(1, None);
+    if let Some(c) = likely.as_mut() {
+        c.report_type = "likely".into();
+    }
+    let mut first = received(&keys, likely, RevisionTokenState::Absent);
+    first.platform = Platform::Ios;
+    let first = produce_received(&env, &producer, first).await;
+    let first = outcome(&env, first).await;
+    assert_eq!((first.status, first.inserted), (200, 2), "{first:?}");
+    let mut refused = received(&keys, with_onset(1, Some(2)), RevisionTokenState::Absent);
+    refused.platform = Platform::Android;
+    let refused = produce_received(&env, &producer, refused).await;
+    assert_eq!(outcome(&env, refused).await.status, 400);
+    let token = RevisionTokenState::Valid {
+        entries: first.token_entries.clone(),
+    };
+    let mut revision = received(&keys, with_onset(1, Some(2)), token);
+    revision.platform = Platform::Android;
+    let revision = produce_received(&env, &producer, revision).await;
+    let revision = outcome(&env, revision).await;
+    assert_eq!(
+        (revision.status, revision.revised),
+        (200, 2),
+        "{revision:?}"
+    );
+    let mut expected = one;
+    expected.publish[2] += 1;
+    expected.publish[1] += 1;
+    expected.teks += 4;
+    expected.revisions += 1;
+    expected.oldest[7] += 1;
+    expected.missing += 1;
+    assert_eq!(totals(&db, 1).await, expected);
 
     // A rebuild from the log reproduces the statistics exactly (they are in the checksum).
     let (_, live) = projector::rebuild::checksum(env.database_url())
