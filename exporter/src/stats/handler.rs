@@ -146,7 +146,9 @@ async fn stats(State(state): State<StatsState>, request: Request) -> Response {
     let authority = match authority {
         Ok(id) => id,
         Err(e) => {
-            tracing::debug!(error = %e, "Stats request not authenticated");
+            // The reason may quote client input: logged bounded.
+            let reason: String = e.to_string().chars().take(160).collect();
+            tracing::debug!(error = %reason, "Stats request not authenticated");
             return failure(
                 settings,
                 StatusCode::UNAUTHORIZED,
