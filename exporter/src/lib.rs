@@ -24,6 +24,7 @@ pub mod metrics;
 pub mod repository;
 pub mod settings;
 pub mod signing;
+pub mod stats;
 pub mod worker;
 
 use std::net::SocketAddr;
@@ -153,7 +154,13 @@ impl Service for Exporter {
             config_task,
             shutdown,
         } = self;
-        let router = download::router(Arc::clone(&ctx.blobs)).merge(Ops::liveness_router());
+        let router = download::router(Arc::clone(&ctx.blobs))
+            .merge(stats::handler::router(stats::handler::StatsState {
+                pool: ctx.pool.clone(),
+                config: config.clone(),
+                settings: Arc::new(settings.stats.clone()),
+            }))
+            .merge(Ops::liveness_router());
         let tasks = tokio_util::task::TaskTracker::new();
         {
             let (config, ops, shutdown) = (config.clone(), ops.clone(), shutdown.clone());

@@ -85,6 +85,8 @@ pub struct ExporterSettings {
     pub signing_key_file: Option<PathBuf>,
     pub export: ExportSettings,
     pub schedule: Schedule,
+    /// `/v1/stats`.
+    pub stats: crate::stats::StatsSettings,
 }
 
 impl ExporterSettings {
@@ -127,6 +129,7 @@ impl ExporterSettings {
                 cleanup: env.duration("EXPORT_CLEANUP_INTERVAL", Duration::from_secs(4 * 3600)),
             },
             export,
+            stats: crate::stats::StatsSettings::from_env(env),
         };
         for problem in settings.export.problems() {
             env.problem(problem);

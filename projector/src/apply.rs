@@ -37,6 +37,8 @@ pub struct BatchDecision {
     pub revisions: Vec<domain::Revision>,
     /// One outcome per event that has a request id, in event order.
     pub outcomes: Vec<(Uuid, PublishOutcome)>,
+    /// Health-authority statistics of the successful, certificate-verified publishes.
+    pub stats: crate::stats::StatsDeltas,
     /// Counts by outcome code (`ok`, `partial_failure`, error codes), for metrics.
     pub results: Vec<&'static str>,
     /// Upload digests of the inserted keys ([`crate::identical_retry`]).
@@ -102,6 +104,12 @@ fn decide_one(
         Some(token) => token,
         None => return failure(&event, "internal_error", "Internal Server Error".into()),
     };
+    // The statistics count a publish under the health authority whose certificate verified
+    // (bypassed and anonymous uploads carry none), in the hour of its `created_at`.
+    let verified_by = event
+        .exposures
+        .iter()
+        .find_map(|e| e.health_authority_id.map(|ha| (ha, e.created_at)));
     let incoming: Option<Vec<Exposure>> = std::mem::take(&mut event.exposures)
         .into_iter()
         .map(to_domain)
@@ -145,6 +153,18 @@ fn decide_one(
         }
     }
     let revised = u32::try_from(plan.revisions.len()).unwrap_or(u32::MAX);
+    if let Some((health_authority_id, created_at)) = verified_by {
+        crate::stats::record(
+            &mut decision.stats,
+            &crate::stats::Upload {
+                health_authority_id,
+                created_at,
+                stats: &event.stats,
+                teks: inserted.saturating_add(revised),
+                revised_any: revised > 0,
+            },
+        );
+    }
     decision.revisions.extend(plan.revisions);
     let max_age = Duration::from_secs(u64::try_from(event.max_interval_age_seconds).unwrap_or(0));
     let entries = next_token_entries(token.entries(), &plan.processed, event.batch_time, max_age);

@@ -21,7 +21,7 @@ use schemas::Envelope;
 use crate::apply::{self, BatchDecision, BatchEvent};
 use crate::repeats::Frontier;
 use crate::repository::Stream;
-use crate::{identical_retry, repository};
+use crate::{identical_retry, repository, stats_repository};
 
 /// One record of the processed topic.
 #[derive(Debug, Clone)]
@@ -270,10 +270,12 @@ async fn apply(
     }
     let decision = apply::decide(events, existing, digests);
     let next = frontier.into_stored();
-    // Inserts and offsets are independent: one round trip. Revisions may touch rows this batch
-    // inserts, so they run after the inserts (pipelined statements may execute in any order).
-    let (inserted, ()) = tokio::try_join!(
+    // Inserts, statistics and offsets are independent: one round trip. Revisions may touch rows
+    // this batch inserts, so they run after the inserts (pipelined statements may execute in any
+    // order).
+    let (inserted, (), ()) = tokio::try_join!(
         repository::insert_exposures(&tx, &decision.inserts, &decision.digest_writes),
+        stats_repository::add_hourly(&tx, &decision.stats),
         repository::save_offsets(&tx, group, &next),
     )?;
     let updated = repository::apply_revisions(&tx, &decision.revisions).await?;

@@ -19,6 +19,8 @@ mod repeats;
 pub mod repository;
 pub mod retention;
 mod settings;
+pub mod stats;
+pub mod stats_repository;
 
 use std::net::SocketAddr;
 

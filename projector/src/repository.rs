@@ -302,8 +302,10 @@ pub async fn delete_expired(
         .await
 }
 
-/// Content checksum of the query store: MD5 over every row's content columns in key order, and
-/// the row count. Two stores with equal checksums hold the same keys with the same values.
+/// Content checksum of the query store: MD5 over every key row's content columns in key order and
+/// the health-authority statistics rows ([`crate::stats_repository::checksum`]), and the key row
+/// count. Two stores with equal checksums hold the same keys with the same values and the same
+/// statistics.
 pub async fn checksum(client: &impl GenericClient) -> Result<(i64, String), tokio_postgres::Error> {
     let row = client
         .query_one(
@@ -317,5 +319,7 @@ pub async fn checksum(client: &impl GenericClient) -> Result<(i64, String), toki
             &[],
         )
         .await?;
-    Ok((row.get(0), row.get(1)))
+    let keys: String = row.get(1);
+    let stats = crate::stats_repository::checksum(client).await?;
+    Ok((row.get(0), format!("{keys}-{stats}")))
 }

@@ -1,5 +1,6 @@
 //! Retention: keys are personal data with a short life; delete those released before
-//! `now - EXPOSURE_RETENTION`, in bounded chunks so no transaction holds many locks.
+//! `now - EXPOSURE_RETENTION`, in bounded chunks so no transaction holds many locks; and the
+//! health-authority statistics of the UTC days before that cutoff (whole days only).
 
 use std::time::Duration;
 
@@ -8,6 +9,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::metrics::Metrics;
 use crate::repository;
+use crate::stats_repository;
 
 const CHUNK: i64 = 10_000;
 
@@ -19,6 +21,13 @@ pub async fn cleanup(
 ) -> anyhow::Result<u64> {
     let cutoff = now - chrono::Duration::from_std(retention)?;
     let client = pool.get().await?;
+    let stats = stats_repository::delete_expired(&**client, cutoff).await?;
+    if stats > 0 {
+        tracing::info!(
+            deleted = stats,
+            "Deleted expired health-authority statistics"
+        );
+    }
     let mut total = 0;
     loop {
         let deleted = repository::delete_expired(&**client, cutoff, CHUNK).await?;

@@ -3,7 +3,8 @@
 //! - [`batches`]: cutting batches and leasing them to one worker at a time;
 //! - [`files`]: finalizing batches with their files, the index listing, retention marking;
 //! - [`keys`]: selecting a batch's keys, and persisting padding;
-//! - [`locks`]: expiring named locks shared by exporter instances.
+//! - [`locks`]: expiring named locks shared by exporter instances;
+//! - [`stats`]: reading health-authority statistics for `/v1/stats` (read-only).
 //!
 //! Several exporter instances may run against one database. Batch creation for a config is
 //! serialised by a transaction-scoped advisory lock; a batch is leased with
@@ -15,6 +16,7 @@ pub mod batches;
 pub mod files;
 pub mod keys;
 pub mod locks;
+pub mod stats;
 
 use platform::pg::Migration;
 

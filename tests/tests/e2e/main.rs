@@ -18,3 +18,5 @@ mod publish_flow;
 mod repeats;
 mod replay;
 mod stack;
+mod stats;
+mod stats_api;

@@ -78,6 +78,17 @@ async fn kill_9_during_load_stores_every_acknowledged_key_exactly_once_and_rebui
     let acked_set: HashSet<String> = acked.iter().cloned().collect();
     harness::store::assert_exactly_stored(&db, &acked_set).await;
     let expected = i64::try_from(acked.len()).unwrap();
+    // Every verified upload is counted once in the health-authority statistics too.
+    let counted: i64 = db
+        .query_one(
+            "SELECT coalesce(sum(publish[1] + publish[2] + publish[3]), 0)::bigint
+             FROM healthauthoritystats",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(counted, expected);
     eprintln!(
         "load run with kills: {} events in {:?}",
         EVENTS,
