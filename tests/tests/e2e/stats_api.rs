@@ -114,8 +114,19 @@ async fn stats_api_answers_every_error_and_releases_days_as_the_reference() {
 
     // The aggregation.
     let token = format!("Bearer {}", key.sign(&claims_for("iss1", "keyserver")));
-    let (status, body) = post(&url, Some(&token), "application/json", PAD.into()).await;
-    assert_eq!(status, 200, "{body}");
+    // The exporter follows `en.config` on its own: wait until it knows the authority.
+    let body = wait_for(
+        Duration::from_secs(30),
+        "the exporter to answer 200",
+        || {
+            let (url, token) = (url.clone(), token.clone());
+            async move {
+                let (status, body) = post(&url, Some(&token), "application/json", PAD.into()).await;
+                (status == 200).then_some(body)
+            }
+        },
+    )
+    .await;
     let padding = base64::engine::general_purpose::STANDARD
         .decode(body["padding"].as_str().unwrap())
         .unwrap();
