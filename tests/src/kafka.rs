@@ -88,3 +88,14 @@ pub fn read_all<T: Event>(env: &TestEnv, topic: Topic) -> Vec<Envelope<T>> {
         .map(|bytes| Envelope::<T>::from_bytes(bytes).expect("event decodes"))
         .collect()
 }
+
+/// Waits (up to 30 s) for the `PublishOutcome` of `request_id` on the test's outcome topic.
+pub async fn outcome(env: &TestEnv, request_id: uuid::Uuid) -> schemas::publish::PublishOutcome {
+    crate::wait_for(Duration::from_secs(30), "the publish outcome", || async {
+        read_all::<schemas::publish::PublishOutcome>(env, Topic::PublishOutcome)
+            .into_iter()
+            .find(|e| e.request_id == Some(request_id))
+            .map(|e| e.payload)
+    })
+    .await
+}

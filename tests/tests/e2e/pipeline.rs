@@ -5,10 +5,11 @@
 use std::time::Duration;
 
 use harness::events::{claims, produce_received, received};
+use harness::kafka::outcome;
 use harness::keys::k;
 use harness::store::{count, exposures_in_store};
-use harness::{spawn, wait_for, Running, TestEnv};
-use schemas::publish::{PublishOutcome, RevisionTokenState};
+use harness::{spawn, Running, TestEnv};
+use schemas::publish::RevisionTokenState;
 use schemas::topics::Topic;
 use schemas::Envelope;
 use uuid::Uuid;
@@ -31,17 +32,6 @@ async fn pipeline() -> Pipeline {
         _processor: processor,
         _projector: projector,
     }
-}
-
-/// Waits for the outcome of `request_id`.
-async fn outcome(env: &TestEnv, request_id: Uuid) -> PublishOutcome {
-    wait_for(Duration::from_secs(30), "the publish outcome", || async {
-        harness::kafka::read_all::<PublishOutcome>(env, Topic::PublishOutcome)
-            .into_iter()
-            .find(|e: &Envelope<PublishOutcome>| e.request_id == Some(request_id))
-            .map(|e| e.payload)
-    })
-    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use harness::events::{claims, produce_received, received};
+use harness::kafka::outcome;
 use harness::keys::{k, today_midnight};
 use harness::{spawn, wait_for, TestEnv};
 use schemas::api::ExposureKey;
@@ -61,17 +62,6 @@ fn with_onset(ha: i64, days_ago: Option<u32>) -> Option<VerifiedClaims> {
         .map(|d| u32::try_from(today_midnight()).unwrap() - 144 * d)
         .unwrap_or(0);
     Some(c)
-}
-
-/// Waits for the outcome of `request_id`.
-async fn outcome(env: &TestEnv, request_id: uuid::Uuid) -> PublishOutcome {
-    wait_for(Duration::from_secs(30), "the publish outcome", || async {
-        harness::kafka::read_all::<PublishOutcome>(env, Topic::PublishOutcome)
-            .into_iter()
-            .find(|e: &Envelope<PublishOutcome>| e.request_id == Some(request_id))
-            .map(|e| e.payload)
-    })
-    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
