@@ -150,27 +150,33 @@ pub async fn apply_prepared(
     batch: Prepared,
     commit: CommitWait,
 ) -> Result<Applied, BatchError> {
-    apply(pool, group, topic, batch, commit, Gaps::Accept).await
+    apply(pool, group, topic, batch, commit, &Gaps::Accept).await
 }
 
 /// [`apply_prepared`] for the live consumer: refuses ([`BatchError::Behind`]) a batch that starts
 /// past the store's next offset of one of its partitions, so records the store never got (its
 /// commits were lost, asynchronously committed when PostgreSQL crashed) are read again instead of
-/// skipped.
+/// skipped. A gap listed in `empty` (the log holds no record in it: transaction markers, records
+/// of aborted transactions) is accepted.
 pub async fn apply_live(
     pool: &deadpool_postgres::Pool,
     group: &str,
     topic: &str,
     batch: Prepared,
     commit: CommitWait,
+    empty: &EmptyGaps,
 ) -> Result<Applied, BatchError> {
-    apply(pool, group, topic, batch, commit, Gaps::Refuse).await
+    apply(pool, group, topic, batch, commit, &Gaps::Refuse(empty)).await
 }
 
+/// Gaps in a partition's offsets known to hold no readable record: partition → (the store's next
+/// offset, the first record after it).
+pub type EmptyGaps = HashMap<i32, (i64, i64)>;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Gaps {
+enum Gaps<'a> {
     Accept,
-    Refuse,
+    Refuse(&'a EmptyGaps),
 }
 
 async fn apply(
@@ -179,7 +185,7 @@ async fn apply(
     topic: &str,
     batch: Prepared,
     commit: CommitWait,
-    gaps: Gaps,
+    gaps: &Gaps<'_>,
 ) -> Result<Applied, BatchError> {
     let mut client = pool.get().await?;
     let tx = client.transaction().await?;
@@ -218,14 +224,17 @@ async fn apply(
         identical_retry::stored_digests(&tx, &keys),
     )?;
 
-    if gaps == Gaps::Refuse {
+    if let Gaps::Refuse(empty) = gaps {
         let mut seen = std::collections::HashSet::new();
         for record in &batch.records {
             let next = stored
                 .get(&(topic.to_owned(), record.partition))
                 .copied()
                 .unwrap_or(0);
-            if seen.insert(record.partition) && record.offset > next {
+            if seen.insert(record.partition)
+                && record.offset > next
+                && empty.get(&record.partition) != Some(&(next, record.offset))
+            {
                 return Err(BatchError::Behind {
                     partition: record.partition,
                     first: record.offset,

@@ -17,7 +17,8 @@ use schemas::Envelope;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument as _;
 
-use crate::batch::{apply_live, BatchError, CommitWait, Prepared, Record};
+use crate::batch::{apply_live, BatchError, CommitWait, EmptyGaps, Prepared, Record};
+use crate::gap_probe::GapProbe;
 use crate::metrics::Metrics;
 
 /// What the loop needs.
@@ -32,6 +33,10 @@ pub struct Loop {
     pub batch_wait: Duration,
     pub commit: CommitWait,
     pub metrics: Metrics,
+    /// Finds out whether a gap before a batch holds records at all.
+    pub probe: GapProbe,
+    /// Gaps the probe found empty, accepted when the batch is applied again.
+    pub empty_gaps: std::sync::Mutex<EmptyGaps>,
 }
 
 impl std::fmt::Debug for Loop {
@@ -140,8 +145,25 @@ impl Loop {
         loop {
             let started = Instant::now();
             let batch = prepared.take().unwrap_or_else(|| Prepared::new(records));
-            match apply_live(&self.pool, &self.group, &self.input, batch, self.commit).await {
+            let empty = self
+                .empty_gaps
+                .lock()
+                .map(|g| g.clone())
+                .unwrap_or_default();
+            match apply_live(
+                &self.pool,
+                &self.group,
+                &self.input,
+                batch,
+                self.commit,
+                &empty,
+            )
+            .await
+            {
                 Ok(applied) => {
+                    if let Ok(mut gaps) = self.empty_gaps.lock() {
+                        gaps.clear();
+                    }
                     self.metrics
                         .transaction_seconds
                         .observe(started.elapsed().as_secs_f64());
@@ -165,6 +187,19 @@ impl Loop {
                     first,
                     next,
                 }) => {
+                    if self.gap_is_empty(partition, first, next).await {
+                        tracing::info!(
+                            partition,
+                            first,
+                            next,
+                            "The log holds no record between the store's position and the batch \
+                             (transaction markers or aborted records); going on"
+                        );
+                        if let Ok(mut gaps) = self.empty_gaps.lock() {
+                            gaps.insert(partition, (next, first));
+                        }
+                        continue;
+                    }
                     self.metrics.rewinds.inc();
                     tracing::warn!(
                         partition,
@@ -204,6 +239,23 @@ impl Loop {
             }
         });
         join_all(sends).await;
+    }
+
+    /// Whether the first readable record at or after `next` of `partition` is `first` (so the
+    /// offsets between hold none).
+    async fn gap_is_empty(&self, partition: i32, first: i64, next: i64) -> bool {
+        let probe = self.probe.clone();
+        match tokio::task::spawn_blocking(move || probe.first_at_or_after(partition, next)).await {
+            Ok(Ok(found)) => found == Some(first),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "Cannot probe the gap; reading again from the store's position");
+                false
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "Gap probe failed; reading again from the store's position");
+                false
+            }
+        }
     }
 
     /// Moves the consumer back so that `partition` is read again from `next` (the store's

@@ -10,6 +10,7 @@
 pub mod apply;
 pub mod batch;
 mod consumer;
+mod gap_probe;
 pub mod identical_retry;
 mod lag;
 mod metrics;
@@ -96,6 +97,8 @@ impl Service for Projector {
             .context("cannot create the projector consumer")?;
         consumer.subscribe(&[&input]).context("cannot subscribe")?;
         let worker = consumer::Loop {
+            probe: gap_probe::GapProbe::new(&self.settings.kafka, &self.settings.group_id, &input)?,
+            empty_gaps: std::sync::Mutex::default(),
             consumer,
             producer: self.settings.kafka.producer()?,
             pool: self.pool.clone(),

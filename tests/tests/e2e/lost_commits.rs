@@ -71,3 +71,70 @@ async fn records_whose_commits_the_store_lost_are_read_again_from_the_log() {
     expected.insert(key.key);
     harness::store::assert_exactly_stored(&db, &expected).await;
 }
+
+/// A processor of an earlier release wrote the processed topic in Kafka transactions: every
+/// commit left a marker that occupies an offset no consumer ever sees. The store's position then
+/// points at a marker, and reading again from it cannot fill the gap; the projector must see that
+/// the log holds nothing there and go on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_behind_transaction_markers_are_applied() {
+    use harness::events::{claims, received};
+    use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
+    use schemas::publish::RevisionTokenState;
+    use std::time::Duration;
+
+    let env = harness::TestEnv::with_database().await;
+    let projector = harness::spawn::<projector::Projector>(&env, &[]).await;
+    let db = env.db().await;
+    let topic = env.kafka.topic(schemas::topics::Topic::PublishProcessed);
+    let transactional: ThreadedProducer<DefaultProducerContext> = env
+        .kafka
+        .client_config()
+        .set(
+            "transactional.id",
+            format!("{}earlier-processor", env.prefix),
+        )
+        .create()
+        .unwrap();
+    transactional
+        .init_transactions(Duration::from_secs(30))
+        .unwrap();
+    let mut expected = std::collections::HashSet::new();
+    for n in 1..=3 {
+        let key = k(n);
+        let event = processor::process(&received(
+            std::slice::from_ref(&key),
+            claims("confirmed"),
+            RevisionTokenState::Absent,
+        ));
+        let payload = schemas::Envelope::new(event, Some(uuid::Uuid::new_v4()))
+            .to_bytes()
+            .unwrap();
+        transactional.begin_transaction().unwrap();
+        transactional
+            .send(
+                BaseRecord::<(), _>::to(&topic)
+                    .partition(0)
+                    .payload(&payload),
+            )
+            .map_err(|(e, _)| e)
+            .unwrap();
+        transactional
+            .commit_transaction(Duration::from_secs(30))
+            .unwrap();
+        expected.insert(key.key);
+        // One record per batch: each batch after the first starts behind a marker.
+        let want = i64::from(n);
+        harness::wait_for(
+            Duration::from_secs(30),
+            "the record behind the marker",
+            || {
+                let db = &db;
+                async move { (count(db).await == want).then_some(()) }
+            },
+        )
+        .await;
+    }
+    harness::store::assert_exactly_stored(&db, &expected).await;
+    projector.stop().await.unwrap();
+}
