@@ -43,6 +43,11 @@ pub struct KafkaSettings {
     /// (librdkafka `linger.ms`, default 0: send at once). Under load records batch anyway while
     /// earlier requests are in flight, so a linger only adds latency on this path.
     pub linger: Duration,
+    /// `KAFKA_MAX_IN_FLIGHT` (1..=5, default 1): produce requests a producer keeps in flight per
+    /// broker. With one, records that arrive while a request is out go together in the next:
+    /// a lone record is sent at once, and under load batches grow with the load instead of the
+    /// brokers answering one request per record.
+    pub max_in_flight: u32,
 }
 
 impl KafkaSettings {
@@ -57,7 +62,11 @@ impl KafkaSettings {
             create_topics: env.bool("KAFKA_CREATE_TOPICS", true),
             produce_timeout: env.duration("KAFKA_PRODUCE_TIMEOUT", Duration::from_secs(5)),
             linger: env.duration("KAFKA_LINGER", Duration::ZERO),
+            max_in_flight: env.parse("KAFKA_MAX_IN_FLIGHT", 1),
         };
+        if !(1..=5).contains(&settings.max_in_flight) {
+            env.problem("KAFKA_MAX_IN_FLIGHT must be between 1 and 5 (idempotent producers)");
+        }
         if settings.partitions < 1 {
             env.problem("KAFKA_PARTITIONS must be at least 1");
         }
@@ -78,6 +87,7 @@ impl KafkaSettings {
             create_topics: true,
             produce_timeout: Duration::from_secs(5),
             linger: Duration::ZERO,
+            max_in_flight: 1,
         }
     }
 
@@ -102,6 +112,10 @@ impl KafkaSettings {
             .set("enable.idempotence", "true")
             .set("acks", "all")
             .set("linger.ms", self.linger.as_millis().to_string())
+            .set(
+                "max.in.flight.requests.per.connection",
+                self.max_in_flight.to_string(),
+            )
             .set("compression.type", "lz4")
             .set(
                 "message.timeout.ms",
@@ -196,4 +210,35 @@ pub async fn produce<T: Event>(
         .await
         .map(|delivery| (delivery.partition, delivery.offset))
         .map_err(|(e, _)| ProduceError::NotAcknowledged(e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(vars: &[(&str, &str)]) -> (KafkaSettings, Result<(), crate::env::EnvErrors>) {
+        let mut env = Env::from_map(vars.iter().copied());
+        let settings = KafkaSettings::from_env(&mut env);
+        (settings, env.finish())
+    }
+
+    #[test]
+    fn one_produce_request_in_flight_by_default() {
+        let (settings, result) = settings(&[]);
+        assert!(result.is_ok());
+        assert_eq!(settings.max_in_flight, 1);
+        assert_eq!(settings.linger, Duration::ZERO);
+    }
+
+    #[test]
+    fn in_flight_requests_are_limited_to_what_idempotence_allows() {
+        for bad in ["0", "6", "many"] {
+            let (_, result) = settings(&[("KAFKA_MAX_IN_FLIGHT", bad)]);
+            let text = result.expect_err(bad).to_string();
+            assert!(text.contains("KAFKA_MAX_IN_FLIGHT"), "{text}");
+        }
+        let (settings, result) = settings(&[("KAFKA_MAX_IN_FLIGHT", "5")]);
+        assert!(result.is_ok());
+        assert_eq!(settings.max_in_flight, 5);
+    }
 }

@@ -88,6 +88,10 @@ impl Pipeline {
             .set("enable.gapless.guarantee", "true")
             .set("acks", "all")
             .set("linger.ms", settings.kafka.linger.as_millis().to_string())
+            .set(
+                "max.in.flight.requests.per.connection",
+                settings.kafka.max_in_flight.to_string(),
+            )
             .set("compression.type", "lz4")
             // Never give up on a record: a partial failure could leave a gap in the source
             // offsets. While the brokers are away the processor simply does not advance.
