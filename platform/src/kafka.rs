@@ -213,6 +213,7 @@ pub async fn produce<T: Event>(
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used)]
 mod tests {
     use super::*;
 
