@@ -23,11 +23,18 @@ pub struct Driver {
     revisions: f64,
     chaff: f64,
     connections: usize,
+    recorder: Option<crate::record::Recorder>,
 }
 
 impl Driver {
-    pub fn new(options: &Options, client: reqwest::Client, target: Target) -> Self {
+    pub fn new(
+        options: &Options,
+        client: reqwest::Client,
+        target: Target,
+        recorder: Option<crate::record::Recorder>,
+    ) -> Self {
         Self {
+            recorder,
             client,
             publish_url: format!("{}/v1/publish", options.url.trim_end_matches('/')),
             target,
@@ -203,6 +210,51 @@ impl Driver {
         chaff: bool,
     ) -> (Sample, Option<PublishResponse>) {
         let started = Instant::now();
+        let sent_ms = crate::record::now_ms();
+        let answer = self.send_only(kind, request, chaff, started).await;
+        if let (Some(recorder), false) = (&self.recorder, chaff) {
+            let report_type = self.report_type_of(kind);
+            recorder.write(&crate::record::Line {
+                kind: crate::record::kind_name(kind),
+                app: &request.health_authority_id,
+                report_type,
+                status: answer.0.status,
+                code: &answer.0.code,
+                keys: request
+                    .temporary_exposure_keys
+                    .iter()
+                    .map(|k| k.key.as_str())
+                    .collect(),
+                sent_ms,
+                answered_ms: crate::record::now_ms(),
+            });
+        }
+        answer
+    }
+
+    /// The report type an upload of `kind` carries in this run.
+    fn report_type_of(&self, kind: Kind) -> &'static str {
+        if kind == Kind::Revision || self.revisions <= 0.0 {
+            "confirmed"
+        } else {
+            "likely"
+        }
+    }
+
+    /// Flushes the record file, if any.
+    pub fn finish(&self) -> anyhow::Result<()> {
+        self.recorder
+            .as_ref()
+            .map_or(Ok(()), crate::record::Recorder::flush)
+    }
+
+    async fn send_only(
+        &self,
+        kind: Kind,
+        request: &PublishRequest,
+        chaff: bool,
+        started: Instant,
+    ) -> (Sample, Option<PublishResponse>) {
         let mut builder = self.client.post(&self.publish_url).json(request);
         if chaff {
             builder = builder.header("X-Chaff", "1");

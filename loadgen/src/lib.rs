@@ -10,6 +10,7 @@
 pub mod certificate;
 pub mod driver;
 pub mod options;
+pub mod record;
 pub mod report;
 pub mod setup;
 pub mod stats;
@@ -31,7 +32,12 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
         .timeout(options.timeout)
         .build()?;
     let target = setup::prepare(&options, &client).await?;
-    let driver = Arc::new(driver::Driver::new(&options, client, target));
+    let recorder = options
+        .record
+        .as_deref()
+        .map(record::Recorder::create)
+        .transpose()?;
+    let driver = Arc::new(driver::Driver::new(&options, client, target, recorder));
     driver
         .warm_up(options.warmup, Duration::from_secs(60))
         .await?;
@@ -57,6 +63,7 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
         progress.abort();
     }
     let after = report::scrape_degraded(&options.metrics_url).await;
+    driver.finish()?;
     let report = Report::new(
         &options,
         stats.totals(),

@@ -81,6 +81,11 @@ pub struct Options {
     /// `*_degraded_total` counter grew (answers given without the pipeline's outcome).
     #[arg(long)]
     pub metrics_url: Vec<String>,
+    /// Write one JSON line per answered upload and revision (keys, status, code, times) to this
+    /// file, for checking a run against the store afterwards (it holds key bytes: test systems
+    /// only).
+    #[arg(long)]
+    pub record: Option<std::path::PathBuf>,
     /// Print the final report as JSON on standard output.
     #[arg(long)]
     pub json: bool,

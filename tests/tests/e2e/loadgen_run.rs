@@ -19,6 +19,7 @@ async fn loadgen_registers_its_configuration_and_reports_what_the_server_answere
     )
     .await;
     wait_ready(&admin.ops_url()).await;
+    let record = std::env::temp_dir().join(format!("loadgen-{}.jsonl", stack.env.prefix));
     let options = <loadgen::Options as clap::Parser>::try_parse_from([
         "loadgen",
         "--url",
@@ -44,6 +45,8 @@ async fn loadgen_registers_its_configuration_and_reports_what_the_server_answere
         "--metrics-url",
         &format!("{}/metrics", stack.ingest.ops_url()),
         "--quiet",
+        "--record",
+        record.to_str().unwrap(),
     ])
     .unwrap();
     let report = loadgen::run(options).await.unwrap();
@@ -89,4 +92,46 @@ async fn loadgen_registers_its_configuration_and_reports_what_the_server_answere
         .unwrap()
         .get(0);
     assert_eq!(again, keys);
+
+    // The record names exactly the stored keys: first uploads as likely, revised ones confirmed.
+    let mut recorded_first = std::collections::HashMap::new();
+    let mut recorded_revised = std::collections::HashSet::new();
+    for line in std::fs::read_to_string(&record).unwrap().lines() {
+        let line: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(line["status"], 200, "{line}");
+        assert!(line["answered_ms"].as_i64() >= line["sent_ms"].as_i64());
+        for key in line["keys"].as_array().unwrap() {
+            let key = key.as_str().unwrap().to_owned();
+            match line["kind"].as_str().unwrap() {
+                "upload" => {
+                    assert_eq!(line["report_type"], "likely");
+                    recorded_first.insert(key, line["app"].as_str().unwrap().to_owned());
+                }
+                "revision" => {
+                    assert_eq!(line["report_type"], "confirmed");
+                    recorded_revised.insert(key);
+                }
+                other => panic!("unexpected kind {other}"),
+            }
+        }
+    }
+    let rows = db
+        .query(
+            "SELECT exposure_key, app_package_name, report_type, revised_report_type FROM exposure",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), recorded_first.len());
+    for row in rows {
+        let (key, app, first, revised): (String, String, String, Option<String>) =
+            (row.get(0), row.get(1), row.get(2), row.get(3));
+        assert_eq!(recorded_first.get(&key), Some(&app), "{key} not recorded");
+        assert_eq!(first, "likely");
+        let expected = recorded_revised
+            .contains(&key)
+            .then(|| "confirmed".to_owned());
+        assert_eq!(revised, expected, "{key}");
+    }
+    let _ = std::fs::remove_file(&record);
 }
