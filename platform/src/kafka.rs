@@ -48,6 +48,15 @@ pub struct KafkaSettings {
     /// a lone record is sent at once, and under load batches grow with the load instead of the
     /// brokers answering one request per record.
     pub max_in_flight: u32,
+    /// `KAFKA_SESSION_TIMEOUT` (default 10s; librdkafka's own default is 45 s): how long a
+    /// consumer-group member may stay silent before its partitions move to the others. A member
+    /// that died without leaving (`kill -9`, a lost host) stalls its partitions this long.
+    pub session_timeout: Duration,
+    /// `KAFKA_GROUP_INSTANCE_ID` (optional): a stable identity of this instance in its consumer
+    /// group (static membership, e.g. the pod name of a StatefulSet). An instance that restarts
+    /// under the same id gets its partitions back at once, without a rebalance. Unique per
+    /// instance of a service.
+    pub group_instance_id: Option<String>,
 }
 
 impl KafkaSettings {
@@ -63,7 +72,15 @@ impl KafkaSettings {
             produce_timeout: env.duration("KAFKA_PRODUCE_TIMEOUT", Duration::from_secs(5)),
             linger: env.duration("KAFKA_LINGER", Duration::ZERO),
             max_in_flight: env.parse("KAFKA_MAX_IN_FLIGHT", 1),
+            session_timeout: env.duration("KAFKA_SESSION_TIMEOUT", Duration::from_secs(10)),
+            group_instance_id: Some(env.string("KAFKA_GROUP_INSTANCE_ID", ""))
+                .filter(|id| !id.is_empty()),
         };
+        // The broker's group.min.session.timeout.ms defaults to 6 s, its max to 30 min.
+        if !(Duration::from_secs(6)..=Duration::from_secs(1800)).contains(&settings.session_timeout)
+        {
+            env.problem("KAFKA_SESSION_TIMEOUT must be between 6s and 30m");
+        }
         if !(1..=5).contains(&settings.max_in_flight) {
             env.problem("KAFKA_MAX_IN_FLIGHT must be between 1 and 5 (idempotent producers)");
         }
@@ -88,6 +105,8 @@ impl KafkaSettings {
             produce_timeout: Duration::from_secs(5),
             linger: Duration::ZERO,
             max_in_flight: 1,
+            session_timeout: Duration::from_secs(10),
+            group_instance_id: None,
         }
     }
 
@@ -103,6 +122,24 @@ impl KafkaSettings {
             .set("bootstrap.servers", &self.brokers)
             .set("log_level", "4")
             .set("socket.keepalive.enable", "true");
+        config
+    }
+
+    /// Client configuration of a member of consumer group `group`: the session timeout (a
+    /// heartbeat every fifth of it) and, if set, the static group instance id.
+    pub fn group_consumer_config(&self, group: &str) -> ClientConfig {
+        let mut config = self.client_config();
+        let session_ms = self.session_timeout.as_millis();
+        config
+            .set("group.id", group)
+            .set("session.timeout.ms", session_ms.to_string())
+            .set(
+                "heartbeat.interval.ms",
+                (session_ms / 5).max(100).to_string(),
+            );
+        if let Some(id) = &self.group_instance_id {
+            config.set("group.instance.id", id);
+        }
         config
     }
 
@@ -229,6 +266,24 @@ mod tests {
         assert!(result.is_ok());
         assert_eq!(settings.max_in_flight, 1);
         assert_eq!(settings.linger, Duration::ZERO);
+        assert_eq!(settings.session_timeout, Duration::from_secs(10));
+        assert_eq!(settings.group_instance_id, None);
+    }
+
+    #[test]
+    fn group_members_get_the_session_timeout_and_their_static_id() {
+        let (kafka, result) = settings(&[
+            ("KAFKA_SESSION_TIMEOUT", "15s"),
+            ("KAFKA_GROUP_INSTANCE_ID", "processor-0"),
+        ]);
+        assert!(result.is_ok());
+        let config = kafka.group_consumer_config("processor");
+        assert_eq!(config.get("group.id"), Some("processor"));
+        assert_eq!(config.get("session.timeout.ms"), Some("15000"));
+        assert_eq!(config.get("heartbeat.interval.ms"), Some("3000"));
+        assert_eq!(config.get("group.instance.id"), Some("processor-0"));
+        let (_, result) = settings(&[("KAFKA_SESSION_TIMEOUT", "1s")]);
+        assert!(result.is_err());
     }
 
     #[test]

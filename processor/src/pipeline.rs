@@ -70,8 +70,7 @@ impl Pipeline {
         let input = settings.kafka.topic(Topic::PublishReceived);
         let consumer: StreamConsumer = settings
             .kafka
-            .client_config()
-            .set("group.id", &settings.group_id)
+            .group_consumer_config(&settings.group_id)
             // Offsets are stored once a batch is acknowledged and committed once a second (and
             // on shutdown): a commit lost in a crash only means that batch is produced again.
             .set("enable.auto.commit", "true")

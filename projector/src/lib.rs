@@ -83,8 +83,7 @@ impl Service for Projector {
         let consumer: StreamConsumer = self
             .settings
             .kafka
-            .client_config()
-            .set("group.id", &self.settings.group_id)
+            .group_consumer_config(&self.settings.group_id)
             // Offsets are stored after each committed batch and sent to Kafka once a second:
             // only a hint where to resume; PostgreSQL's stored offsets decide what is applied.
             .set("enable.auto.commit", "true")

@@ -20,6 +20,9 @@ pub struct ServiceProcess {
     pub url: String,
     /// The ops listener (`/health`, `/ready`, `/metrics`).
     pub ops_url: String,
+    /// The ports and extra settings it was started with (a restart keeps them).
+    pub ports: (u16, u16),
+    pub extra: Vec<(String, String)>,
 }
 
 fn bin_dir() -> PathBuf {
@@ -39,8 +42,16 @@ pub fn free_port() -> u16 {
 /// Starts binary `name` with the test's settings plus `extra`, and waits for `/health` on its
 /// ops listener.
 pub async fn spawn_bin(env: &TestEnv, name: &str, extra: &[(&str, &str)]) -> ServiceProcess {
-    let port = free_port();
-    let ops_port = free_port();
+    spawn_bin_at(env, name, extra, (free_port(), free_port())).await
+}
+
+/// [`spawn_bin`] on the given public and ops ports.
+pub async fn spawn_bin_at(
+    env: &TestEnv,
+    name: &str,
+    extra: &[(&str, &str)],
+    (port, ops_port): (u16, u16),
+) -> ServiceProcess {
     let path = bin_dir().join(name);
     assert!(
         path.exists(),
@@ -88,6 +99,11 @@ pub async fn spawn_bin(env: &TestEnv, name: &str, extra: &[(&str, &str)]) -> Ser
         child,
         url,
         ops_url,
+        ports: (port, ops_port),
+        extra: extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
     }
 }
 
@@ -96,6 +112,25 @@ impl ServiceProcess {
     pub async fn kill_9(&mut self) {
         let _ = self.child.start_kill();
         let _ = self.child.wait().await;
+    }
+
+    /// Starts the same binary again on the same ports with the same settings (after a kill).
+    pub async fn restart(&mut self, env: &TestEnv) {
+        let extra: Vec<(&str, &str)> = self
+            .extra
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        *self = spawn_bin_at(env, &self.name, &extra, self.ports).await;
+    }
+
+    /// Sends `signal` (e.g. `STOP`, `CONT`) to the process.
+    pub fn signal(&self, signal: &str) {
+        if let Some(pid) = self.child.id() {
+            let _ = std::process::Command::new("kill")
+                .args([format!("-{signal}"), pid.to_string()])
+                .status();
+        }
     }
 
     /// SIGTERM and wait for a clean exit; returns whether it exited successfully.
