@@ -10,7 +10,7 @@
 //! It prints one table row per fault (requests during it, 200s, 503s, degraded answers, keys lost,
 //! duplicates, recovery time) and fails on any loss or duplicate.
 //!
-//! Settings (environment): `FAULTS_ROUNDS` (kill rounds over all six instances, default 6),
+//! Settings (environment): `FAULTS_ROUNDS` (kill rounds over all six instances, default 7: 42 kills),
 //! `FAULTS_RATE` (uploads per second per ingest, default 25), `FAULTS_POSTGRES_DOWN` (default
 //! 60s; 0 skips that fault), `FAULTS_PAUSE` (default 20s, past the 10 s group session
 //! timeout; 0 skips it). PostgreSQL is stopped and started through `dev/pg`, so nothing else
@@ -44,7 +44,7 @@ fn seconds(name: &str, default: u64) -> Duration {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn no_acknowledged_upload_is_lost_or_doubled_under_faults() {
-    let rounds: usize = setting("FAULTS_ROUNDS", 6);
+    let rounds: usize = setting("FAULTS_ROUNDS", 7);
     let rate: f64 = setting("FAULTS_RATE", 25.0);
     let postgres_down = seconds("FAULTS_POSTGRES_DOWN", 60);
     let pause = seconds("FAULTS_PAUSE", 20);
