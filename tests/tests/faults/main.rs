@@ -13,7 +13,8 @@
 //! Settings (environment): `FAULTS_ROUNDS` (kill rounds over all six instances, default 7: 42 kills),
 //! `FAULTS_RATE` (uploads per second per ingest, default 25), `FAULTS_POSTGRES_DOWN` (default
 //! 60s; 0 skips that fault), `FAULTS_PAUSE` (default 20s, past the 10 s group session
-//! timeout; 0 skips it). PostgreSQL is stopped and started through `dev/pg`, so nothing else
+//! timeout; 0 skips it), `FAULTS_KEEP_RECORDS` (keep the load generators' answer records in the
+//! temporary directory). PostgreSQL is stopped and started through `dev/pg`, so nothing else
 //! may use the local stack's PostgreSQL while this runs.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
@@ -88,8 +89,10 @@ async fn no_acknowledged_upload_is_lost_or_doubled_under_faults() {
     eprintln!("{}", outcome.table());
     eprintln!("{}", outcome.summary());
     cluster.stop().await;
-    for record in &records {
-        let _ = std::fs::remove_file(record);
+    if std::env::var_os("FAULTS_KEEP_RECORDS").is_none() {
+        for record in &records {
+            let _ = std::fs::remove_file(record);
+        }
     }
     outcome.assert_sound();
     if plan.faults.iter().any(|f| matches!(f, Fault::Kill(_))) {

@@ -31,8 +31,11 @@ impl Plan {
     /// round and the projector's pause after the second (if their durations are not zero).
     pub fn new(rounds: usize, postgres_down: Duration, pause: Duration) -> Self {
         let mut faults = Vec::new();
-        for round in 0..rounds.max(1) {
-            faults.extend((0..6).map(Fault::Kill));
+        let kills = |faults: &mut Vec<Fault>| faults.extend((0..6).map(Fault::Kill));
+        for round in 0..rounds.max(2) {
+            if round < rounds {
+                kills(&mut faults);
+            }
             if round == 0 && !postgres_down.is_zero() {
                 faults.push(Fault::PostgresDown(postgres_down));
             }
