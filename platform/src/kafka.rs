@@ -1,7 +1,7 @@
 //! Kafka client settings, topic names and creation, and the idempotent producer.
 //!
-//! Every service builds its clients from one [`KafkaSettings`], so broker address, topic prefix
-//! and retention are read the same way everywhere.
+//! Every service builds its clients from one [`KafkaSettings`], so broker address, topic prefix,
+//! retention and security ([`crate::kafka_security`]) are read the same way everywhere.
 
 use std::time::Duration;
 
@@ -16,6 +16,8 @@ use schemas::topics::{Retention, Topic};
 use schemas::{Envelope, Event};
 
 use crate::env::Env;
+use crate::kafka_probe::{probe, PROBE_TIMEOUT};
+use crate::kafka_security::KafkaSecurity;
 
 /// `fetch.wait.max.ms` of every consumer: how long the broker may hold a fetch that has no new
 /// records. A fetch returns as soon as a record is appended, so this costs no latency; it only
@@ -43,6 +45,8 @@ pub struct KafkaSettings {
     /// (librdkafka `linger.ms`, default 0: send at once). Under load records batch anyway while
     /// earlier requests are in flight, so a linger only adds latency on this path.
     pub linger: Duration,
+    /// `KAFKA_SECURITY_PROTOCOL`, `KAFKA_SASL_*`, `KAFKA_SSL_*`: applied to every client.
+    pub security: KafkaSecurity,
 }
 
 impl KafkaSettings {
@@ -57,6 +61,7 @@ impl KafkaSettings {
             create_topics: env.bool("KAFKA_CREATE_TOPICS", true),
             produce_timeout: env.duration("KAFKA_PRODUCE_TIMEOUT", Duration::from_secs(5)),
             linger: env.duration("KAFKA_LINGER", Duration::ZERO),
+            security: KafkaSecurity::from_env(env),
         };
         if settings.partitions < 1 {
             env.problem("KAFKA_PARTITIONS must be at least 1");
@@ -78,6 +83,7 @@ impl KafkaSettings {
             create_topics: true,
             produce_timeout: Duration::from_secs(5),
             linger: Duration::ZERO,
+            security: KafkaSecurity::Plaintext,
         }
     }
 
@@ -86,13 +92,14 @@ impl KafkaSettings {
         topic.name(&self.topic_prefix)
     }
 
-    /// Base client configuration (bootstrap servers, quiet librdkafka logs).
+    /// Base client configuration (bootstrap servers, security, quiet librdkafka logs).
     pub fn client_config(&self) -> ClientConfig {
         let mut config = ClientConfig::new();
         config
             .set("bootstrap.servers", &self.brokers)
             .set("log_level", "4")
             .set("socket.keepalive.enable", "true");
+        self.security.apply(&mut config);
         config
     }
 
@@ -111,17 +118,22 @@ impl KafkaSettings {
             .context("cannot create Kafka producer")
     }
 
-    /// [`KafkaSettings::ensure_topics`] when `KAFKA_CREATE_TOPICS` is on (the default); what every
-    /// service does at start-up.
+    /// What every service does at start-up: checks that the brokers can be reached, trusted and
+    /// authenticated to ([`crate::kafka_probe`]), then [`KafkaSettings::ensure_topics`] when
+    /// `KAFKA_CREATE_TOPICS` is on (the default).
     pub async fn ensure_topics_if_enabled(&self) -> anyhow::Result<()> {
         if self.create_topics {
             self.ensure_topics().await?;
+        } else {
+            probe(self, PROBE_TIMEOUT).await?;
         }
         Ok(())
     }
 
-    /// Creates every topic of design §4 that does not exist yet, with its retention settings.
+    /// Creates every topic of design §4 that does not exist yet, with its retention settings,
+    /// after checking the connection ([`crate::kafka_probe`]).
     pub async fn ensure_topics(&self) -> anyhow::Result<()> {
+        probe(self, PROBE_TIMEOUT).await?;
         let admin: AdminClient<DefaultClientContext> = self
             .client_config()
             .create()
