@@ -8,7 +8,8 @@
 //! - the same status and headers (`content-type: application/json`, `x-api-version`), and the
 //!   connection is kept alive as for a real upload;
 //! - a body `{"padding":"<base64>"}` whose total length is that of one real accepted answer drawn
-//!   at random from the last [`CAPACITY`] (so sizes follow the real distribution, padding
+//!   at random from the recent ones (the last [`CAPACITY`] of the last [`MAX_AGE`], at least
+//!   [`MIN_RECENT`]; so sizes follow the real distribution, padding
 //!   included); before any real traffic, its padding is drawn from the same
 //!   `RESPONSE_PADDING_*` distribution as real answers;
 //! - a delay equal to the latency of a (the same) randomly drawn recent real accepted upload,
@@ -36,8 +37,15 @@ use crate::api::{ApiVersion, Padding, API_VERSION_HEADER};
 use crate::chaff_clock::ChaffClock;
 use crate::state::AppState;
 
-/// How many recent real accepted uploads the chaff draws from.
+/// How many recent real accepted uploads the chaff draws from, at most.
 pub const CAPACITY: usize = 200;
+/// ... and only those of the last [`MAX_AGE`] (but always the last [`MIN_RECENT`]): when the
+/// server's latency drifts (load comes and goes), a chaff delay drawn from older answers lags
+/// the drift and shows. At a few uploads a second the window holds the last 5 s; at a high rate
+/// the last 200.
+pub const MAX_AGE: Duration = Duration::from_secs(5);
+/// The fewest recent answers drawn from, however old.
+pub const MIN_RECENT: usize = 20;
 /// Largest chaff padding in raw bytes (the reference's cap).
 const MAX_PADDING_BYTES: usize = 1_000_000;
 /// How many recent overshoots the compensation looks at. Their median, not their mean: on a
@@ -64,7 +72,7 @@ pub struct Sample {
 /// A ring buffer of the last [`CAPACITY`] real accepted uploads.
 #[derive(Debug, Default)]
 pub struct ChaffTracker {
-    ring: Mutex<VecDeque<Sample>>,
+    ring: Mutex<VecDeque<(Instant, Sample)>>,
     /// How much later than asked the last [`OVERSHOOTS`] chaff delays ended (the wake-up), in
     /// microseconds; their median is subtracted from the next delays.
     overshoots: Mutex<VecDeque<u64>>,
@@ -80,18 +88,22 @@ impl ChaffTracker {
             if ring.len() == CAPACITY {
                 ring.pop_front();
             }
-            ring.push_back(sample);
+            ring.push_back((Instant::now(), sample));
         }
     }
 
-    /// One recent real upload drawn uniformly at random; `None` before any.
+    /// One recent real upload (of the last [`MAX_AGE`], at least the last [`MIN_RECENT`])
+    /// drawn uniformly at random; `None` before any.
     pub fn draw(&self) -> Option<Sample> {
         let ring = self.ring.lock().ok()?;
         if ring.is_empty() {
             return None;
         }
-        let i = rand::thread_rng().gen_range(0..ring.len());
-        ring.get(i).copied()
+        let oldest = Instant::now().checked_sub(MAX_AGE);
+        let fresh = oldest.map_or(0, |oldest| ring.partition_point(|(at, _)| *at < oldest));
+        let first = fresh.min(ring.len().saturating_sub(MIN_RECENT));
+        let i = rand::thread_rng().gen_range(first..ring.len());
+        ring.get(i).map(|(_, sample)| *sample)
     }
 
     /// `delay` less the median of the recent overshoots.
