@@ -122,7 +122,11 @@ async fn observe(http: &reqwest::Client, request: reqwest::RequestBuilder) -> Se
 /// the previous upload's background work (processor, projector, commits, outcome).
 const SPACING: Duration = Duration::from_millis(20);
 
+// Run alone (dev/test runs the ignored tests one at a time after the others): beside the other
+// tests' bursts in this process the latencies drift within seconds, faster than any window of
+// past answers follows (beside the other edge_publish tests: 1 of 2 runs failed, D = 0.160).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "timing distributions: run alone, as dev/test does after the other tests"]
 async fn chaff_cannot_be_told_apart_from_accepted_uploads() {
     let stack = Stack::start(&[]).await;
     let url = format!("{}/v1/publish", stack.ingest.url());
