@@ -89,7 +89,7 @@ kafka_fetch() {
 kafka_running() { pid_alive "$DEV/kafka/kafka.pid"; }
 
 # The dev CA and the broker's certificate (IP 127.0.0.1 and localhost), in $DEV/kafka/tls, and
-# the broker's PKCS#12 key store. Made once; clients trust $DEV/kafka/tls/ca.pem.
+# the broker's PKCS#12 key store. `kafka` is the broker's name in docker-compose.yml. Made once; clients trust $DEV/kafka/tls/ca.pem.
 kafka_tls() {
   local t="$DEV/kafka/tls" pw
   mkdir -p "$t"; chmod 700 "$t"
@@ -105,7 +105,7 @@ kafka_tls() {
     log "creating Kafka's TLS certificate (signed by the dev CA)"
     openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost" \
       -keyout "$t/broker.key" -out "$t/broker.csr" 2>/dev/null
-    printf '%s\n' "subjectAltName=IP:127.0.0.1,DNS:localhost" "extendedKeyUsage=serverAuth" \
+    printf '%s\n' "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kafka" "extendedKeyUsage=serverAuth" \
       "keyUsage=critical,digitalSignature" > "$t/broker.ext"
     openssl x509 -req -in "$t/broker.csr" -CA "$t/ca.pem" -CAkey "$t/ca.key" -days 825 \
       -set_serial "0x$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
@@ -246,7 +246,8 @@ ensure_secrets() {
   [ -f "$s/revision-token-keys" ] || echo "1:$(head -c 64 /dev/urandom | base64 -w0)" > "$s/revision-token-keys"
   # Kafka's SASL_SSL listener: the SCRAM user's password and the broker's key store password.
   [ -f "$s/kafka-password" ] || head -c 18 /dev/urandom | base64 | tr -d '+/=' > "$s/kafka-password"
-  [ -f "$s/kafka-keystore-password" ] || head -c 18 /dev/urandom | base64 | tr -d '+/=' > "$s/kafka-keystore-password"
+  # (no newline: docker-compose's broker reads the whole file as the password)
+  [ -f "$s/kafka-keystore-password" ] || printf %s "$(head -c 18 /dev/urandom | base64 | tr -d '+/=')" > "$s/kafka-keystore-password"
   [ -f "$s/export-signing-key.pem" ] ||
     openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$s/export-signing-key.pem" 2>/dev/null
   # For docker-compose: the URL as seen from inside the compose network.
