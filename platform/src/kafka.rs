@@ -16,7 +16,7 @@ use schemas::topics::{Retention, Topic};
 use schemas::{Envelope, Event};
 
 use crate::env::Env;
-use crate::kafka_probe::{probe, PROBE_TIMEOUT};
+use crate::kafka_probe::{probe, WhenUnreachable, PROBE_TIMEOUT};
 use crate::kafka_security::KafkaSecurity;
 
 /// `fetch.wait.max.ms` of every consumer: how long the broker may hold a fetch that has no new
@@ -125,7 +125,9 @@ impl KafkaSettings {
         if self.create_topics {
             self.ensure_topics().await?;
         } else {
-            probe(self, PROBE_TIMEOUT).await?;
+            // Without topics to create a service starts without its broker (unready until it is
+            // back), but never with credentials or a CA the broker refuses.
+            probe(self, PROBE_TIMEOUT, WhenUnreachable::Tolerate).await?;
         }
         Ok(())
     }
@@ -133,7 +135,7 @@ impl KafkaSettings {
     /// Creates every topic of design §4 that does not exist yet, with its retention settings,
     /// after checking the connection ([`crate::kafka_probe`]).
     pub async fn ensure_topics(&self) -> anyhow::Result<()> {
-        probe(self, PROBE_TIMEOUT).await?;
+        probe(self, PROBE_TIMEOUT, WhenUnreachable::Fail).await?;
         let admin: AdminClient<DefaultClientContext> = self
             .client_config()
             .create()

@@ -6,6 +6,7 @@
 //! anything else and refuses to start, with librdkafka's own reason, when the handshake or the
 //! authentication fails (a wrong password, an untrusted CA, a host name that does not match).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -18,6 +19,17 @@ use crate::kafka::KafkaSettings;
 
 /// How long start-up waits for the brokers' metadata.
 pub const PROBE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What an unreachable broker means to the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhenUnreachable {
+    /// An error after the timeout (topics must be created now).
+    Fail,
+    /// Start anyway, not ready, as soon as every broker is down or the timeout passed: only a
+    /// refusal (TLS, authentication) stops the start. Services that do not create topics start
+    /// without their broker and report themselves unready until it is back.
+    Tolerate,
+}
 
 /// Why the brokers could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +58,7 @@ pub enum ProbeError {
 struct Recorder {
     refused: Mutex<Option<String>>,
     last: Mutex<Option<String>>,
+    all_down: AtomicBool,
 }
 
 impl ClientContext for Recorder {
@@ -58,6 +71,9 @@ impl ClientContext for Recorder {
             if let Ok(mut refused) = self.refused.lock() {
                 refused.get_or_insert_with(|| reason.to_owned());
             }
+        }
+        if error.rdkafka_error_code() == Some(RDKafkaErrorCode::AllBrokersDown) {
+            self.all_down.store(true, Ordering::Relaxed);
         }
         if let Ok(mut last) = self.last.lock() {
             *last = Some(format!("{error}: {reason}"));
@@ -80,9 +96,13 @@ impl Recorder {
 }
 
 /// Fetches the cluster's metadata with `settings`' connection and security settings; fails
-/// with a clear reason as soon as a TLS handshake or SASL authentication is refused, or after
-/// `timeout` when no broker answers.
-pub async fn probe(settings: &KafkaSettings, timeout: Duration) -> Result<(), ProbeError> {
+/// with a clear reason as soon as a TLS handshake or SASL authentication is refused, and, when
+/// `unreachable` is [`WhenUnreachable::Fail`], after `timeout` when no broker answers.
+pub async fn probe(
+    settings: &KafkaSettings,
+    timeout: Duration,
+    unreachable: WhenUnreachable,
+) -> Result<(), ProbeError> {
     let config = settings.client_config();
     let brokers = settings.brokers.clone();
     let security = settings.security.to_string();
@@ -103,6 +123,18 @@ pub async fn probe(settings: &KafkaSettings, timeout: Duration) -> Result<(), Pr
                     security,
                     reason,
                 });
+            }
+            let down = producer.context().all_down.load(Ordering::Relaxed);
+            if unreachable == WhenUnreachable::Tolerate
+                && outcome.is_err()
+                && (down || Instant::now() >= deadline)
+            {
+                tracing::warn!(
+                    brokers = %brokers,
+                    reason = producer.context().last().unwrap_or_default(),
+                    "Kafka is unreachable at start; starting unready"
+                );
+                return Ok(());
             }
             match outcome {
                 Ok(_) => return Ok(()),

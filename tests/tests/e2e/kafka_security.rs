@@ -67,15 +67,24 @@ async fn start_error(overrides: &[(&str, &str)]) -> String {
 async fn a_wrong_password_stops_a_service_at_start() {
     let file = std::env::temp_dir().join(format!("wrong-kafka-pw-{}", uuid::Uuid::new_v4()));
     std::fs::write(&file, "not-the-password").unwrap();
-    let error = start_error(&[("KAFKA_SASL_PASSWORD_FILE", file.to_str().unwrap())]).await;
+    let wrong = file.to_str().unwrap();
+    // Creating topics or not (a service that does not create them starts without a reachable
+    // broker, unready, but not with credentials the broker refuses).
+    for create in ["true", "false"] {
+        let error = start_error(&[
+            ("KAFKA_SASL_PASSWORD_FILE", wrong),
+            ("KAFKA_CREATE_TOPICS", create),
+        ])
+        .await;
+        assert!(error.contains("refused this client"), "{error}");
+        assert!(error.contains("SASL_SSL (SCRAM-SHA-512 as "), "{error}");
+        assert!(
+            error.contains("Authentication failed") || error.contains("SASL authentication error"),
+            "{error}"
+        );
+        assert!(!error.contains("not-the-password"), "no password in errors");
+    }
     let _ = std::fs::remove_file(&file);
-    assert!(error.contains("refused this client"), "{error}");
-    assert!(error.contains("SASL_SSL (SCRAM-SHA-512 as "), "{error}");
-    assert!(
-        error.contains("Authentication failed") || error.contains("SASL authentication error"),
-        "{error}"
-    );
-    assert!(!error.contains("not-the-password"), "no password in errors");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
