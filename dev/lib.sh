@@ -3,10 +3,14 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-DEV="$ROOT/.dev"
+# DEV_DIR: another state folder, e.g. a private broker beside the shared one (with other ports).
+DEV=${DEV_DIR:-$ROOT/.dev}
 KAFKA_VERSION=4.1.1
 KAFKA_PORT=${DEV_KAFKA_PORT:-19092}
 KAFKA_CONTROLLER_PORT=${DEV_KAFKA_CONTROLLER_PORT:-19093}
+# The broker's second listener: SASL_SSL (SCRAM user, TLS certificate of a dev CA), loopback.
+KAFKA_SASL_SSL_PORT=${DEV_KAFKA_SASL_SSL_PORT:-19094}
+KAFKA_SCRAM_USER=exposure
 PG_PORT=${DEV_PG_PORT:-15432}
 INGEST_PORT=${DEV_INGEST_PORT:-18080}
 ADMIN_PORT=${DEV_ADMIN_PORT:-18081}
@@ -53,6 +57,9 @@ ensure_packages() {
   pg_bindir >/dev/null || missing+=(postgresql postgresql-contrib)
   command -v openssl >/dev/null || missing+=(openssl)
   command -v curl >/dev/null || missing+=(curl)
+  # rdkafka's `ssl` feature links the system OpenSSL through pkg-config.
+  command -v pkg-config >/dev/null || missing+=(pkg-config)
+  pkg-config --exists openssl 2>/dev/null || missing+=(libssl-dev)
   if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
   command -v cargo >/dev/null || die "cargo is missing: install the Rust toolchain (rustup) first"
 }
@@ -81,13 +88,64 @@ kafka_fetch() {
 
 kafka_running() { pid_alive "$DEV/kafka/kafka.pid"; }
 
+# The dev CA and the broker's certificate (IP 127.0.0.1 and localhost), in $DEV/kafka/tls, and
+# the broker's PKCS#12 key store. `kafka` is the broker's name in docker-compose.yml. Made once; clients trust $DEV/kafka/tls/ca.pem.
+kafka_tls() {
+  local t="$DEV/kafka/tls" pw
+  mkdir -p "$t"; chmod 700 "$t"
+  pw=$(cat "$DEV/secrets/kafka-keystore-password")
+  if [ ! -f "$t/ca.pem" ]; then
+    log "creating the dev CA of Kafka's TLS listener"
+    rm -f "$t/broker.p12"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 \
+      -subj "/CN=exposure dev Kafka CA" -keyout "$t/ca.key" -out "$t/ca.pem" \
+      -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+  fi
+  if [ ! -f "$t/broker.p12" ]; then
+    log "creating Kafka's TLS certificate (signed by the dev CA)"
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost" \
+      -keyout "$t/broker.key" -out "$t/broker.csr" 2>/dev/null
+    printf '%s\n' "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kafka" "extendedKeyUsage=serverAuth" \
+      "keyUsage=critical,digitalSignature" > "$t/broker.ext"
+    openssl x509 -req -in "$t/broker.csr" -CA "$t/ca.pem" -CAkey "$t/ca.key" -days 825 \
+      -set_serial "0x$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
+      -extfile "$t/broker.ext" -out "$t/broker.pem" 2>/dev/null
+    openssl pkcs12 -export -in "$t/broker.pem" -inkey "$t/broker.key" -certfile "$t/ca.pem" \
+      -name broker -out "$t/broker.p12" -passout "pass:$pw"
+    rm -f "$t/broker.csr" "$t/broker.ext"
+  fi
+  chmod 600 "$t"/*
+}
+
+# The SCRAM user of the SASL_SSL listener (both hashes), set through the PLAINTEXT listener.
+# Idempotent: setting the same password again changes nothing a client sees.
+kafka_scram_user() {
+  local pw mechanism; pw=$(cat "$DEV/secrets/kafka-password")
+  for mechanism in SCRAM-SHA-256 SCRAM-SHA-512; do # one per request: the broker refuses both at once
+    java -cp "$DEV/kafka/libs/*" -Dlog4j2.configurationFile="$ROOT/dev/kafka/log4j2.properties" \
+      kafka.admin.ConfigCommand --bootstrap-server "127.0.0.1:$KAFKA_PORT" --alter \
+      --add-config "$mechanism=[password=$pw]" --entity-type users --entity-name "$KAFKA_SCRAM_USER" \
+      > "$DEV/kafka/scram-user.log" 2>&1 ||
+      die "cannot create the Kafka SCRAM user $KAFKA_SCRAM_USER; see $DEV/kafka/scram-user.log"
+  done
+  rm -f "$DEV/kafka/scram-user.log"
+}
+
 kafka_start() {
   kafka_fetch
-  if kafka_running; then log "Kafka already running (pid $(cat "$DEV/kafka/kafka.pid"))"; return 0; fi
+  kafka_tls
+  if kafka_running; then
+    log "Kafka already running (pid $(cat "$DEV/kafka/kafka.pid"))"
+    kafka_scram_user
+    return 0
+  fi
   local conf="$DEV/kafka/server.properties" data="$DEV/kafka/data"
   mkdir -p "$data"
   sed -e "s#@DATA@#$data#g" -e "s#@PORT@#$KAFKA_PORT#g" -e "s#@CPORT@#$KAFKA_CONTROLLER_PORT#g" \
+    -e "s#@SPORT@#$KAFKA_SASL_SSL_PORT#g" -e "s#@TLS@#$DEV/kafka/tls#g" \
+    -e "s#@KEYSTORE_PASSWORD@#$(cat "$DEV/secrets/kafka-keystore-password")#g" \
     "$ROOT/dev/kafka/server.properties.in" > "$conf"
+  chmod 600 "$conf"
   if [ ! -f "$data/meta.properties" ]; then
     log "formatting KRaft storage"
     java -cp "$DEV/kafka/libs/*" -Dlog4j2.configurationFile="$ROOT/dev/kafka/log4j2.properties" \
@@ -106,6 +164,7 @@ kafka_start() {
     [ $SECONDS -lt $deadline ] || die "Kafka did not finish starting; see $DEV/kafka/kafka.log"
     sleep 0.5
   done
+  kafka_scram_user
 }
 
 # Deletes the topics earlier test runs left behind (prefix `t<12 hex>.`), so a broker used for
@@ -185,6 +244,10 @@ ensure_secrets() {
   # Revision-token keys: one `<key id>:<base64 of 64 random bytes>` per line (AES-256-SIV keys);
   # the last line encrypts, every line decrypts.
   [ -f "$s/revision-token-keys" ] || echo "1:$(head -c 64 /dev/urandom | base64 -w0)" > "$s/revision-token-keys"
+  # Kafka's SASL_SSL listener: the SCRAM user's password and the broker's key store password.
+  [ -f "$s/kafka-password" ] || head -c 18 /dev/urandom | base64 | tr -d '+/=' > "$s/kafka-password"
+  # (no newline: docker-compose's broker reads the whole file as the password)
+  [ -f "$s/kafka-keystore-password" ] || printf %s "$(head -c 18 /dev/urandom | base64 | tr -d '+/=')" > "$s/kafka-keystore-password"
   [ -f "$s/export-signing-key.pem" ] ||
     openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$s/export-signing-key.pem" 2>/dev/null
   # For docker-compose: the URL as seen from inside the compose network.
@@ -197,6 +260,14 @@ write_env() {
   cat > "$DEV/env" <<ENV
 # Written by dev/up and dev/test: connection settings of the local stack.
 KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
+# The same broker's SASL_SSL listener (tests of Kafka security; services use KAFKA_BROKERS).
+# To run a service over it: KAFKA_BROKERS=\$KAFKA_SASL_SSL_BROKERS KAFKA_SECURITY_PROTOCOL=SASL_SSL
+# KAFKA_SASL_USERNAME=\$KAFKA_SCRAM_USERNAME KAFKA_SASL_PASSWORD_FILE=\$KAFKA_SCRAM_PASSWORD_FILE
+# KAFKA_SSL_CA_LOCATION=\$KAFKA_DEV_CA_LOCATION (SCRAM-SHA-512 by default; both hashes are set).
+KAFKA_SASL_SSL_BROKERS=127.0.0.1:$KAFKA_SASL_SSL_PORT
+KAFKA_SCRAM_USERNAME=$KAFKA_SCRAM_USER
+KAFKA_SCRAM_PASSWORD_FILE=$DEV/secrets/kafka-password
+KAFKA_DEV_CA_LOCATION=$DEV/kafka/tls/ca.pem
 DATABASE_URL=postgres://$PG_USER:$pw@127.0.0.1:$PG_PORT/exposure
 DATABASE_ADMIN_URL=postgres://$PG_USER:$pw@127.0.0.1:$PG_PORT/postgres
 INGEST_URL=http://127.0.0.1:$INGEST_PORT

@@ -8,18 +8,20 @@
 //! - the same status and headers (`content-type: application/json`, `x-api-version`), and the
 //!   connection is kept alive as for a real upload;
 //! - a body `{"padding":"<base64>"}` whose total length is that of one real accepted answer drawn
-//!   at random from the last [`CAPACITY`] (so sizes follow the real distribution, padding
+//!   at random from the recent ones (the last [`CAPACITY`] of the last [`MAX_AGE`], at least
+//!   [`MIN_RECENT`]; so sizes follow the real distribution, padding
 //!   included); before any real traffic, its padding is drawn from the same
 //!   `RESPONSE_PADDING_*` distribution as real answers;
 //! - a delay equal to the latency of a (the same) randomly drawn recent real accepted upload,
-//!   not their mean, capped by `CHAFF_REQUEST_MAX_LATENCY_MS`.
+//!   not their mean, capped by `CHAFF_REQUEST_MAX_LATENCY_MS`, measured from the same point
+//!   (this layer's start) and ended by [`crate::chaff_clock`], its remaining overshoot learned
+//!   and subtracted.
 //!
 //! Only answers with status 200 are sampled: chaff imitates accepted uploads, which are what an
 //! observer wants to find.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
@@ -32,12 +34,25 @@ use http::{header, HeaderMap, HeaderValue, StatusCode};
 use rand::{Rng as _, RngCore as _};
 
 use crate::api::{ApiVersion, Padding, API_VERSION_HEADER};
+use crate::chaff_clock::ChaffClock;
 use crate::state::AppState;
 
-/// How many recent real accepted uploads the chaff draws from.
+/// How many recent real accepted uploads the chaff draws from, at most.
 pub const CAPACITY: usize = 200;
+/// ... and only those of the last [`MAX_AGE`] (but always the last [`MIN_RECENT`]): when the
+/// server's latency drifts (load comes and goes), a chaff delay drawn from older answers lags
+/// the drift and shows. At a few uploads a second the window holds the last 5 s; at a high rate
+/// the last 200.
+pub const MAX_AGE: Duration = Duration::from_secs(5);
+/// The fewest recent answers drawn from, however old.
+pub const MIN_RECENT: usize = 20;
 /// Largest chaff padding in raw bytes (the reference's cap).
 const MAX_PADDING_BYTES: usize = 1_000_000;
+/// How many recent overshoots the compensation looks at. Their median, not their mean: on a
+/// loaded machine a few wake-ups are tens of milliseconds late (a real answer's latency has such
+/// stalls too); a mean (earlier: a moving average) let each stall shorten the next chaff delays
+/// and made chaff faster than real uploads, or, capped at 5 ms, slower.
+const OVERSHOOTS: usize = 63;
 /// `{"padding":""}`: the part of a chaff body that is not padding.
 const WRAPPER_LEN: usize = 14;
 
@@ -57,10 +72,12 @@ pub struct Sample {
 /// A ring buffer of the last [`CAPACITY`] real accepted uploads.
 #[derive(Debug, Default)]
 pub struct ChaffTracker {
-    ring: Mutex<VecDeque<Sample>>,
-    /// Moving average of how much later than asked a chaff delay ends (the timer's granularity
-    /// and wake-up), in microseconds; subtracted from the next delays.
-    overshoot_us: AtomicU64,
+    ring: Mutex<VecDeque<(Instant, Sample)>>,
+    /// How much later than asked the last [`OVERSHOOTS`] chaff delays ended (the wake-up), in
+    /// microseconds; their median is subtracted from the next delays.
+    overshoots: Mutex<VecDeque<u64>>,
+    /// Ends the delays ([`crate::chaff_clock`]); started with the first chaff answer.
+    clock: OnceLock<Option<ChaffClock>>,
 }
 
 impl ChaffTracker {
@@ -71,34 +88,51 @@ impl ChaffTracker {
             if ring.len() == CAPACITY {
                 ring.pop_front();
             }
-            ring.push_back(sample);
+            ring.push_back((Instant::now(), sample));
         }
     }
 
-    /// One recent real upload drawn uniformly at random; `None` before any.
+    /// One recent real upload (of the last [`MAX_AGE`], at least the last [`MIN_RECENT`])
+    /// drawn uniformly at random; `None` before any.
     pub fn draw(&self) -> Option<Sample> {
         let ring = self.ring.lock().ok()?;
         if ring.is_empty() {
             return None;
         }
-        let i = rand::thread_rng().gen_range(0..ring.len());
-        ring.get(i).copied()
+        let oldest = Instant::now().checked_sub(MAX_AGE);
+        let fresh = oldest.map_or(0, |oldest| ring.partition_point(|(at, _)| *at < oldest));
+        let first = fresh.min(ring.len().saturating_sub(MIN_RECENT));
+        let i = rand::thread_rng().gen_range(first..ring.len());
+        ring.get(i).map(|(_, sample)| *sample)
     }
 
-    /// `delay` less the timer's recent average overshoot.
+    /// `delay` less the median of the recent overshoots.
     pub fn compensate(&self, delay: Duration) -> Duration {
-        delay.saturating_sub(Duration::from_micros(
-            self.overshoot_us.load(Ordering::Relaxed),
-        ))
+        let median = self.overshoots.lock().map_or(0, |o| {
+            let mut sorted: Vec<u64> = o.iter().copied().collect();
+            sorted.sort_unstable();
+            sorted.get(sorted.len() / 2).copied().unwrap_or(0)
+        });
+        delay.saturating_sub(Duration::from_micros(median))
     }
 
     /// Records that a delay asked to end at `target` (after compensation) ended at `actual`.
     pub fn record_overshoot(&self, target: Duration, actual: Duration) {
         let over = u64::try_from(actual.saturating_sub(target).as_micros()).unwrap_or(u64::MAX);
-        let over = over.min(5_000);
-        let old = self.overshoot_us.load(Ordering::Relaxed);
-        self.overshoot_us
-            .store((old * 7 + over) / 8, Ordering::Relaxed);
+        if let Ok(mut o) = self.overshoots.try_lock() {
+            if o.len() == OVERSHOOTS {
+                o.pop_front();
+            }
+            o.push_back(over);
+        }
+    }
+
+    /// Waits until `at` on the chaff clock (the runtime's timer if its thread cannot start).
+    pub async fn sleep_until(&self, at: Instant) {
+        match self.clock.get_or_init(ChaffClock::start) {
+            Some(clock) => clock.sleep_until(at).await,
+            None => tokio::time::sleep_until(at.into()).await,
+        }
     }
 
     /// How many samples the window holds.
@@ -180,7 +214,7 @@ async fn answer_chaff(state: &AppState, started: Instant, version: ApiVersion) -
     let target = delay.min(state.settings().chaff_max_latency);
     let asked = state.chaff().compensate(target);
     if asked > started.elapsed() {
-        tokio::time::sleep_until((started + asked).into()).await;
+        state.chaff().sleep_until(started + asked).await;
         state.chaff().record_overshoot(asked, started.elapsed());
     }
     let mut response = Response::new(Body::from(body));
@@ -267,6 +301,22 @@ mod tests {
         assert!(
             d > Duration::from_micros(9_150) && d < Duration::from_micros(9_250),
             "{d:?}"
+        );
+    }
+
+    #[test]
+    fn a_few_stalls_do_not_shorten_the_next_delays() {
+        let t = ChaffTracker::default();
+        for i in 0..100 {
+            let late = if i % 10 == 0 { 40_000 } else { 300 };
+            t.record_overshoot(
+                Duration::from_millis(10),
+                Duration::from_micros(10_000 + late),
+            );
+        }
+        assert_eq!(
+            t.compensate(Duration::from_millis(30)),
+            Duration::from_micros(29_700)
         );
     }
 

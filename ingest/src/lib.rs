@@ -4,7 +4,7 @@
 //!
 //! Request path (reference §1.5, design §3):
 //!
-//! 1. [`chaff`] answers `X-Chaff` requests before anything else;
+//! 1. [`chaff`] answers `X-Chaff` requests before anything else (delays ended by [`chaff_clock`]);
 //! 2. [`api`] checks `Content-Type` and size and decodes the JSON with Go's rules ([`gojson`]);
 //! 3. [`publish::checks`] looks up the authorized app and its regions in the configuration
 //!    snapshot, verifies the [`certificate`], opens the [`revision_token`] and runs the domain
@@ -19,6 +19,7 @@ pub mod api;
 pub mod body_deadline;
 pub mod certificate;
 pub mod chaff;
+pub mod chaff_clock;
 pub mod client_platform;
 pub mod codes;
 pub mod enqueue;

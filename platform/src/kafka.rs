@@ -1,7 +1,7 @@
 //! Kafka client settings, topic names and creation, and the idempotent producer.
 //!
-//! Every service builds its clients from one [`KafkaSettings`], so broker address, topic prefix
-//! and retention are read the same way everywhere.
+//! Every service builds its clients from one [`KafkaSettings`], so broker address, topic prefix,
+//! retention and security ([`crate::kafka_security`]) are read the same way everywhere.
 
 use std::time::Duration;
 
@@ -16,6 +16,8 @@ use schemas::topics::{Retention, Topic};
 use schemas::{Envelope, Event};
 
 use crate::env::Env;
+use crate::kafka_probe::{probe, WhenUnreachable, PROBE_TIMEOUT};
+use crate::kafka_security::KafkaSecurity;
 
 /// `fetch.wait.max.ms` of every consumer: how long the broker may hold a fetch that has no new
 /// records. A fetch returns as soon as a record is appended, so this costs no latency; it only
@@ -57,6 +59,8 @@ pub struct KafkaSettings {
     /// under the same id gets its partitions back at once, without a rebalance. Unique per
     /// instance of a service.
     pub group_instance_id: Option<String>,
+    /// `KAFKA_SECURITY_PROTOCOL`, `KAFKA_SASL_*`, `KAFKA_SSL_*`: applied to every client.
+    pub security: KafkaSecurity,
 }
 
 impl KafkaSettings {
@@ -75,6 +79,7 @@ impl KafkaSettings {
             session_timeout: env.duration("KAFKA_SESSION_TIMEOUT", Duration::from_secs(10)),
             group_instance_id: Some(env.string("KAFKA_GROUP_INSTANCE_ID", ""))
                 .filter(|id| !id.is_empty()),
+            security: KafkaSecurity::from_env(env),
         };
         // The broker's group.min.session.timeout.ms defaults to 6 s, its max to 30 min.
         if !(Duration::from_secs(6)..=Duration::from_secs(1800)).contains(&settings.session_timeout)
@@ -107,6 +112,7 @@ impl KafkaSettings {
             max_in_flight: 1,
             session_timeout: Duration::from_secs(10),
             group_instance_id: None,
+            security: KafkaSecurity::Plaintext,
         }
     }
 
@@ -115,13 +121,14 @@ impl KafkaSettings {
         topic.name(&self.topic_prefix)
     }
 
-    /// Base client configuration (bootstrap servers, quiet librdkafka logs).
+    /// Base client configuration (bootstrap servers, security, quiet librdkafka logs).
     pub fn client_config(&self) -> ClientConfig {
         let mut config = ClientConfig::new();
         config
             .set("bootstrap.servers", &self.brokers)
             .set("log_level", "4")
             .set("socket.keepalive.enable", "true");
+        self.security.apply(&mut config);
         config
     }
 
@@ -162,17 +169,24 @@ impl KafkaSettings {
             .context("cannot create Kafka producer")
     }
 
-    /// [`KafkaSettings::ensure_topics`] when `KAFKA_CREATE_TOPICS` is on (the default); what every
-    /// service does at start-up.
+    /// What every service does at start-up: checks that the brokers can be reached, trusted and
+    /// authenticated to ([`crate::kafka_probe`]), then [`KafkaSettings::ensure_topics`] when
+    /// `KAFKA_CREATE_TOPICS` is on (the default).
     pub async fn ensure_topics_if_enabled(&self) -> anyhow::Result<()> {
         if self.create_topics {
             self.ensure_topics().await?;
+        } else {
+            // Without topics to create a service starts without its broker (unready until it is
+            // back), but never with credentials or a CA the broker refuses.
+            probe(self, PROBE_TIMEOUT, WhenUnreachable::Tolerate).await?;
         }
         Ok(())
     }
 
-    /// Creates every topic of design §4 that does not exist yet, with its retention settings.
+    /// Creates every topic of design §4 that does not exist yet, with its retention settings,
+    /// after checking the connection ([`crate::kafka_probe`]).
     pub async fn ensure_topics(&self) -> anyhow::Result<()> {
+        probe(self, PROBE_TIMEOUT, WhenUnreachable::Fail).await?;
         let admin: AdminClient<DefaultClientContext> = self
             .client_config()
             .create()

@@ -8,6 +8,8 @@
 //! - [`http_server`]: the hardened HTTP/1 server every listener runs on ([`io_activity`]);
 //! - [`log_text`]: clipping client input before it reaches a log line;
 //! - [`kafka`]: client settings, topic names and creation, the idempotent producer;
+//! - [`kafka_security`]: SASL/SCRAM and TLS settings applied to every Kafka client;
+//! - [`kafka_probe`]: the start-up check that the brokers accept this client;
 //! - [`config_log`]: the in-memory configuration snapshot that follows `en.config`;
 //! - [`pg`]: PostgreSQL pools and the migration runner;
 //! - [`service`]: the `Service` trait and the shared `main` of every binary.
@@ -18,6 +20,8 @@ pub mod env;
 pub mod http_server;
 pub mod io_activity;
 pub mod kafka;
+pub mod kafka_probe;
+pub mod kafka_security;
 pub mod log_text;
 pub mod ops;
 pub mod pg;

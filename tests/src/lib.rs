@@ -14,6 +14,7 @@ pub mod certs;
 pub mod config;
 pub mod events;
 pub mod kafka;
+pub mod kafka_security;
 pub mod keys;
 pub mod process;
 pub mod raw;
@@ -97,6 +98,9 @@ pub struct TestEnv {
     pub kafka: KafkaSettings,
     /// URL of this test's own database, if it asked for one.
     pub database_url: Option<String>,
+    /// Extra `KAFKA_*` settings of every service (the SASL_SSL listener's, see
+    /// [`kafka_security`]); empty for the PLAINTEXT listener.
+    pub kafka_vars: Vec<(String, String)>,
 }
 
 impl TestEnv {
@@ -115,7 +119,36 @@ impl TestEnv {
             prefix,
             kafka,
             database_url: None,
+            kafka_vars: Vec::new(),
         }
+    }
+
+    /// Like [`TestEnv::with_database`], with every Kafka client (the harness's and the
+    /// services') on the broker's SASL_SSL listener: SCRAM credentials, the dev CA.
+    pub async fn with_database_over_sasl_ssl() -> Self {
+        init_test_logging();
+        let infra = Infra::get();
+        let listener = kafka_security::SaslSslListener::get();
+        let prefix = format!("t{}.", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+        let kafka_vars = listener.env_vars();
+        let mut vars = kafka_vars.clone();
+        vars.push(("KAFKA_TOPIC_PREFIX".to_owned(), prefix.clone()));
+        let mut settings_env = Env::from_map(vars);
+        let kafka = KafkaSettings::from_env(&mut settings_env);
+        settings_env.finish().expect("SASL_SSL settings");
+        kafka
+            .ensure_topics()
+            .await
+            .expect("cannot create test topics over SASL_SSL");
+        let mut env = Self {
+            infra,
+            prefix,
+            kafka,
+            database_url: None,
+            kafka_vars,
+        };
+        env.database_url = Some(create_database(&env.infra).await);
+        env
     }
 
     /// Like [`TestEnv::new`], plus a fresh, empty database of its own.
@@ -140,6 +173,7 @@ impl TestEnv {
             ("LISTEN_ADDR".to_owned(), "127.0.0.1:0".to_owned()),
             ("OPS_LISTEN_ADDR".to_owned(), "127.0.0.1:0".to_owned()),
         ];
+        vars.extend(self.kafka_vars.iter().cloned());
         if let Some(url) = &self.database_url {
             vars.push(("DATABASE_URL".to_owned(), url.clone()));
         }

@@ -40,7 +40,15 @@ impl Stack {
 
     /// Like [`Stack::start`], with the app's regions as given.
     pub async fn start_with_regions(ingest_env: &[(&str, &str)], regions: &[&str]) -> Self {
-        let env = TestEnv::with_database().await;
+        Self::start_in(TestEnv::with_database().await, ingest_env, regions).await
+    }
+
+    /// Like [`Stack::start`], with every Kafka client on the broker's SASL_SSL listener.
+    pub async fn start_over_sasl_ssl() -> Self {
+        Self::start_in(TestEnv::with_database_over_sasl_ssl().await, &[], &["US"]).await
+    }
+
+    async fn start_in(env: TestEnv, ingest_env: &[(&str, &str)], regions: &[&str]) -> Self {
         let authority = crate::config::seed_fixture(&env).await;
         crate::config::seed_app(&env, "com.example.app", regions, &[1], false, false).await;
         let processor = spawn::<processor::Processor>(&env, &[]).await;

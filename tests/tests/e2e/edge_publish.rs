@@ -118,11 +118,15 @@ async fn observe(http: &reqwest::Client, request: reqwest::RequestBuilder) -> Se
     }
 }
 
-// Known open (issue 12): run alone it passes most of the time, but chaff latency is still
-// sometimes distinguishable (CI, alone: KS D = 0.21, p < 0.001, chaff mean 9.1 ms vs 8.4 ms real).
-// Run it by hand: `cargo test -p tests --test e2e -- --ignored chaff --test-threads 1`.
+/// Phones' uploads are independent: before each timed request the in-process pipeline finishes
+/// the previous upload's background work (processor, projector, commits, outcome).
+const SPACING: Duration = Duration::from_millis(20);
+
+// Run alone (dev/test runs the ignored tests one at a time after the others): beside the other
+// tests' bursts in this process the latencies drift within seconds, faster than any window of
+// past answers follows (beside the other edge_publish tests: 1 of 2 runs failed, D = 0.160).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "known open: chaff latency still distinguishable at times (issue 12)"]
+#[ignore = "timing distributions: run alone, as dev/test does after the other tests"]
 async fn chaff_cannot_be_told_apart_from_accepted_uploads() {
     let stack = Stack::start(&[]).await;
     let url = format!("{}/v1/publish", stack.ingest.url());
@@ -135,10 +139,22 @@ async fn chaff_cannot_be_told_apart_from_accepted_uploads() {
         let request = stack.request(&[k(1), k(6)], "confirmed");
         http.post(&url).header("X-Chaff", "1").json(&request)
     };
-    // Warm-up: the chaff window fills with real answers first.
-    for i in 0..20 {
-        observe(http, real(i)).await;
+    // Warm-up: a whole window of real answers, at the same pace as the measured phase. A server
+    // in service always draws from its recent steady traffic; a short warm-up made a large part
+    // of the early chaff draw from the first answers of a fresh stack (cold connections and
+    // caches, back-to-back requests) and made chaff slower than the real uploads it hides among.
+    let mut warm_up = Vec::new();
+    for i in 0..ingest::chaff::CAPACITY as i32 {
+        warm_up.push(observe(http, real(i)).await.latency_ms);
+        tokio::time::sleep(SPACING).await;
     }
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    println!(
+        "warm-up latency: first 20 mean {:.1} ms, all {} mean {:.1} ms",
+        mean(&warm_up[..20]),
+        warm_up.len(),
+        mean(&warm_up)
+    );
     let (mut reals, mut chaffs) = (Vec::new(), Vec::new());
     let mut order: Vec<bool> = [vec![true; 200], vec![false; 200]].concat();
     rand::seq::SliceRandom::shuffle(order.as_mut_slice(), &mut rand::thread_rng());
@@ -148,9 +164,7 @@ async fn chaff_cannot_be_told_apart_from_accepted_uploads() {
         } else {
             chaffs.push(observe(http, chaff()).await);
         }
-        // Phones' uploads are independent: let the in-process pipeline finish the previous
-        // upload's background work (commits, outcome) before the next request is timed.
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::time::sleep(SPACING).await;
     }
     let mut failures = Vec::new();
     for (what, pick) in [
@@ -164,7 +178,6 @@ async fn chaff_cannot_be_told_apart_from_accepted_uploads() {
         let a: Vec<f64> = reals.iter().map(pick).collect();
         let b: Vec<f64> = chaffs.iter().map(pick).collect();
         let (d, p) = ks_two_sample(&a, &b);
-        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
         let deciles = |v: &[f64]| {
             let mut v = v.to_vec();
             v.sort_by(f64::total_cmp);

@@ -9,6 +9,7 @@ mod edge_publish;
 mod event_schemas;
 mod export_flow;
 mod export_store;
+mod kafka_security;
 mod load_faults;
 mod loadgen_run;
 mod lost_commits;
