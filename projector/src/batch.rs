@@ -118,6 +118,20 @@ impl Prepared {
         Self { records }
     }
 
+    /// A batch of events already decoded (or computed, as the analyst's what-if replay does),
+    /// each with its record's partition and offset.
+    pub fn from_events(events: Vec<(i32, i64, BatchEvent)>) -> Self {
+        let records = events
+            .into_iter()
+            .map(|(partition, offset, event)| PreparedRecord {
+                partition,
+                offset,
+                event: Ok(event),
+            })
+            .collect();
+        Self { records }
+    }
+
     /// Records in the batch.
     pub fn len(&self) -> usize {
         self.records.len()
