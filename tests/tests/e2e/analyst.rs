@@ -167,7 +167,8 @@ fn duckdb(file: &std::path::Path, reader: &str, sql: &str) -> serde_json::Value 
     let script = format!(
         "import duckdb, json, sys\n\
          con = duckdb.connect()\n\
-         con.execute(\"CREATE VIEW h AS SELECT * FROM {reader}(?)\", [sys.argv[1]])\n\
+         path = sys.argv[1].replace(\"'\", \"''\")\n\
+         con.execute(f\"CREATE VIEW h AS SELECT * FROM {reader}('{{path}}')\")\n\
          print(json.dumps(con.execute(sys.argv[2]).fetchall()[0]))\n"
     );
     let output = std::process::Command::new(python())
