@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use platform::kafka::KafkaSettings;
 use projector::apply::BatchEvent;
 use projector::batch::{apply_prepared, CommitWait, Prepared};
+use projector::bulk::Bulk;
 use projector::log_range::{LogRange, PartitionPosition, RetentionGap};
 use projector::progress::Progress;
 use schemas::publish::{PublishReceived, SourcePosition};
@@ -81,6 +82,12 @@ pub async fn run(
     let retention_gaps = reader.retention_gaps().to_vec();
     let mut report = Report::new(what.settings_text.clone(), what.changed_limit);
     let mut progress = Progress::new("what-if", what.quiet);
+    // An empty scratch database is decided in memory and bulk-loaded at the end, as a rebuild.
+    let mut bulk = if projector::bulk::is_empty(&**pool.get().await?).await? {
+        Some(Bulk::new(WHATIF_GROUP))
+    } else {
+        None
+    };
     let from = what.from.map_or(i64::MIN, |t| t.timestamp_millis());
     let overrides = what.overrides.clone();
     let topic = input.clone();
@@ -106,15 +113,19 @@ pub async fn run(
                 (batch, replayed)
             },
         );
-        let applied = apply_prepared(
-            &pool,
-            WHATIF_GROUP,
-            WHATIF_GROUP,
-            Prepared::from_events(batch),
-            CommitWait::NoFlush,
-        )
-        .await
-        .context("cannot apply the replayed batch to the scratch database")?;
+        let batch = Prepared::from_events(batch);
+        let applied = match bulk.as_mut() {
+            Some(bulk) => bulk.apply(batch),
+            None => apply_prepared(
+                &pool,
+                WHATIF_GROUP,
+                WHATIF_GROUP,
+                batch,
+                CommitWait::NoFlush,
+            )
+            .await
+            .context("cannot apply the replayed batch to the scratch database")?,
+        };
         let answers_now: std::collections::HashMap<_, _> = applied
             .decision
             .outcomes
@@ -154,6 +165,15 @@ pub async fn run(
             report.add(diff);
         }
         progress.advance(events, keys, &positions);
+    }
+    if let Some(bulk) = bulk {
+        progress.note(&format!(
+            "writing {} rows (COPY), then building the indexes",
+            bulk.rows()
+        ));
+        bulk.write(&pool, WHATIF_GROUP)
+            .await
+            .context("cannot write the scratch store")?;
     }
     progress.finish();
     report.finish();

@@ -10,6 +10,7 @@
 
 pub mod apply;
 pub mod batch;
+pub mod bulk;
 mod consumer;
 pub mod identical_retry;
 mod lag;

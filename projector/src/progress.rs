@@ -60,6 +60,19 @@ impl Progress {
         };
     }
 
+    /// Writes a plain line about the command's current phase (unless quiet).
+    pub fn note(&self, text: &str) {
+        if self.quiet {
+            return;
+        }
+        let mut err = std::io::stderr().lock();
+        let _ = if self.terminal {
+            writeln!(err, "\r\x1b[2K{}: {text}", self.label)
+        } else {
+            writeln!(err, "{}: {text}", self.label)
+        };
+    }
+
     /// Events counted so far.
     pub fn events(&self) -> u64 {
         self.events

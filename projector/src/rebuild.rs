@@ -61,8 +61,14 @@ pub async fn rebuild_with(
     let mut reader = LogRange::open(kafka, &topic, None, to)?;
     let retention_gaps = reader.retention_gaps().to_vec();
     let mut progress = Progress::new("rebuild", options.quiet);
+    // An empty database is built in memory and bulk-loaded at the end; otherwise batch by batch.
+    let mut bulk = if crate::bulk::is_empty(&**pool.get().await?).await? {
+        Some(crate::bulk::Bulk::new(&topic))
+    } else {
+        None
+    };
     // Pipelined like the live loop: the next chunk is read and decoded on a blocking thread
-    // while the current one is in PostgreSQL.
+    // while the current one is decided (and, batch by batch, written).
     let mut next = tokio::task::spawn_blocking(move || read_chunk(reader));
     loop {
         let (returned, prepared, positions) = next.await.context("replay reader failed")?;
@@ -72,10 +78,22 @@ pub async fn rebuild_with(
         }
         let events = prepared.len() as u64;
         next = tokio::task::spawn_blocking(move || read_chunk(reader));
-        let applied = apply_prepared(&pool, REBUILD_GROUP, &topic, prepared, CommitWait::NoFlush)
-            .await
-            .context("cannot apply replayed batch")?;
+        let applied = match bulk.as_mut() {
+            Some(bulk) => bulk.apply(prepared),
+            None => apply_prepared(&pool, REBUILD_GROUP, &topic, prepared, CommitWait::NoFlush)
+                .await
+                .context("cannot apply replayed batch")?,
+        };
         progress.advance(events, applied.inserted, &positions);
+    }
+    if let Some(bulk) = bulk {
+        progress.note(&format!(
+            "writing {} rows (COPY), then building the indexes",
+            bulk.rows()
+        ));
+        bulk.write(&pool, REBUILD_GROUP)
+            .await
+            .context("cannot write the rebuilt store")?;
     }
     progress.finish();
     let client = pool.get().await?;
