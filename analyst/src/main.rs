@@ -34,7 +34,7 @@ enum Command {
     /// Replay the received publishes with changed settings into a scratch database and report
     /// the differences against the recorded decisions.
     Whatif {
-        /// The scratch database (created tables are the query store's; it should be empty).
+        /// The scratch database: empty (the query store's tables are created in it).
         #[arg(long = "into")]
         into: String,
         /// A changed setting, NAME=VALUE (repeatable).

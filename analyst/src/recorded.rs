@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use platform::kafka::KafkaSettings;
 use projector::log_range::LogRange;
+use projector::progress::Progress;
 use schemas::publish::{PublishOutcome, PublishProcessed};
 use schemas::topics::Topic;
 use schemas::Envelope;
@@ -85,14 +86,18 @@ impl Answer {
 pub fn transformed(
     kafka: &KafkaSettings,
     from: Option<DateTime<Utc>>,
+    quiet: bool,
 ) -> anyhow::Result<HashMap<(i32, i64), Transformed>> {
     let mut reader = LogRange::open(kafka, &kafka.topic(Topic::PublishProcessed), from, None)?;
+    let mut progress = Progress::new("recorded decisions", quiet);
     let mut out = HashMap::new();
     loop {
         let chunk = reader.next_chunk(2000);
         if chunk.is_empty() {
+            progress.finish();
             return Ok(out);
         }
+        let events = chunk.len() as u64;
         for timed in chunk {
             let Ok(envelope) = Envelope::<PublishProcessed>::from_bytes(&timed.record.payload)
             else {
@@ -105,6 +110,7 @@ pub fn transformed(
                 );
             }
         }
+        progress.advance(events, 0, reader.positions());
     }
 }
 
@@ -112,14 +118,18 @@ pub fn transformed(
 pub fn answers(
     kafka: &KafkaSettings,
     from: Option<DateTime<Utc>>,
+    quiet: bool,
 ) -> anyhow::Result<HashMap<Uuid, Answer>> {
     let mut reader = LogRange::open(kafka, &kafka.topic(Topic::PublishOutcome), from, None)?;
+    let mut progress = Progress::new("recorded outcomes", quiet);
     let mut out = HashMap::new();
     loop {
         let chunk = reader.next_chunk(5000);
         if chunk.is_empty() {
+            progress.finish();
             return Ok(out);
         }
+        let events = chunk.len() as u64;
         for timed in chunk {
             let Ok(envelope) = Envelope::<PublishOutcome>::from_bytes(&timed.record.payload) else {
                 continue;
@@ -130,5 +140,6 @@ pub fn answers(
                     .or_insert_with(|| Answer::of(&envelope.payload, timed.timestamp));
             }
         }
+        progress.advance(events, 0, reader.positions());
     }
 }

@@ -11,7 +11,7 @@ use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use platform::kafka::KafkaSettings;
 use projector::apply::BatchEvent;
-use projector::batch::{apply_prepared, CommitWait, Prepared};
+use projector::batch::Prepared;
 use projector::bulk::Bulk;
 use projector::log_range::{LogRange, PartitionPosition, RetentionGap};
 use projector::progress::Progress;
@@ -68,12 +68,17 @@ pub async fn run(
 ) -> anyhow::Result<Outcome> {
     let pool = platform::pg::PgSettings::for_url(scratch_url).pool()?;
     platform::pg::migrate(&pool, projector::migrations::MIGRATIONS).await?;
-    let recorded_from = None;
-    let k = kafka.clone();
+    // The scratch store is decided in memory and bulk-loaded at the end, as a rebuild. A
+    // database that already holds a store would decide against it: refused.
+    anyhow::ensure!(
+        projector::bulk::is_empty(&**pool.get().await?).await?,
+        "the scratch database must be empty (it holds keys, statistics or offsets)"
+    );
+    let (k, quiet) = (kafka.clone(), what.quiet);
     let (transformed, answers) = tokio::task::spawn_blocking(move || {
         anyhow::Ok((
-            recorded::transformed(&k, recorded_from)?,
-            recorded::answers(&k, recorded_from)?,
+            recorded::transformed(&k, None, quiet)?,
+            recorded::answers(&k, None, quiet)?,
         ))
     })
     .await??;
@@ -82,12 +87,7 @@ pub async fn run(
     let retention_gaps = reader.retention_gaps().to_vec();
     let mut report = Report::new(what.settings_text.clone(), what.changed_limit);
     let mut progress = Progress::new("what-if", what.quiet);
-    // An empty scratch database is decided in memory and bulk-loaded at the end, as a rebuild.
-    let mut bulk = if projector::bulk::is_empty(&**pool.get().await?).await? {
-        Some(Bulk::new(WHATIF_GROUP))
-    } else {
-        None
-    };
+    let mut bulk = Bulk::new(WHATIF_GROUP);
     let from = what.from.map_or(i64::MIN, |t| t.timestamp_millis());
     let overrides = what.overrides.clone();
     let topic = input.clone();
@@ -113,19 +113,7 @@ pub async fn run(
                 (batch, replayed)
             },
         );
-        let batch = Prepared::from_events(batch);
-        let applied = match bulk.as_mut() {
-            Some(bulk) => bulk.apply(batch),
-            None => apply_prepared(
-                &pool,
-                WHATIF_GROUP,
-                WHATIF_GROUP,
-                batch,
-                CommitWait::NoFlush,
-            )
-            .await
-            .context("cannot apply the replayed batch to the scratch database")?,
-        };
+        let applied = bulk.apply(Prepared::from_events(batch));
         let answers_now: std::collections::HashMap<_, _> = applied
             .decision
             .outcomes
@@ -166,15 +154,13 @@ pub async fn run(
         }
         progress.advance(events, keys, &positions);
     }
-    if let Some(bulk) = bulk {
-        progress.note(&format!(
-            "writing {} rows (COPY), then building the indexes",
-            bulk.rows()
-        ));
-        bulk.write(&pool, WHATIF_GROUP)
-            .await
-            .context("cannot write the scratch store")?;
-    }
+    progress.note(&format!(
+        "writing {} rows (COPY), then building the indexes",
+        bulk.rows()
+    ));
+    bulk.write(&pool, WHATIF_GROUP)
+        .await
+        .context("cannot write the scratch store")?;
     progress.finish();
     report.finish();
     Ok(Outcome {

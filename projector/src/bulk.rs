@@ -3,8 +3,8 @@
 //! against an in-memory overlay of the rows decided so far, and the result is written at the end
 //! in one transaction: the key rows with one binary `COPY` into the table stripped of its
 //! indexes, the indexes (and the primary key) built afterwards from their own definitions, then
-//! the statistics and the offsets. About three times the row rate of batch-by-batch transactions
-//! (docs/performance.md); the memory it needs grows with the number of keys (about 0.5 KB each).
+//! the statistics and the offsets (rates in docs/performance.md). The memory it needs grows with
+//! the number of keys.
 
 use std::collections::HashMap;
 

@@ -164,6 +164,7 @@ async fn main() {
         }
     );
 
+    println!("peak memory of the process so far: {}", peak_memory());
     let scratch = harness::create_database(&env.infra).await;
     let started = Instant::now();
     let what = WhatIf {
@@ -202,4 +203,16 @@ async fn main() {
         "history export: {} uploads to Parquet ({size} bytes), {took:.2} s",
         rows.rows.len()
     );
+}
+
+/// The process's peak resident memory (`VmHWM`), as the kernel reports it.
+fn peak_memory() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("VmHWM"))
+        .map_or_else(
+            || "unknown".to_owned(),
+            |l| l.trim_start_matches("VmHWM:").trim().to_owned(),
+        )
 }

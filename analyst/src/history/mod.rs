@@ -74,7 +74,7 @@ pub struct Rows {
 
 /// Reads the uploads received in `[from, to)`.
 pub fn collect(kafka: &KafkaSettings, range: Range) -> anyhow::Result<Rows> {
-    let answers = recorded::answers(kafka, Some(range.from))?;
+    let answers = recorded::answers(kafka, Some(range.from), range.quiet)?;
     let topic = kafka.topic(Topic::PublishReceived);
     let mut reader = LogRange::open(kafka, &topic, Some(range.from), Some(range.to))?;
     let retention_gaps = reader.retention_gaps().to_vec();

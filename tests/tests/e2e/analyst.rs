@@ -147,6 +147,62 @@ async fn a_what_if_changes_exactly_the_uploads_its_setting_decides_differently()
     assert_eq!(strict.rows.len(), 1);
     assert_eq!(strict.rows[0].health_authority_id, Some(1));
     assert_eq!(strict.rows[0].day, Some(chrono::Utc::now().date_naive()));
+    // The command line gives the same, as JSON and as a table.
+    let scratch = harness::create_database(&env.infra).await;
+    let run = |extra: &[&str]| {
+        let output = std::process::Command::new(bin("analyst"))
+            .args(["whatif", "--quiet", "--into", &scratch])
+            .args(["--set", "MAX_SYMPTOM_ONSET_DAYS=14"])
+            .args(extra)
+            .envs(env.env_vars())
+            .output()
+            .expect("analyst runs (cargo build --bins)");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let json: serde_json::Value = serde_json::from_str(&run(&["--json"])).unwrap();
+    assert_eq!(json["total"]["uploads_changed"], 7);
+    assert_eq!(
+        json["settings"],
+        serde_json::json!(["MAX_SYMPTOM_ONSET_DAYS=14"])
+    );
+    // A scratch database that already holds a store is refused.
+    let again = std::process::Command::new(bin("analyst"))
+        .args(["whatif", "--quiet", "--into", &scratch])
+        .envs(env.env_vars())
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("must be empty"));
+    let scratch = harness::create_database(&env.infra).await;
+    let table = std::process::Command::new(bin("analyst"))
+        .args(["whatif", "--quiet", "--into", &scratch])
+        .args(["--set", "MAX_SYMPTOM_ONSET_DAYS=14"])
+        .envs(env.env_vars())
+        .output()
+        .unwrap();
+    let table = String::from_utf8(table.stdout).unwrap();
+    let total = table.lines().last().unwrap();
+    assert!(total.trim_start().starts_with("total"), "{table}");
+    assert_eq!(total.split_whitespace().nth(2), Some("7"), "{table}");
+    // A bad setting is refused with the reason, before anything is read.
+    let refused = std::process::Command::new(bin("analyst"))
+        .args([
+            "whatif",
+            "--into",
+            &scratch,
+            "--set",
+            "MAX_SYMPTOM_ONSET_DAYS=0",
+        ])
+        .envs(env.env_vars())
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("must be at least 1"));
     // The live store is untouched.
     assert_eq!(harness::store::count(&env.db().await).await, 44);
 }
