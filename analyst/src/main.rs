@@ -93,7 +93,14 @@ static ALLOCATOR: platform::allocator::Allocator = platform::allocator::ALLOCATO
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    platform::telemetry::init("analyst");
+    // Standard output is the command's result (a report, JSON): log lines go to standard error,
+    // warnings and errors only unless RUST_LOG says otherwise.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
     let mut env = Env::from_process();
     let kafka = KafkaSettings::from_env(&mut env);
     if let Err(e) = env.finish() {
