@@ -18,6 +18,7 @@ mod publish_edge;
 mod publish_flow;
 mod repeats;
 mod replay;
+mod replay_retention;
 mod stack;
 mod stats;
 mod stats_api;
