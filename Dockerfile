@@ -13,13 +13,14 @@ COPY processor/Cargo.toml processor/
 COPY projector/Cargo.toml projector/
 COPY admin/Cargo.toml admin/
 COPY exporter/Cargo.toml exporter/
+COPY analyst/Cargo.toml analyst/
 COPY tests/Cargo.toml tests/
 RUN cargo fetch --locked
 COPY . .
 RUN cargo build --release --locked --bins \
  && mkdir -p /out \
  && cp target/release/ingest target/release/processor target/release/projector \
-       target/release/admin target/release/exporter /out/
+       target/release/admin target/release/exporter target/release/analyst /out/
 
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl \

@@ -6,7 +6,9 @@ use std::time::Duration;
 use domain::{Claims, PublishPolicy, RawKey, ReportType, TransformOutcome, TransformRequest};
 use schemas::publish::{
     ProcessedExposure, PublishProcessed, PublishReceived, PublishSettings, PublishStats, Rejection,
+    SourcePosition,
 };
+use schemas::Envelope;
 
 fn policy(settings: &PublishSettings) -> PublishPolicy {
     PublishPolicy {
@@ -24,6 +26,17 @@ fn policy(settings: &PublishSettings) -> PublishPolicy {
         debug_release_same_day_keys: settings.debug_release_same_day_keys,
         allow_partial_failure: settings.allow_partial_failure,
     }
+}
+
+/// The processed event of the received event at `source`: a pure function of the two. The
+/// pipeline produces it; the analyst's what-if replay computes it with changed settings.
+pub fn processed_event(
+    received: &Envelope<PublishReceived>,
+    source: SourcePosition,
+) -> Envelope<PublishProcessed> {
+    let mut processed = process(&received.payload);
+    processed.source = Some(source);
+    Envelope::derived(processed, received)
 }
 
 /// Applies claims and metadata to one received publish.

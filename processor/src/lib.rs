@@ -22,7 +22,7 @@ use platform::service::Service;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-pub use convert::process;
+pub use convert::{process, processed_event};
 pub use settings::ProcessorSettings;
 
 /// The processor service.

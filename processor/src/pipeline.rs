@@ -299,13 +299,12 @@ impl Pipeline {
         message: &BorrowedMessage<'_>,
         received: &Envelope<PublishReceived>,
     ) -> Envelope<PublishProcessed> {
-        let mut processed = crate::convert::process(&received.payload);
-        processed.source = Some(SourcePosition {
+        let source = SourcePosition {
             topic: self.input.clone(),
             partition: message.partition(),
             offset: message.offset(),
-        });
-        Envelope::derived(processed, received)
+        };
+        crate::convert::processed_event(received, source)
     }
 
     /// Stores the offsets after an acknowledged batch for the next periodic commit. A commit lost

@@ -118,6 +118,60 @@ impl Prepared {
         Self { records }
     }
 
+    /// A batch of events already decoded (or computed, as the analyst's what-if replay does),
+    /// each with its record's partition and offset.
+    pub fn from_events(events: Vec<(i32, i64, BatchEvent)>) -> Self {
+        let records = events
+            .into_iter()
+            .map(|(partition, offset, event)| PreparedRecord {
+                partition,
+                offset,
+                event: Ok(event),
+            })
+            .collect();
+        Self { records }
+    }
+
+    /// The events not applied before (by `frontier`, which records them as seen), counting the
+    /// skipped ones and the next offsets in `applied`. The one rule every writer of a store
+    /// shares (the live loop, the rebuilds).
+    pub(crate) fn fresh_events(
+        self,
+        topic: &str,
+        frontier: &mut Frontier,
+        applied: &mut Applied,
+    ) -> Vec<BatchEvent> {
+        let mut events = Vec::with_capacity(self.records.len());
+        for record in self.records {
+            if frontier.is_repeat(topic, record.partition, record.offset) {
+                applied.duplicates += 1;
+                continue;
+            }
+            applied
+                .next_offsets
+                .insert(record.partition, record.offset + 1);
+            match record.event {
+                Ok(event) => {
+                    if event
+                        .event
+                        .source
+                        .as_ref()
+                        .is_some_and(|source| frontier.is_repeated_source(source))
+                    {
+                        applied.duplicates += 1;
+                    } else {
+                        events.push(event);
+                    }
+                }
+                Err(e) => {
+                    applied.undecodable += 1;
+                    tracing::warn!(partition = record.partition, offset = record.offset, error = %e, "Skipping undecodable processed event");
+                }
+            }
+        }
+        events
+    }
+
     /// Records in the batch.
     pub fn len(&self) -> usize {
         self.records.len()
@@ -245,34 +299,7 @@ async fn apply(
     }
     let mut frontier = Frontier::from_stored(stored);
     let mut applied = Applied::default();
-    let mut events = Vec::with_capacity(batch.records.len());
-    for record in batch.records {
-        if frontier.is_repeat(topic, record.partition, record.offset) {
-            applied.duplicates += 1;
-            continue;
-        }
-        applied
-            .next_offsets
-            .insert(record.partition, record.offset + 1);
-        match record.event {
-            Ok(event) => {
-                if event
-                    .event
-                    .source
-                    .as_ref()
-                    .is_some_and(|source| frontier.is_repeated_source(source))
-                {
-                    applied.duplicates += 1;
-                } else {
-                    events.push(event);
-                }
-            }
-            Err(e) => {
-                applied.undecodable += 1;
-                tracing::warn!(partition = record.partition, offset = record.offset, error = %e, "Skipping undecodable processed event");
-            }
-        }
-    }
+    let events = batch.fresh_events(topic, &mut frontier, &mut applied);
     if applied.next_offsets.is_empty() {
         tx.commit().await?;
         return Ok(applied);

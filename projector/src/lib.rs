@@ -5,16 +5,20 @@
 //! the revision rules of the `domain` crate, together with the consumer offsets it consumed
 //! ([`batch`]), so every event changes the store exactly once even across crashes, redeliveries
 //! and rebalances. After the commit it produces one `PublishOutcome` per request for the ingest
-//! instance waiting on it. [`rebuild`] replays the log into another database and checksums it.
+//! instance waiting on it. [`rebuild`] replays the log (all of it, or up to an instant) into
+//! another database and checksums it; [`log_range`] and [`progress`] serve every replay tool.
 
 pub mod apply;
 pub mod batch;
+pub mod bulk;
 mod consumer;
 mod gap_probe;
 pub mod identical_retry;
 mod lag;
+pub mod log_range;
 mod metrics;
 pub mod migrations;
+pub mod progress;
 pub mod rebuild;
 mod repeats;
 pub mod repository;

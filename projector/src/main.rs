@@ -3,8 +3,12 @@
 //! ```text
 //! projector                      run the service
 //! projector migrate              apply the query store's migrations and create topics
-//! projector rebuild --into URL   replay the log into another database, print its checksum
+//! projector rebuild --into URL [--until RFC3339] [--quiet]
+//!                                replay the log (up to an instant) into another database, print
+//!                                its checksum
 //! projector checksum             print the live store's checksum (DATABASE_URL)
+//! projector checksum --until RFC3339 --into URL
+//!                                the checksum of the store as it stood then (rebuilt into URL)
 //! projector dump --topic T --from RFC3339 --to RFC3339   events of a time range as JSON lines
 //! projector cleanup              delete keys past EXPOSURE_RETENTION now
 //! ```
@@ -13,6 +17,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use platform::env::Env;
+use projector::rebuild::{rebuild_with, RebuildOptions, RebuildReport};
 use projector::ProjectorSettings;
 use schemas::topics::Topic;
 
@@ -31,9 +36,21 @@ enum Command {
     Rebuild {
         #[arg(long = "into")]
         into: String,
+        /// Build the store as it stood at this instant (RFC 3339): later events are left out.
+        #[arg(long)]
+        until: Option<chrono::DateTime<chrono::Utc>>,
+        /// No progress line, only the summary.
+        #[arg(long)]
+        quiet: bool,
     },
-    /// Print the checksum of the live store.
-    Checksum,
+    /// Print the checksum of the live store, or with --until of the store as it stood then
+    /// (rebuilt into the database given with --into).
+    Checksum {
+        #[arg(long, requires = "into")]
+        until: Option<chrono::DateTime<chrono::Utc>>,
+        #[arg(long = "into")]
+        into: Option<String>,
+    },
     /// Print the events of a topic in a time range as JSON lines.
     Dump {
         /// received, processed, outcome, config, audit or deadletter.
@@ -46,6 +63,13 @@ enum Command {
     },
     /// Delete keys older than EXPOSURE_RETENTION now.
     Cleanup,
+}
+
+fn print_retention(settings: &ProjectorSettings, report: &RebuildReport) {
+    let topic = settings.kafka.topic(Topic::PublishProcessed);
+    if let Some(note) = projector::rebuild::retention_note(&topic, &report.retention_gaps) {
+        eprintln!("{note}");
+    }
 }
 
 fn topic_named(name: &str) -> Option<Topic> {
@@ -87,14 +111,28 @@ fn main() -> ExitCode {
                     platform::pg::migrate(&pool, projector::migrations::MIGRATIONS).await?;
                 println!("migrations applied: {applied}");
             }
-            Command::Rebuild { into } => {
-                let report = projector::rebuild::rebuild(&settings.kafka, &into).await?;
+            Command::Rebuild { into, until, quiet } => {
+                let options = RebuildOptions { until, quiet };
+                let report = rebuild_with(&settings.kafka, &into, options).await?;
+                print_retention(&settings, &report);
                 println!(
                     "events={} rows={} checksum={}",
                     report.events, report.rows, report.checksum
                 );
             }
-            Command::Checksum => {
+            Command::Checksum {
+                until: Some(until),
+                into: Some(into),
+            } => {
+                let options = RebuildOptions {
+                    until: Some(until),
+                    quiet: false,
+                };
+                let report = rebuild_with(&settings.kafka, &into, options).await?;
+                print_retention(&settings, &report);
+                println!("rows={} checksum={}", report.rows, report.checksum);
+            }
+            Command::Checksum { .. } => {
                 let (rows, sum) = projector::rebuild::checksum(settings.pg.url.expose()).await?;
                 println!("rows={rows} checksum={sum}");
             }

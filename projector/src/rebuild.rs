@@ -1,18 +1,16 @@
-//! Analysts' replay tools: rebuild a query store from the log, checksum a store, and dump the
-//! events of a time range as JSON lines.
+//! Analysts' replay tools: rebuild a query store from the log (as it stands, or as it stood at an
+//! instant), checksum a store, and dump the events of a time range as JSON lines.
 
 use std::io::Write;
-use std::time::Duration;
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use platform::kafka::KafkaSettings;
-use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::message::Message;
-use rdkafka::{Offset, TopicPartitionList};
 use schemas::topics::Topic;
 
 use crate::batch::{apply_prepared, CommitWait, Prepared, Record};
+use crate::log_range::{LogRange, PartitionPosition, RetentionGap};
+use crate::progress::Progress;
 
 /// The consumer-group name under which a rebuild records its offsets in the target database.
 pub const REBUILD_GROUP: &str = "rebuild";
@@ -23,44 +21,119 @@ pub struct RebuildReport {
     pub events: u64,
     pub rows: i64,
     pub checksum: String,
+    /// Partitions whose older records retention deleted: the rebuild could not include them.
+    pub retention_gaps: Vec<RetentionGap>,
+}
+
+/// What to rebuild.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RebuildOptions {
+    /// The store as it stood at this instant: processed events whose log timestamp is after it
+    /// are left out. `None`: everything the log holds now.
+    pub until: Option<DateTime<Utc>>,
+    /// No progress line, only the summary.
+    pub quiet: bool,
 }
 
 /// Replays `en.publish.processed` from its earliest retained offset up to its current end into
 /// the database at `target_url` (migrated first), with the same code the live projector uses.
 pub async fn rebuild(kafka: &KafkaSettings, target_url: &str) -> anyhow::Result<RebuildReport> {
+    let options = RebuildOptions {
+        until: None,
+        quiet: true,
+    };
+    rebuild_with(kafka, target_url, options).await
+}
+
+/// [`rebuild`], up to an instant ([`RebuildOptions::until`]) and with a progress line.
+pub async fn rebuild_with(
+    kafka: &KafkaSettings,
+    target_url: &str,
+    options: RebuildOptions,
+) -> anyhow::Result<RebuildReport> {
     let pool = platform::pg::PgSettings::for_url(target_url).pool()?;
     platform::pg::migrate(&pool, crate::migrations::MIGRATIONS).await?;
     let topic = kafka.topic(Topic::PublishProcessed);
-    let mut reader = RangeReader::open(kafka, &topic, None)?;
-    let mut events = 0u64;
+    // `until` is inclusive: the range ends before the first record one millisecond later.
+    let to = options
+        .until
+        .map(|t| t + chrono::TimeDelta::milliseconds(1));
+    let mut reader = LogRange::open(kafka, &topic, None, to)?;
+    let retention_gaps = reader.retention_gaps().to_vec();
+    let mut progress = Progress::new("rebuild", options.quiet);
+    // An empty database is built in memory and bulk-loaded at the end; otherwise batch by batch.
+    let mut bulk = if crate::bulk::is_empty(&**pool.get().await?).await? {
+        Some(crate::bulk::Bulk::new(&topic))
+    } else {
+        None
+    };
     // Pipelined like the live loop: the next chunk is read and decoded on a blocking thread
-    // while the current one is in PostgreSQL.
+    // while the current one is decided (and, batch by batch, written).
     let mut next = tokio::task::spawn_blocking(move || read_chunk(reader));
     loop {
-        let (returned, prepared) = next.await.context("replay reader failed")?;
+        let (returned, prepared, positions) = next.await.context("replay reader failed")?;
         reader = returned;
         if prepared.is_empty() {
             break;
         }
-        events += prepared.len() as u64;
+        let events = prepared.len() as u64;
         next = tokio::task::spawn_blocking(move || read_chunk(reader));
-        apply_prepared(&pool, REBUILD_GROUP, &topic, prepared, CommitWait::NoFlush)
-            .await
-            .context("cannot apply replayed batch")?;
+        let applied = match bulk.as_mut() {
+            Some(bulk) => bulk.apply(prepared),
+            None => apply_prepared(&pool, REBUILD_GROUP, &topic, prepared, CommitWait::NoFlush)
+                .await
+                .context("cannot apply replayed batch")?,
+        };
+        progress.advance(events, applied.inserted, &positions);
     }
+    if let Some(bulk) = bulk {
+        progress.note(&format!(
+            "writing {} rows (COPY), then building the indexes",
+            bulk.rows()
+        ));
+        bulk.write(&pool, REBUILD_GROUP)
+            .await
+            .context("cannot write the rebuilt store")?;
+    }
+    progress.finish();
     let client = pool.get().await?;
     let (rows, checksum) = crate::repository::checksum(&**client).await?;
     Ok(RebuildReport {
-        events,
+        events: progress.events(),
         rows,
         checksum,
+        retention_gaps,
     })
 }
 
 /// Reads and decodes the next chunk of the replay (a blocking call).
-fn read_chunk(mut reader: RangeReader) -> (RangeReader, Prepared) {
-    let prepared = Prepared::new(&reader.next_chunk(2000));
-    (reader, prepared)
+fn read_chunk(mut reader: LogRange) -> (LogRange, Prepared, Vec<PartitionPosition>) {
+    let records: Vec<Record> = reader
+        .next_chunk(2000)
+        .into_iter()
+        .map(|r| r.record)
+        .collect();
+    let prepared = Prepared::new(&records);
+    let positions = reader.positions().to_vec();
+    (reader, prepared, positions)
+}
+
+/// The note the commands print when the log no longer holds the start of what was asked for.
+pub fn retention_note(topic: &str, gaps: &[RetentionGap]) -> Option<String> {
+    if gaps.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = gaps
+        .iter()
+        .map(|g| format!("{}:{}", g.partition, g.earliest_offset))
+        .collect();
+    Some(format!(
+        "note: {topic} no longer holds records before offsets {} (partition:offset); they are past \
+         the topic's retention (TEK_RETENTION for topics with keys), so the result covers only \
+         what the log still holds. The columnar history (`analyst history export`) is the \
+         long-lived record.",
+        parts.join(" ")
+    ))
 }
 
 /// Checksum of the live store at `url`.
@@ -82,15 +155,19 @@ pub fn dump(
     out: &mut impl Write,
 ) -> anyhow::Result<u64> {
     let name = kafka.topic(topic);
-    let mut reader = RangeReader::open(kafka, &name, Some(from))?;
+    let mut reader = LogRange::open(kafka, &name, Some(from), Some(to))?;
+    if let Some(note) = retention_note(&name, reader.retention_gaps()) {
+        eprintln!("{note}");
+    }
     let mut written = 0;
     let mut seen = crate::repeats::Frontier::default();
     loop {
-        let records = reader.next_timed_chunk(1000);
+        let records = reader.next_chunk(1000);
         if records.is_empty() {
             return Ok(written);
         }
-        for (record, timestamp, key) in records {
+        for timed in records {
+            let (record, timestamp, key) = (timed.record, timed.timestamp, timed.key);
             if timestamp >= to.timestamp_millis() || timestamp < from.timestamp_millis() {
                 continue;
             }
@@ -110,145 +187,6 @@ pub fn dump(
             serde_json::to_writer(&mut *out, &line)?;
             out.write_all(b"\n")?;
             written += 1;
-        }
-    }
-}
-
-/// Reads every partition of a topic from a start (earliest, or the first offset at a time) up
-/// to the end offsets seen when it was opened. Read-committed.
-struct RangeReader {
-    consumer: BaseConsumer,
-    ends: Vec<(i32, i64)>,
-    done: std::collections::HashSet<i32>,
-}
-
-impl RangeReader {
-    fn open(
-        kafka: &KafkaSettings,
-        topic: &str,
-        from: Option<DateTime<Utc>>,
-    ) -> anyhow::Result<Self> {
-        let consumer: BaseConsumer = kafka
-            .client_config()
-            .set("group.id", format!("replay-{}", uuid::Uuid::new_v4()))
-            .set("enable.auto.commit", "false")
-            .set("isolation.level", "read_committed")
-            .create()
-            .context("cannot create replay consumer")?;
-        let timeout = Duration::from_secs(10);
-        let metadata = consumer.fetch_metadata(Some(topic), timeout)?;
-        let partitions: Vec<i32> = metadata
-            .topics()
-            .iter()
-            .flat_map(|t| t.partitions().iter().map(|p| p.id()))
-            .collect();
-        anyhow::ensure!(!partitions.is_empty(), "topic {topic} does not exist");
-        let mut starts = TopicPartitionList::new();
-        for p in &partitions {
-            let offset = match from {
-                Some(t) => Offset::Offset(t.timestamp_millis()),
-                None => Offset::Beginning,
-            };
-            starts.add_partition_offset(topic, *p, offset)?;
-        }
-        if from.is_some() {
-            starts = consumer.offsets_for_times(starts, timeout)?;
-        }
-        let mut ends = Vec::new();
-        let mut assignment = TopicPartitionList::new();
-        for elem in starts.elements() {
-            let (low, high) = consumer.fetch_watermarks(topic, elem.partition(), timeout)?;
-            let start = match elem.offset() {
-                Offset::Offset(o) => o.max(low),
-                Offset::End => high,
-                _ => low,
-            };
-            if start < high {
-                assignment.add_partition_offset(topic, elem.partition(), Offset::Offset(start))?;
-                ends.push((elem.partition(), high));
-            }
-        }
-        if !ends.is_empty() {
-            consumer.assign(&assignment)?;
-        }
-        Ok(Self {
-            consumer,
-            ends,
-            done: std::collections::HashSet::new(),
-        })
-    }
-
-    fn finished(&self) -> bool {
-        self.done.len() >= self.ends.len()
-    }
-
-    fn end_of(&self, partition: i32) -> Option<i64> {
-        self.ends
-            .iter()
-            .find(|(p, _)| *p == partition)
-            .map(|(_, h)| *h)
-    }
-
-    fn next_timed_chunk(&mut self, max: usize) -> Vec<(Record, i64, Option<String>)> {
-        let mut out = Vec::new();
-        let mut idle = 0;
-        while out.len() < max && !self.finished() && idle < 100 {
-            match self.consumer.poll(Duration::from_millis(100)) {
-                Some(Ok(m)) => {
-                    idle = 0;
-                    let partition = m.partition();
-                    let Some(end) = self.end_of(partition) else {
-                        continue;
-                    };
-                    if m.offset() >= end {
-                        self.done.insert(partition);
-                        continue;
-                    }
-                    if m.offset() + 1 >= end {
-                        self.done.insert(partition);
-                    }
-                    out.push((
-                        Record {
-                            partition,
-                            offset: m.offset(),
-                            payload: m.payload().unwrap_or_default().to_vec(),
-                        },
-                        m.timestamp().to_millis().unwrap_or(0),
-                        m.key().map(|k| String::from_utf8_lossy(k).into_owned()),
-                    ));
-                }
-                Some(Err(e)) => {
-                    tracing::warn!(error = %e, "Replay consumer error");
-                    idle += 1;
-                }
-                None => {
-                    idle += 1;
-                    // Transaction markers take offsets without yielding records.
-                    self.mark_done_by_position();
-                }
-            }
-        }
-        out
-    }
-
-    fn next_chunk(&mut self, max: usize) -> Vec<Record> {
-        self.next_timed_chunk(max)
-            .into_iter()
-            .map(|(r, _, _)| r)
-            .collect()
-    }
-
-    fn mark_done_by_position(&mut self) {
-        if let Ok(positions) = self.consumer.position() {
-            for elem in positions.elements() {
-                if let (Offset::Offset(pos), Some(end)) =
-                    (elem.offset(), self.end_of(elem.partition()))
-                {
-                    if pos >= end {
-                        self.done.insert(elem.partition());
-                    }
-                }
-            }
         }
     }
 }

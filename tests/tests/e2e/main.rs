@@ -4,6 +4,7 @@
 
 mod admin_api;
 mod admin_console;
+mod analyst;
 mod edge_listener;
 mod edge_publish;
 mod event_schemas;
@@ -18,6 +19,7 @@ mod publish_edge;
 mod publish_flow;
 mod repeats;
 mod replay;
+mod replay_retention;
 mod stack;
 mod stats;
 mod stats_api;
