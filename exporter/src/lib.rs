@@ -19,6 +19,7 @@ pub mod blob;
 pub mod cleanup;
 pub mod download;
 pub mod format;
+pub mod freshness;
 pub mod jobs;
 pub mod metrics;
 pub mod repository;
