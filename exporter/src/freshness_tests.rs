@@ -1,6 +1,8 @@
 //! The freshness rules: lateness per period, the stalest config wins, inactive configs are
 //! ignored, and signing validity is the earliest moment a config runs out of signers.
 
+#![allow(clippy::unwrap_used)] // test code
+
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -72,10 +74,17 @@ fn the_stalest_config_sets_the_lateness_in_excess_of_its_period() {
 #[test]
 fn a_config_on_time_is_not_late_and_one_without_batches_counts_from_its_start() {
     let s = snapshot(vec![config(1, 1, vec![])], vec![]);
-    let on_time = assess(&s, &BTreeMap::from([(1, t(9))]), t(9) + Duration::minutes(50));
+    let on_time = assess(
+        &s,
+        &BTreeMap::from([(1, t(9))]),
+        t(9) + Duration::minutes(50),
+    );
     assert!(on_time.late_seconds.abs() < 1e-6, "{on_time:?}");
     let never = assess(&s, &BTreeMap::new(), t(3));
-    assert!((never.late_seconds - 2.0 * 3600.0).abs() < 1e-6, "{never:?}");
+    assert!(
+        (never.late_seconds - 2.0 * 3600.0).abs() < 1e-6,
+        "{never:?}"
+    );
     assert_eq!(never.newest_batch_end, None);
 }
 
@@ -85,7 +94,11 @@ fn ended_and_future_configs_are_ignored() {
     ended.thru = Some(t(2));
     let mut future = config(2, 1, vec![]);
     future.from = t(100);
-    let f = assess(&snapshot(vec![ended, future], vec![]), &BTreeMap::new(), t(50));
+    let f = assess(
+        &snapshot(vec![ended, future], vec![]),
+        &BTreeMap::new(),
+        t(50),
+    );
     assert!(f.late_seconds.abs() < 1e-6, "{f:?}");
     assert!(f.signers_valid_until.is_infinite());
 }

@@ -48,7 +48,8 @@ impl Ops {
         let labels = [("service".to_owned(), service.to_owned())]
             .into_iter()
             .collect();
-        let registry = Registry::new_custom(Some(METRIC_PREFIX.to_owned()), Some(labels)).unwrap_or_default();
+        let registry =
+            Registry::new_custom(Some(METRIC_PREFIX.to_owned()), Some(labels)).unwrap_or_default();
         Self {
             registry,
             ready: Arc::new(AtomicBool::new(false)),

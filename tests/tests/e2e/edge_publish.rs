@@ -90,7 +90,10 @@ async fn real_uploads_keep_getting_200_during_a_slow_body_attack() {
         metric(&stack, "keyserver_publish_requests_total", "ERROR_DB_WRITE").await,
         0.0
     );
-    assert_eq!(metric(&stack, "keyserver_publish_overloaded_total", "").await, 0.0);
+    assert_eq!(
+        metric(&stack, "keyserver_publish_overloaded_total", "").await,
+        0.0
+    );
 }
 
 /// What an observer on the wire sees of one answer.

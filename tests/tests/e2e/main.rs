@@ -4,6 +4,7 @@
 
 mod admin_api;
 mod admin_console;
+mod dashboard;
 mod edge_listener;
 mod edge_publish;
 mod event_schemas;

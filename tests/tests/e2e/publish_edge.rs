@@ -724,8 +724,15 @@ async fn d_certificates() {
         .find(|e| e.payload.authorized_app == BYPASS_APP)
         .unwrap();
     assert_eq!(bypassed.payload.claims, None);
-    assert_eq!(c.metric("keyserver_publish_verification_bypassed_total").await, 1.0);
-    assert_eq!(c.metric("keyserver_publish_jwt_not_yet_valid_total").await, 2.0);
+    assert_eq!(
+        c.metric("keyserver_publish_verification_bypassed_total")
+            .await,
+        1.0
+    );
+    assert_eq!(
+        c.metric("keyserver_publish_jwt_not_yet_valid_total").await,
+        2.0
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1091,7 +1098,10 @@ async fn unacknowledged_events_get_503() {
     let json = r.expect(503, Some("internal_error"));
     assert!(json.get("revisionToken").is_none());
     assert!(started.elapsed() < Duration::from_secs(10));
-    assert_eq!(c.metric("keyserver_publish_enqueue_failures_total").await, 1.0);
+    assert_eq!(
+        c.metric("keyserver_publish_enqueue_failures_total").await,
+        1.0
+    );
 }
 
 #[tokio::test]
