@@ -145,13 +145,25 @@ impl Prometheus {
             .collect()
     }
 
-    /// Waits until every target was scraped successfully.
+    /// Waits until `targets` targets were scraped successfully (panics after 60 s with the
+    /// targets' state).
     pub async fn wait_all_up(&self, targets: usize) {
-        crate::wait_for(Duration::from_secs(30), "every target scraped", || async {
-            let up = self.values("up == 1").await;
-            (up.len() >= targets).then_some(())
-        })
-        .await;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        while self.values("up == 1").await.len() < targets {
+            if tokio::time::Instant::now() > deadline {
+                let state = self
+                    .http
+                    .get(format!("{}/api/v1/targets", self.url))
+                    .send()
+                    .await
+                    .unwrap()
+                    .text()
+                    .await
+                    .unwrap();
+                panic!("not all {targets} targets are up: {state}\n{}", self.log());
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
     }
 
     /// The server's log (for failure messages).

@@ -113,6 +113,37 @@ async fn every_dashboard_expression_returns_data_after_a_publish_run() {
         observed.prometheus.log()
     );
 
+    // docs/metrics.md lists every metric the running system exposes.
+    let names: serde_json::Value = reqwest::get(format!(
+        "{}/api/v1/label/__name__/values",
+        observed.prometheus.url
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let docs = std::fs::read_to_string(repo_root().join("docs/metrics.md")).unwrap();
+    let undocumented: Vec<&str> = names["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n.as_str())
+        .filter(|n| n.starts_with("keyserver_"))
+        .map(|n| {
+            ["_bucket", "_sum", "_count"]
+                .iter()
+                .find_map(|s| n.strip_suffix(s))
+                .filter(|base| docs.contains(&format!("`{base}`")))
+                .unwrap_or(n)
+        })
+        .filter(|n| !docs.contains(&format!("`{n}`")))
+        .collect();
+    assert!(
+        undocumented.is_empty(),
+        "not in docs/metrics.md: {undocumented:?}"
+    );
+
     // The run is visible as such: accepted uploads and both rejections, by result.
     let results: Vec<String> = observed
         .prometheus
