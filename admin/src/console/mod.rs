@@ -16,17 +16,21 @@
 //!
 //! - Export configurations and signature infos ([`exports`], [`signature_infos`]) use the
 //!   export rules of the same module.
+//! - The Health page ([`health`]) charts the last hour from Prometheus (`PROMETHEUS_URL`) as
+//!   server-rendered SVG ([`chart`]).
 
 mod apps;
 mod assets;
 mod audit;
 mod authorities;
+pub mod chart;
 pub mod cookies;
 mod entity;
 mod export_form;
 mod exports;
 pub mod form;
 mod guard;
+mod health;
 mod home;
 pub mod html;
 mod keys;
@@ -53,6 +57,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::{Level, Span};
 
 use crate::auth::AdminTokens;
+use crate::prometheus::PrometheusClient;
 use crate::routes::Verb;
 use crate::writer::ConfigWriter;
 use export_form::ConfigValues;
@@ -75,6 +80,8 @@ pub struct ConsoleState {
     pub throttle: Arc<LoginThrottle>,
     /// Mark cookies `Secure`.
     pub cookie_secure: bool,
+    /// The Prometheus server of the Health page (`PROMETHEUS_URL`), if configured.
+    pub prometheus: Option<Arc<PrometheusClient>>,
 }
 
 impl ConsoleState {
@@ -91,6 +98,12 @@ impl ConsoleState {
             sessions: Arc::new(SessionStore::new(settings.sessions)),
             throttle: Arc::new(LoginThrottle::new()),
             cookie_secure: settings.cookie_secure,
+            prometheus: settings.prometheus_url.as_deref().and_then(|url| {
+                PrometheusClient::new(url, settings.prometheus_timeout)
+                    .map_err(|e| tracing::error!(error = %e, "Cannot build the Prometheus client"))
+                    .ok()
+                    .map(Arc::new)
+            }),
         }
     }
 }
@@ -159,6 +172,7 @@ pub const CONSOLE_ROUTES: &[ConsoleRoute] = &[
     route!(Get "/console/signature-infos/{id}" Session => numbered::show::<InfoValues>),
     route!(Post "/console/signature-infos/{id}" Session => numbered::update::<InfoValues>),
     route!(Get "/console/audit" Session => audit::page),
+    route!(Get "/console/health" Session => health::page),
     route!(Get "/console/{*rest}" Session => home::not_found),
 ];
 
