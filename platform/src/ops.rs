@@ -180,6 +180,14 @@ impl OpsServer {
         self.addr
     }
 
+    /// Adds operator-only routes of the service (e.g. the exporter's statistics CSV) to the ops
+    /// listener, which is never public.
+    #[must_use]
+    pub fn merge(mut self, routes: Router) -> Self {
+        self.router = self.router.merge(routes);
+        self
+    }
+
     /// Serves until `shutdown` is cancelled.
     pub async fn serve(
         self,

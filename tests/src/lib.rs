@@ -12,6 +12,7 @@
 
 pub mod certs;
 pub mod config;
+pub mod console;
 pub mod events;
 pub mod kafka;
 pub mod keys;

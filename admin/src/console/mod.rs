@@ -16,6 +16,8 @@
 //!
 //! - Export configurations and signature infos ([`exports`], [`signature_infos`]) use the
 //!   export rules of the same module.
+//! - A health authority's statistics download as CSV ([`stats_csv`]), read from the exporter's
+//!   ops listener (`EXPORTER_OPS_URL`): the console has no database.
 //! - The Health page ([`health`]) charts the last hour from Prometheus (`PROMETHEUS_URL`) as
 //!   server-rendered SVG ([`chart`]).
 
@@ -42,6 +44,7 @@ mod save;
 pub mod session;
 pub mod settings;
 mod signature_infos;
+mod stats_csv;
 pub mod throttle;
 
 use std::sync::Arc;
@@ -82,6 +85,8 @@ pub struct ConsoleState {
     pub cookie_secure: bool,
     /// The Prometheus server of the Health page (`PROMETHEUS_URL`), if configured.
     pub prometheus: Option<Arc<PrometheusClient>>,
+    /// The exporter's ops listener, where the statistics CSV is read (`EXPORTER_OPS_URL`).
+    pub exporter_ops: Option<String>,
 }
 
 impl ConsoleState {
@@ -104,6 +109,10 @@ impl ConsoleState {
                     .ok()
                     .map(Arc::new)
             }),
+            exporter_ops: settings
+                .exporter_ops_url
+                .as_deref()
+                .map(|u| u.trim_end_matches('/').to_owned()),
         }
     }
 }
@@ -151,6 +160,7 @@ pub const CONSOLE_ROUTES: &[ConsoleRoute] = &[
     route!(Post "/console/health-authorities" Session => authorities::create),
     route!(Get "/console/health-authorities/{id}" Session => authorities::show),
     route!(Post "/console/health-authorities/{id}" Session => authorities::update),
+    route!(Get "/console/health-authorities/{id}/stats.csv" Session => stats_csv::download),
     route!(Post "/console/health-authorities/{id}/keys" Session => keys::add),
     route!(Post "/console/health-authorities/{id}/keys/revoke" Session => keys::revoke),
     route!(Post "/console/health-authorities/{id}/keys/reinstate" Session => keys::reinstate),

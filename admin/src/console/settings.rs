@@ -8,6 +8,7 @@
 //! | `ADMIN_SESSION_MAX_LIFETIME` | `12h` | and at the latest this long after sign-in |
 //! | `PROMETHEUS_URL` | none | the Prometheus server the Health page charts (`http(s)://host:port`); without it the page says so |
 //! | `PROMETHEUS_QUERY_TIMEOUT` | `5s` | longest wait for one of the Health page's queries |
+//! | `EXPORTER_OPS_URL` | none | the exporter's ops listener (`http(s)://host:port`), where the statistics CSV download reads; without it the download says so |
 
 use std::time::Duration;
 
@@ -29,6 +30,8 @@ pub struct ConsoleSettings {
     pub prometheus_url: Option<String>,
     /// `PROMETHEUS_QUERY_TIMEOUT`.
     pub prometheus_timeout: Duration,
+    /// `EXPORTER_OPS_URL`.
+    pub exporter_ops_url: Option<String>,
 }
 
 impl Default for ConsoleSettings {
@@ -42,6 +45,7 @@ impl Default for ConsoleSettings {
             },
             prometheus_url: None,
             prometheus_timeout: Duration::from_secs(5),
+            exporter_ops_url: None,
         }
     }
 }
@@ -82,6 +86,12 @@ impl ConsoleSettings {
                 env.problem("PROMETHEUS_URL must start with http:// or https://");
             }
         }
+        let exporter_ops_url = env.opt_string("EXPORTER_OPS_URL").filter(|u| !u.is_empty());
+        if let Some(url) = &exporter_ops_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                env.problem("EXPORTER_OPS_URL must start with http:// or https://");
+            }
+        }
         let prometheus_timeout =
             env.duration("PROMETHEUS_QUERY_TIMEOUT", defaults.prometheus_timeout);
         if prometheus_timeout.is_zero() {
@@ -93,6 +103,7 @@ impl ConsoleSettings {
             sessions,
             prometheus_url,
             prometheus_timeout,
+            exporter_ops_url,
         }
     }
 }
