@@ -22,6 +22,8 @@ PROJECTOR_PORT=${DEV_PROJECTOR_PORT:-18084}
 INGEST_OPS_PORT=${DEV_INGEST_OPS_PORT:-18180}
 ADMIN_OPS_PORT=${DEV_ADMIN_OPS_PORT:-18181}
 EXPORTER_OPS_PORT=${DEV_EXPORTER_OPS_PORT:-18182}
+PROMETHEUS_PORT=${DEV_PROMETHEUS_PORT:-19090}
+PROM_DIR=${DEV_PROMETHEUS_DIR:-$DEV/prometheus}
 SERVICES=(processor projector ingest admin exporter)
 
 log() { printf '\033[1;34m[dev]\033[0m %s\n' "$*" >&2; }
@@ -60,6 +62,8 @@ ensure_packages() {
   # rdkafka's `ssl` feature links the system OpenSSL through pkg-config.
   command -v pkg-config >/dev/null || missing+=(pkg-config)
   pkg-config --exists openssl 2>/dev/null || missing+=(libssl-dev)
+  # Prometheus (and promtool) from Debian; it runs as our own process, not the Debian service.
+  command -v prometheus >/dev/null && command -v promtool >/dev/null || missing+=(prometheus)
   if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
   command -v cargo >/dev/null || die "cargo is missing: install the Rust toolchain (rustup) first"
 }
@@ -234,6 +238,54 @@ pg_stop() {
   fi
 }
 
+# --- Prometheus -------------------------------------------------------------------------------
+
+# Debian's Prometheus as a user process on loopback, scraping every service's ops listener with
+# the repo's alert rules (deploy/prometheus/rules) loaded. Data in .dev/prometheus.
+prometheus_running() { pid_alive "$PROM_DIR/prometheus.pid"; }
+
+prometheus_config() { # file: scrape config for the local stack's ops ports
+  cat > "$1" <<YAML
+# Written by dev/lib.sh (prometheus_start): the local stack's ops listeners.
+global:
+  scrape_interval: 5s
+  evaluation_interval: 15s
+rule_files:
+  - $ROOT/deploy/prometheus/rules/*.yml
+scrape_configs:
+  - job_name: keyserver
+    static_configs:
+      - targets: ['127.0.0.1:$INGEST_OPS_PORT']
+        labels: {component: ingest}
+      - targets: ['127.0.0.1:$ADMIN_OPS_PORT']
+        labels: {component: admin}
+      - targets: ['127.0.0.1:$EXPORTER_OPS_PORT']
+        labels: {component: exporter}
+      - targets: ['127.0.0.1:$PROCESSOR_PORT']
+        labels: {component: processor}
+      - targets: ['127.0.0.1:$PROJECTOR_PORT']
+        labels: {component: projector}
+YAML
+}
+
+prometheus_start() {
+  command -v prometheus >/dev/null || die "prometheus is missing (Debian package prometheus)"
+  if prometheus_running; then log "Prometheus already running (pid $(cat "$PROM_DIR/prometheus.pid"))"; return 0; fi
+  mkdir -p "$PROM_DIR/data"
+  prometheus_config "$PROM_DIR/prometheus.yml"
+  promtool check config "$PROM_DIR/prometheus.yml" >/dev/null ||
+    die "the generated Prometheus config is invalid: promtool check config $PROM_DIR/prometheus.yml"
+  log "starting Prometheus on 127.0.0.1:$PROMETHEUS_PORT"
+  nohup prometheus --config.file="$PROM_DIR/prometheus.yml" \
+    --storage.tsdb.path="$PROM_DIR/data" --storage.tsdb.retention.time=7d \
+    --web.listen-address="127.0.0.1:$PROMETHEUS_PORT" --web.enable-lifecycle \
+    > "$PROM_DIR/prometheus.log" 2>&1 &
+  echo $! > "$PROM_DIR/prometheus.pid"
+  wait_http_ok "http://127.0.0.1:$PROMETHEUS_PORT/-/ready" 60 "Prometheus" "$PROM_DIR/prometheus.log"
+}
+
+prometheus_stop() { stop_pidfile "$PROM_DIR/prometheus.pid" "Prometheus"; }
+
 # --- secrets and env --------------------------------------------------------------------------
 
 ensure_secrets() {
@@ -243,7 +295,9 @@ ensure_secrets() {
   [ -f "$s/admin-token" ] || head -c 24 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=' > "$s/admin-token"
   # Revision-token keys: one `<key id>:<base64 of 64 random bytes>` per line (AES-256-SIV keys);
   # the last line encrypts, every line decrypts.
-  [ -f "$s/revision-token-keys" ] || echo "1:$(head -c 64 /dev/urandom | base64 -w0)" > "$s/revision-token-keys"
+  # The optional third field is the key's creation day (the key-age metric and alert).
+  [ -f "$s/revision-token-keys" ] ||
+    echo "1:$(head -c 64 /dev/urandom | base64 -w0):$(date -u +%F)" > "$s/revision-token-keys"
   # Kafka's SASL_SSL listener: the SCRAM user's password and the broker's key store password.
   [ -f "$s/kafka-password" ] || head -c 18 /dev/urandom | base64 | tr -d '+/=' > "$s/kafka-password"
   # (no newline: docker-compose's broker reads the whole file as the password)
@@ -278,6 +332,7 @@ PROJECTOR_URL=http://127.0.0.1:$PROJECTOR_PORT
 INGEST_OPS_URL=http://127.0.0.1:$INGEST_OPS_PORT
 ADMIN_OPS_URL=http://127.0.0.1:$ADMIN_OPS_PORT
 EXPORT_OPS_URL=http://127.0.0.1:$EXPORTER_OPS_PORT
+EXPORTER_OPS_URL=http://127.0.0.1:$EXPORTER_OPS_PORT
 PROCESSOR_OPS_URL=http://127.0.0.1:$PROCESSOR_PORT
 PROJECTOR_OPS_URL=http://127.0.0.1:$PROJECTOR_PORT
 ADMIN_TOKEN=$(cat "$DEV/secrets/admin-token")
@@ -285,6 +340,7 @@ ADMIN_TOKEN_FILE=$DEV/secrets/admin-token
 REVISION_TOKEN_KEYS_FILE=$DEV/secrets/revision-token-keys
 EXPORT_SIGNING_KEY_FILE=$DEV/secrets/export-signing-key.pem
 EXPORT_DIR=$DEV/exports
+PROMETHEUS_URL=http://127.0.0.1:$PROMETHEUS_PORT
 ENV
   chmod 600 "$DEV/env"
 }

@@ -20,6 +20,7 @@ pub mod console;
 pub mod error;
 pub mod jwks;
 pub mod metrics;
+pub mod prometheus;
 pub mod routes;
 pub mod service;
 pub mod settings;

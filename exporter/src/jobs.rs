@@ -1,4 +1,5 @@
-//! The exporter's background jobs, on timers: cut batches, export ready batches, clean up.
+//! The exporter's background jobs, on timers: cut batches (and refresh the freshness gauges),
+//! export ready batches, clean up.
 //! They start once the configuration is caught up and stop with the service's shutdown token;
 //! a failing run is logged and counted, and the next tick tries again.
 
@@ -35,6 +36,16 @@ pub async fn run(
                             .with_label_values(&["create_batches"])
                             .inc();
                         tracing::error!(error = %e, "Creating batches failed");
+                    }
+                    // The freshness gauges follow the batches (completed by the work job).
+                    if let Err(e) =
+                        crate::freshness::refresh(&ctx, &config.snapshot(), Utc::now()).await
+                    {
+                        ctx.metrics
+                            .job_failures
+                            .with_label_values(&["freshness"])
+                            .inc();
+                        tracing::error!(error = %e, "Reading export freshness failed");
                     }
                 }
             },

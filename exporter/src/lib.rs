@@ -19,6 +19,7 @@ pub mod blob;
 pub mod cleanup;
 pub mod download;
 pub mod format;
+pub mod freshness;
 pub mod jobs;
 pub mod metrics;
 pub mod repository;
@@ -154,12 +155,14 @@ impl Service for Exporter {
             config_task,
             shutdown,
         } = self;
+        let stats_state = stats::handler::StatsState {
+            pool: ctx.pool.clone(),
+            config: config.clone(),
+            settings: Arc::new(settings.stats.clone()),
+        };
+        let ops_server = ops_server.merge(stats::csv_route::ops_router(stats_state.clone()));
         let router = download::router(Arc::clone(&ctx.blobs))
-            .merge(stats::handler::router(stats::handler::StatsState {
-                pool: ctx.pool.clone(),
-                config: config.clone(),
-                settings: Arc::new(settings.stats.clone()),
-            }))
+            .merge(stats::handler::router(stats_state))
             .merge(Ops::liveness_router());
         let tasks = tokio_util::task::TaskTracker::new();
         {

@@ -1,6 +1,6 @@
 //! Metrics of the exporter (counters end in `_total`; labels from small fixed sets).
 
-use prometheus::{Histogram, HistogramOpts, IntCounter, IntCounterVec, Opts, Registry};
+use prometheus::{Gauge, Histogram, HistogramOpts, IntCounter, IntCounterVec, Opts, Registry};
 
 /// The exporter's metrics.
 #[derive(Debug, Clone)]
@@ -18,10 +18,16 @@ pub struct ExportMetrics {
     pub keys_dropped: IntCounter,
     /// Export files deleted by the cleanup.
     pub files_deleted: IntCounter,
-    /// Job failures, by `job` (`create_batches`, `work`, `cleanup`, `index`).
+    /// Job failures, by `job` (`create_batches`, `freshness`, `work`, `cleanup`, `index`).
     pub job_failures: IntCounterVec,
     /// Seconds to build, sign and store one batch's files.
     pub batch_seconds: Histogram,
+    /// Seconds the stalest active export config is behind (see [`crate::freshness`]).
+    pub late_seconds: Gauge,
+    /// Unix time of the end of the newest completed batch (0 before the first).
+    pub newest_batch_end: Gauge,
+    /// Unix time until which every active export config has an active signature info.
+    pub signers_valid_until: Gauge,
 }
 
 impl ExportMetrics {
@@ -69,7 +75,22 @@ impl ExportMetrics {
                 )
                 .buckets(vec![0.01, 0.05, 0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0]),
             )?,
+            late_seconds: Gauge::new(
+                "export_late_seconds",
+                "Seconds the stalest active export config is behind, beyond one period",
+            )?,
+            newest_batch_end: Gauge::new(
+                "export_newest_batch_end_timestamp_seconds",
+                "Unix time of the end of the newest completed export batch",
+            )?,
+            signers_valid_until: Gauge::new(
+                "export_signers_valid_until_timestamp_seconds",
+                "Unix time until which every active export config has an active signing key",
+            )?,
         };
+        registry.register(Box::new(metrics.late_seconds.clone()))?;
+        registry.register(Box::new(metrics.newest_batch_end.clone()))?;
+        registry.register(Box::new(metrics.signers_valid_until.clone()))?;
         registry.register(Box::new(metrics.batches_created.clone()))?;
         registry.register(Box::new(metrics.batches.clone()))?;
         registry.register(Box::new(metrics.files_written.clone()))?;

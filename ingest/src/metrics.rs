@@ -3,7 +3,8 @@
 //! authority, app, key or message text.
 
 use prometheus::{
-    Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
+    Gauge, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts,
+    Registry,
 };
 
 use crate::codes::ResultLabel;
@@ -40,6 +41,9 @@ pub struct Metrics {
     pub overloaded: IntCounter,
     /// Requests that hit the request timeout.
     pub timeouts: IntCounter,
+    /// Unix time the encrypting revision-token key was created (set only when its configuration
+    /// carries a creation date).
+    pub token_key_created: Gauge,
 }
 
 impl Metrics {
@@ -118,6 +122,10 @@ impl Metrics {
                 "Requests refused at the concurrency limit",
             )?,
             timeouts: IntCounter::new("publish_request_timeouts_total", "Requests that timed out")?,
+            token_key_created: Gauge::new(
+                "publish_revision_token_key_created_timestamp_seconds",
+                "Unix time (UTC midnight) the revision-token key that encrypts was created",
+            )?,
         };
         registry.register(Box::new(metrics.requests.clone()))?;
         registry.register(Box::new(metrics.latency.clone()))?;
@@ -134,6 +142,20 @@ impl Metrics {
         registry.register(Box::new(metrics.overloaded.clone()))?;
         registry.register(Box::new(metrics.timeouts.clone()))?;
         Ok(metrics)
+    }
+
+    /// Registers the creation time of the encrypting revision-token key, when it is known (the
+    /// gauge stays out of `/metrics` otherwise, so the age alert never fires on a guess).
+    pub fn register_token_key_age(
+        &self,
+        registry: &Registry,
+        created: Option<chrono::NaiveDate>,
+    ) -> prometheus::Result<()> {
+        let Some(day) = created else { return Ok(()) };
+        #[allow(clippy::cast_precision_loss)] // Unix seconds fit an f64 exactly
+        self.token_key_created
+            .set(day.and_time(chrono::NaiveTime::MIN).and_utc().timestamp() as f64);
+        registry.register(Box::new(self.token_key_created.clone()))
     }
 
     /// Counts one answered publish request.

@@ -70,6 +70,9 @@ impl Service for Ingest {
             .context("no revision token keys configured")?;
         let ops = Ops::new(Self::NAME);
         let metrics = Metrics::register(&ops.registry).context("cannot register metrics")?;
+        metrics
+            .register_token_key_age(&ops.registry, token_keys.current().and_then(|k| k.created))
+            .context("cannot register the revision-token key age")?;
         let listener = platform::ops::bind(&settings.http.listen_addr).await?;
         let addr = listener
             .local_addr()

@@ -5,7 +5,10 @@
 //! so nobody outside learns what the metrics would tell (e.g. which request was chaff).
 //!
 //! Each service owns its own [`prometheus::Registry`] (no global registry), so several services
-//! can run in one test process without their metrics colliding.
+//! can run in one test process without their metrics colliding. Every metric a service exposes is
+//! named under [`METRIC_PREFIX`] (the registry adds it: code registers `publish_requests_total`,
+//! Prometheus sees `keyserver_publish_requests_total`) and carries the constant label `service`.
+//! The full list is in `docs/metrics.md`.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -26,6 +29,9 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+/// The namespace of every exposed metric name (`keyserver_…`).
+pub const METRIC_PREFIX: &str = "keyserver";
+
 /// Shared state of the ops endpoints.
 #[derive(Debug, Clone)]
 pub struct Ops {
@@ -36,12 +42,14 @@ pub struct Ops {
 }
 
 impl Ops {
-    /// A fresh registry whose metrics carry the constant label `service`.
+    /// A fresh registry whose metric names start with [`METRIC_PREFIX`] and whose metrics carry
+    /// the constant label `service`.
     pub fn new(service: &'static str) -> Self {
         let labels = [("service".to_owned(), service.to_owned())]
             .into_iter()
             .collect();
-        let registry = Registry::new_custom(None, Some(labels)).unwrap_or_default();
+        let registry =
+            Registry::new_custom(Some(METRIC_PREFIX.to_owned()), Some(labels)).unwrap_or_default();
         Self {
             registry,
             ready: Arc::new(AtomicBool::new(false)),
@@ -170,6 +178,14 @@ impl OpsServer {
     /// The bound address (useful with port 0).
     pub fn local_addr(&self) -> std::net::SocketAddr {
         self.addr
+    }
+
+    /// Adds operator-only routes of the service (e.g. the exporter's statistics CSV) to the ops
+    /// listener, which is never public.
+    #[must_use]
+    pub fn merge(mut self, routes: Router) -> Self {
+        self.router = self.router.merge(routes);
+        self
     }
 
     /// Serves until `shutdown` is cancelled.

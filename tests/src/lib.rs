@@ -12,11 +12,14 @@
 
 pub mod certs;
 pub mod config;
+pub mod console;
 pub mod events;
 pub mod kafka;
 pub mod kafka_security;
 pub mod keys;
+pub mod observed;
 pub mod process;
+pub mod prometheus;
 pub mod raw;
 pub mod stack;
 pub mod stats;

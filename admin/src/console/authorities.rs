@@ -270,7 +270,9 @@ pub fn show_page(
         &problems,
         "Save changes",
     );
-    body.raw("</section></div>");
+    body.raw("</section></div><section><h2>Statistics</h2><p class=\"muted\">The days of this health authority's usage statistics released so far (as <code>/v1/stats</code> gives them), in the reference's CSV form.</p><p><a class=\"button\"")
+        .attr("href", &format!("{action}/stats.csv"))
+        .raw(">Download statistics (CSV)</a></p></section>");
     let title = format!("Health Authority Key Configuration: {}", ha.name);
     AUTHORITIES.page(state, signed, title, body, status)
 }

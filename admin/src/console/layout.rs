@@ -22,6 +22,7 @@ pub enum Section {
     HealthAuthorities,
     Apps,
     Exports,
+    Health,
     Audit,
 }
 
@@ -38,6 +39,7 @@ const NAV: &[(Section, &str, &str)] = &[
         "Authorized Health Authorities",
     ),
     (Section::Exports, "/console/export-configs", "Exports"),
+    (Section::Health, "/console/health", "Health"),
     (Section::Audit, "/console/audit", "Audit trail"),
 ];
 

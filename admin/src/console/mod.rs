@@ -16,17 +16,23 @@
 //!
 //! - Export configurations and signature infos ([`exports`], [`signature_infos`]) use the
 //!   export rules of the same module.
+//! - A health authority's statistics download as CSV ([`stats_csv`]), read from the exporter's
+//!   ops listener (`EXPORTER_OPS_URL`): the console has no database.
+//! - The Health page ([`health`]) charts the last hour from Prometheus (`PROMETHEUS_URL`) as
+//!   server-rendered SVG ([`chart`]).
 
 mod apps;
 mod assets;
 mod audit;
 mod authorities;
+pub mod chart;
 pub mod cookies;
 mod entity;
 mod export_form;
 mod exports;
 pub mod form;
 mod guard;
+mod health;
 mod home;
 pub mod html;
 mod keys;
@@ -38,6 +44,7 @@ mod save;
 pub mod session;
 pub mod settings;
 mod signature_infos;
+mod stats_csv;
 pub mod throttle;
 
 use std::sync::Arc;
@@ -53,6 +60,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::{Level, Span};
 
 use crate::auth::AdminTokens;
+use crate::prometheus::PrometheusClient;
 use crate::routes::Verb;
 use crate::writer::ConfigWriter;
 use export_form::ConfigValues;
@@ -75,6 +83,10 @@ pub struct ConsoleState {
     pub throttle: Arc<LoginThrottle>,
     /// Mark cookies `Secure`.
     pub cookie_secure: bool,
+    /// The Prometheus server of the Health page (`PROMETHEUS_URL`), if configured.
+    pub prometheus: Option<Arc<PrometheusClient>>,
+    /// The exporter's ops listener, where the statistics CSV is read (`EXPORTER_OPS_URL`).
+    pub exporter_ops: Option<String>,
 }
 
 impl ConsoleState {
@@ -91,6 +103,16 @@ impl ConsoleState {
             sessions: Arc::new(SessionStore::new(settings.sessions)),
             throttle: Arc::new(LoginThrottle::new()),
             cookie_secure: settings.cookie_secure,
+            prometheus: settings.prometheus_url.as_deref().and_then(|url| {
+                PrometheusClient::new(url, settings.prometheus_timeout)
+                    .map_err(|e| tracing::error!(error = %e, "Cannot build the Prometheus client"))
+                    .ok()
+                    .map(Arc::new)
+            }),
+            exporter_ops: settings
+                .exporter_ops_url
+                .as_deref()
+                .map(|u| u.trim_end_matches('/').to_owned()),
         }
     }
 }
@@ -138,6 +160,7 @@ pub const CONSOLE_ROUTES: &[ConsoleRoute] = &[
     route!(Post "/console/health-authorities" Session => authorities::create),
     route!(Get "/console/health-authorities/{id}" Session => authorities::show),
     route!(Post "/console/health-authorities/{id}" Session => authorities::update),
+    route!(Get "/console/health-authorities/{id}/stats.csv" Session => stats_csv::download),
     route!(Post "/console/health-authorities/{id}/keys" Session => keys::add),
     route!(Post "/console/health-authorities/{id}/keys/revoke" Session => keys::revoke),
     route!(Post "/console/health-authorities/{id}/keys/reinstate" Session => keys::reinstate),
@@ -159,6 +182,7 @@ pub const CONSOLE_ROUTES: &[ConsoleRoute] = &[
     route!(Get "/console/signature-infos/{id}" Session => numbered::show::<InfoValues>),
     route!(Post "/console/signature-infos/{id}" Session => numbered::update::<InfoValues>),
     route!(Get "/console/audit" Session => audit::page),
+    route!(Get "/console/health" Session => health::page),
     route!(Get "/console/{*rest}" Session => home::not_found),
 ];
 

@@ -6,6 +6,9 @@
 //! | `ADMIN_COOKIE_SECURE` | `false` | add `Secure` to the session cookie; set it whenever the console is served over HTTPS |
 //! | `ADMIN_SESSION_IDLE_TIMEOUT` | `30m` | a session ends after this long without a request |
 //! | `ADMIN_SESSION_MAX_LIFETIME` | `12h` | and at the latest this long after sign-in |
+//! | `PROMETHEUS_URL` | none | the Prometheus server the Health page charts (`http(s)://host:port`); without it the page says so |
+//! | `PROMETHEUS_QUERY_TIMEOUT` | `5s` | longest wait for one of the Health page's queries |
+//! | `EXPORTER_OPS_URL` | none | the exporter's ops listener (`http(s)://host:port`), where the statistics CSV download reads; without it the download says so |
 
 use std::time::Duration;
 
@@ -23,6 +26,12 @@ pub struct ConsoleSettings {
     pub cookie_secure: bool,
     /// `ADMIN_SESSION_IDLE_TIMEOUT` and `ADMIN_SESSION_MAX_LIFETIME`.
     pub sessions: SessionLimits,
+    /// `PROMETHEUS_URL`.
+    pub prometheus_url: Option<String>,
+    /// `PROMETHEUS_QUERY_TIMEOUT`.
+    pub prometheus_timeout: Duration,
+    /// `EXPORTER_OPS_URL`.
+    pub exporter_ops_url: Option<String>,
 }
 
 impl Default for ConsoleSettings {
@@ -34,6 +43,9 @@ impl Default for ConsoleSettings {
                 idle_timeout: Duration::from_secs(30 * 60),
                 max_lifetime: Duration::from_secs(12 * 3600),
             },
+            prometheus_url: None,
+            prometheus_timeout: Duration::from_secs(5),
+            exporter_ops_url: None,
         }
     }
 }
@@ -68,10 +80,30 @@ impl ConsoleSettings {
                 "ADMIN_SESSION_IDLE_TIMEOUT and ADMIN_SESSION_MAX_LIFETIME must be positive",
             );
         }
+        let prometheus_url = env.opt_string("PROMETHEUS_URL").filter(|u| !u.is_empty());
+        if let Some(url) = &prometheus_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                env.problem("PROMETHEUS_URL must start with http:// or https://");
+            }
+        }
+        let exporter_ops_url = env.opt_string("EXPORTER_OPS_URL").filter(|u| !u.is_empty());
+        if let Some(url) = &exporter_ops_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                env.problem("EXPORTER_OPS_URL must start with http:// or https://");
+            }
+        }
+        let prometheus_timeout =
+            env.duration("PROMETHEUS_QUERY_TIMEOUT", defaults.prometheus_timeout);
+        if prometheus_timeout.is_zero() {
+            env.problem("PROMETHEUS_QUERY_TIMEOUT must be positive");
+        }
         Self {
             operators,
             cookie_secure: env.bool("ADMIN_COOKIE_SECURE", defaults.cookie_secure),
             sessions,
+            prometheus_url,
+            prometheus_timeout,
+            exporter_ops_url,
         }
     }
 }
@@ -112,6 +144,31 @@ mod tests {
         let mut env = Env::from_map([
             ("ADMIN_OPERATORS_FILE", "/nonexistent/operators"),
             ("ADMIN_SESSION_IDLE_TIMEOUT", "0s"),
+        ]);
+        let _ = ConsoleSettings::from_env(&mut env);
+        let Err(errors) = env.finish() else {
+            panic!("accepted")
+        };
+        assert_eq!(errors.0.len(), 2, "{errors}");
+    }
+
+    #[test]
+    fn prometheus_settings_are_optional_and_checked() {
+        let mut env = Env::from_map([
+            ("PROMETHEUS_URL", "http://127.0.0.1:19090"),
+            ("PROMETHEUS_QUERY_TIMEOUT", "2s"),
+        ]);
+        let settings = ConsoleSettings::from_env(&mut env);
+        assert!(env.finish().is_ok());
+        assert_eq!(
+            settings.prometheus_url.as_deref(),
+            Some("http://127.0.0.1:19090")
+        );
+        assert_eq!(settings.prometheus_timeout, Duration::from_secs(2));
+
+        let mut env = Env::from_map([
+            ("PROMETHEUS_URL", "127.0.0.1:19090"),
+            ("PROMETHEUS_QUERY_TIMEOUT", "0s"),
         ]);
         let _ = ConsoleSettings::from_env(&mut env);
         let Err(errors) = env.finish() else {

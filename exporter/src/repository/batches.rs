@@ -158,6 +158,21 @@ pub async fn latest_batch_end(
         .get(0))
 }
 
+/// The end of the newest completed batch of every config that has one.
+pub async fn newest_complete_ends(
+    pool: &deadpool_postgres::Pool,
+) -> Result<std::collections::BTreeMap<i64, DateTime<Utc>>, RepoError> {
+    let client = pool.get().await?;
+    let rows = client
+        .query(
+            "SELECT config_id, max(end_timestamp) FROM export_batch \
+             WHERE status = 'COMPLETE' GROUP BY config_id",
+            &[],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
 /// Leases the oldest batch that is ready (its window ended before `now`) and not leased by a
 /// live worker: `OPEN`, or `PENDING` with an expired lease. It becomes `PENDING` until
 /// `now + ttl`. Concurrent callers never get the same batch.

@@ -7,6 +7,7 @@
 //! - [`handler`]: the HTTP route.
 
 pub mod auth;
+pub mod csv_route;
 pub mod handler;
 pub mod release;
 

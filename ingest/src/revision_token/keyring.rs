@@ -1,11 +1,15 @@
 //! Revision-token keys: several AES-256-SIV keys (64 bytes each) with ids, from
 //! `REVISION_TOKEN_KEYS` or the file named by `REVISION_TOKEN_KEYS_FILE`.
 //!
-//! Format: `<key id>:<base64 of 64 bytes>`, one per line or comma-separated. The **last** key
-//! encrypts new tokens; every key decrypts, so rotating is "append a key, deploy, later drop the
-//! oldest". Key ids are short labels (1–64 bytes of `[A-Za-z0-9._-]`), unique.
+//! Format: `<key id>:<base64 of 64 bytes>[:<created YYYY-MM-DD>]`, one per line or
+//! comma-separated. The **last** key encrypts new tokens; every key decrypts, so rotating is
+//! "append a key, deploy, later drop the oldest". Key ids are short labels (1–64 bytes of
+//! `[A-Za-z0-9._-]`), unique. The optional creation date feeds the key-age metric (the
+//! `RevisionTokenKeyOld` alert); without it the age is unknown and not exported.
 
 use std::fmt;
+
+use chrono::NaiveDate;
 
 /// Length of an AES-256-SIV key (two 256-bit keys).
 pub const KEY_LEN: usize = 64;
@@ -17,6 +21,8 @@ pub struct TokenKey {
     pub id: String,
     /// The key material.
     pub(crate) key: [u8; KEY_LEN],
+    /// When the key was made (UTC day), if the configuration says.
+    pub created: Option<NaiveDate>,
 }
 
 impl fmt::Debug for TokenKey {
@@ -24,6 +30,7 @@ impl fmt::Debug for TokenKey {
         f.debug_struct("TokenKey")
             .field("id", &self.id)
             .field("key", &"<redacted>")
+            .field("created", &self.created)
             .finish()
     }
 }
@@ -45,7 +52,7 @@ impl KeyRing {
             .filter(|e| !e.is_empty() && !e.starts_with('#'));
         for (n, entry) in entries.enumerate() {
             let position = n + 1;
-            let Some((id, material)) = entry.split_once(':') else {
+            let Some((id, rest)) = entry.split_once(':') else {
                 problems.push(format!(
                     "revision token key #{position} is not `<key id>:<base64>`"
                 ));
@@ -63,6 +70,21 @@ impl KeyRing {
                 ));
                 continue;
             }
+            // Base64 has no ':', so a second one starts the creation date.
+            let (material, created) = match rest.split_once(':') {
+                None => (rest, None),
+                Some((material, date)) => {
+                    match NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d") {
+                        Ok(day) => (material, Some(day)),
+                        Err(_) => {
+                            problems.push(format!(
+                                "revision token key {id:?} has an invalid creation date (YYYY-MM-DD)"
+                            ));
+                            continue;
+                        }
+                    }
+                }
+            };
             if keys.iter().any(|k| k.id == id) {
                 problems.push(format!("revision token key id {id:?} is used twice"));
                 continue;
@@ -74,6 +96,7 @@ impl KeyRing {
                 Some(key) => keys.push(TokenKey {
                     id: id.to_owned(),
                     key,
+                    created,
                 }),
                 None => problems.push(format!(
                     "revision token key {id:?} is not base64 of exactly {KEY_LEN} bytes"
@@ -145,6 +168,23 @@ mod tests {
         assert_eq!(
             KeyRing::parse("").unwrap_err(),
             ["no revision token keys configured"]
+        );
+    }
+
+    #[test]
+    fn creation_dates_are_optional_and_checked() {
+        let text = format!("1:{}:2026-11-20\n2:{}", b64(64, 1), b64(64, 2));
+        let ring = KeyRing::parse(&text).unwrap();
+        assert_eq!(
+            ring.get("1").unwrap().created,
+            NaiveDate::from_ymd_opt(2026, 11, 20)
+        );
+        assert_eq!(ring.current().unwrap().created, None);
+        let secret = b64(64, 3);
+        let problems = KeyRing::parse(&format!("1:{secret}:20-11-2026")).unwrap_err();
+        assert_eq!(
+            problems,
+            ["revision token key \"1\" has an invalid creation date (YYYY-MM-DD)"]
         );
     }
 

@@ -85,12 +85,15 @@ async fn real_uploads_keep_getting_200_during_a_slow_body_attack() {
         "every slow client was cut off at least once: {statuses:?}"
     );
     assert!(statuses.iter().all(|s| *s == 408), "{statuses:?}");
-    assert!(metric(&stack, "publish_requests_total", "BODY_TIMEOUT").await >= cut as f64);
+    assert!(metric(&stack, "keyserver_publish_requests_total", "BODY_TIMEOUT").await >= cut as f64);
     assert_eq!(
-        metric(&stack, "publish_requests_total", "ERROR_DB_WRITE").await,
+        metric(&stack, "keyserver_publish_requests_total", "ERROR_DB_WRITE").await,
         0.0
     );
-    assert_eq!(metric(&stack, "publish_overloaded_total", "").await, 0.0);
+    assert_eq!(
+        metric(&stack, "keyserver_publish_overloaded_total", "").await,
+        0.0
+    );
 }
 
 /// What an observer on the wire sees of one answer.

@@ -5,6 +5,7 @@
 mod admin_api;
 mod admin_console;
 mod analyst;
+mod dashboard;
 mod edge_listener;
 mod edge_publish;
 mod event_schemas;

@@ -428,7 +428,7 @@ async fn b_chaff_never_reaches_kafka() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let events = received_events(&env).await;
     assert_eq!(events.len(), 1);
-    assert_eq!(c.metric("publish_chaff_total").await, 2.0);
+    assert_eq!(c.metric("keyserver_publish_chaff_total").await, 2.0);
 }
 
 #[tokio::test]
@@ -724,8 +724,15 @@ async fn d_certificates() {
         .find(|e| e.payload.authorized_app == BYPASS_APP)
         .unwrap();
     assert_eq!(bypassed.payload.claims, None);
-    assert_eq!(c.metric("publish_verification_bypassed_total").await, 1.0);
-    assert_eq!(c.metric("publish_jwt_not_yet_valid_total").await, 2.0);
+    assert_eq!(
+        c.metric("keyserver_publish_verification_bypassed_total")
+            .await,
+        1.0
+    );
+    assert_eq!(
+        c.metric("keyserver_publish_jwt_not_yet_valid_total").await,
+        2.0
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1047,7 +1054,7 @@ async fn degraded_mode_answers_from_the_edge() {
     assert!(json["revisionToken"]
         .as_str()
         .is_some_and(|t| !t.is_empty()));
-    assert_eq!(c.metric("publish_degraded_total").await, 2.0);
+    assert_eq!(c.metric("keyserver_publish_degraded_total").await, 2.0);
     assert_eq!(wait_events(&env, 2).await.len(), 2);
 }
 
@@ -1091,7 +1098,10 @@ async fn unacknowledged_events_get_503() {
     let json = r.expect(503, Some("internal_error"));
     assert!(json.get("revisionToken").is_none());
     assert!(started.elapsed() < Duration::from_secs(10));
-    assert_eq!(c.metric("publish_enqueue_failures_total").await, 1.0);
+    assert_eq!(
+        c.metric("keyserver_publish_enqueue_failures_total").await,
+        1.0
+    );
 }
 
 #[tokio::test]
@@ -1307,7 +1317,7 @@ async fn g_round_trip_through_the_pipeline() {
         .is_some_and(|t| !t.is_empty()));
     assert_eq!(count(&s.env.db().await).await, 4);
     assert_eq!(
-        c.metric("publish_degraded_total").await,
+        c.metric("keyserver_publish_degraded_total").await,
         0.0,
         "every answer came from an outcome"
     );

@@ -171,7 +171,7 @@ async fn degraded_mode_answers_while_the_projector_is_down_and_keys_arrive_later
         .unwrap();
     let degraded = metrics
         .lines()
-        .find(|l| l.starts_with("publish_degraded_total"))
+        .find(|l| l.starts_with("keyserver_publish_degraded_total"))
         .unwrap_or_else(|| panic!("no degraded metric in:\n{metrics}"));
     assert!(degraded.trim_end().ends_with(" 1"), "{degraded}");
     let db = stack.env.db().await;

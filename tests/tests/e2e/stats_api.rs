@@ -159,6 +159,104 @@ async fn stats_api_answers_every_error_and_releases_days_as_the_reference() {
     );
     assert_eq!(days[1]["requests_missing_onset_date"], 10);
 
+    // The CSV form of the same released days: from the exporter's ops listener, and as the
+    // admin console's download (which reads it there: the console has no database).
+    let csv = reqwest::get(format!("{}/stats/csv/1", exporter.ops_url()))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3, "{csv}");
+    assert_eq!(lines[0], exporter::stats::release::CSV_HEADER);
+    let date = |n: i64| {
+        (midnight - TimeDelta::days(n))
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    assert!(
+        lines[1].starts_with(&format!("{},0,5,0,5,0,", date(3))),
+        "{csv}"
+    );
+    assert!(
+        lines[2].starts_with(&format!("{},3,4,3,10,0,10,", date(1))),
+        "{csv}"
+    );
+    let unknown = reqwest::get(format!("{}/stats/csv/99", exporter.ops_url()))
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+    let ops_url = exporter.ops_url();
+    let admin = spawn::<admin::Admin>(
+        &env,
+        &[
+            ("ADMIN_TOKEN", "e2e-stats-admin-token-0123456789"),
+            ("JWKS_SYNC_INTERVAL", "0"),
+            ("EXPORTER_OPS_URL", ops_url.as_str()),
+        ],
+    )
+    .await;
+    harness::wait_ready(&admin.ops_url()).await;
+    let http = harness::console::client();
+    let cookie =
+        harness::console::sign_in(&http, &admin.url(), "e2e-stats-admin-token-0123456789").await;
+    let page = http
+        .get(format!("{}/console/health-authorities/1", admin.url()))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("href=\"/console/health-authorities/1/stats.csv\""),
+        "{page}"
+    );
+    let download = http
+        .get(format!(
+            "{}/console/health-authorities/1/stats.csv",
+            admin.url()
+        ))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(download.status(), 200);
+    assert_eq!(
+        download.headers()["content-disposition"],
+        "attachment; filename=\"health-authority-1-stats.csv\""
+    );
+    assert_eq!(download.text().await.unwrap(), csv);
+    // Without EXPORTER_OPS_URL the console says what is missing.
+    let bare = spawn::<admin::Admin>(
+        &env,
+        &[
+            ("ADMIN_TOKEN", "e2e-stats-admin-token-0123456789"),
+            ("JWKS_SYNC_INTERVAL", "0"),
+        ],
+    )
+    .await;
+    harness::wait_ready(&bare.ops_url()).await;
+    let cookie =
+        harness::console::sign_in(&http, &bare.url(), "e2e-stats-admin-token-0123456789").await;
+    let refused = http
+        .get(format!(
+            "{}/console/health-authorities/1/stats.csv",
+            bare.url()
+        ))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 503);
+    assert!(refused
+        .text()
+        .await
+        .unwrap()
+        .contains("<code>EXPORTER_OPS_URL</code>"));
+
     // Authentication failures: 401 unauthorized, with padding.
     let sign =
         |claims: Value, kid: Option<&str>| format!("Bearer {}", key.sign_with_header(&claims, kid));

@@ -356,6 +356,9 @@ async fn pages_answer_with_html_and_unknown_things_with_404() {
             StatusCode::SEE_OTHER
         } else if path.ends_with("nowhere") {
             StatusCode::NOT_FOUND
+        } else if path.ends_with("/stats.csv") {
+            // No EXPORTER_OPS_URL here: the page says so (the download itself: e2e stats_api).
+            StatusCode::SERVICE_UNAVAILABLE
         } else {
             StatusCode::OK
         };

@@ -227,9 +227,11 @@ impl Browser {
     }
 
     /// Saves a PNG of the window to `docs/screenshots/<name>.png`.
+    /// Saves a screenshot as `target/screenshots/<name>.png` (ignored by git: copy one into
+    /// `docs/screenshots/` on purpose when the page's look changed).
     pub async fn screenshot(&self, name: &str) {
         let png = self.client.screenshot().await.unwrap();
-        let dir = harness::repo_root().join("docs/screenshots");
+        let dir = harness::repo_root().join("target/screenshots");
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
     }
