@@ -128,6 +128,7 @@ impl Service for Projector {
             self.pool.clone(),
             self.settings.group_id.clone(),
             worker.input.clone(),
+            self.settings.kafka.topic(Topic::PublishReceived),
             worker.metrics.clone(),
             std::time::Duration::from_secs(5),
             self.shutdown.clone(),

@@ -27,6 +27,9 @@ pub struct Metrics {
     pub rewinds: IntCounter,
     /// Records behind the partition's high watermark, per partition.
     pub lag: IntGaugeVec,
+    /// Received events (per partition of `en.publish.received`) not yet applied to the store:
+    /// the processor's and the projector's lag together.
+    pub pipeline_lag: IntGaugeVec,
     /// Keys deleted by the retention cleanup.
     pub keys_expired: IntCounter,
 }
@@ -76,6 +79,13 @@ impl Metrics {
                 ),
                 &["partition"],
             )?,
+            pipeline_lag: IntGaugeVec::new(
+                Opts::new(
+                    "projector_pipeline_lag",
+                    "Received events behind the high watermark of en.publish.received, against the source offsets stored with the data",
+                ),
+                &["partition"],
+            )?,
             keys_expired: IntCounter::new(
                 "projector_keys_expired_total",
                 "Keys deleted by retention",
@@ -91,6 +101,7 @@ impl Metrics {
         registry.register(Box::new(m.transaction_failures.clone()))?;
         registry.register(Box::new(m.rewinds.clone()))?;
         registry.register(Box::new(m.lag.clone()))?;
+        registry.register(Box::new(m.pipeline_lag.clone()))?;
         registry.register(Box::new(m.keys_expired.clone()))?;
         Ok(m)
     }
