@@ -197,6 +197,91 @@ kafka_cluster_id() {
   cat "$f"
 }
 
+# --- The three-node Kafka cluster (dev/brokers, ./dev/up --brokers 3) -----------------------------
+# Node n (1..3) listens for clients on BROKERS_PORT_BASE+n and for the controller quorum on
+# BROKERS_PORT_BASE+10+n; its state is in $DEV/brokers/node<n>. It runs beside the single broker
+# (other ports, other data), so the fault suite can use it while the single broker serves tests.
+BROKERS_PORT_BASE=${DEV_BROKERS_PORT_BASE:-19100}
+BROKERS_NODES=(1 2 3)
+
+brokers_list() {
+  local n out=()
+  for n in "${BROKERS_NODES[@]}"; do out+=("127.0.0.1:$((BROKERS_PORT_BASE + n))"); done
+  (IFS=,; echo "${out[*]}")
+}
+
+broker_running() { pid_alive "$DEV/brokers/node$1/kafka.pid"; }
+
+brokers_cluster_id() {
+  local f="$DEV/brokers/cluster.id"
+  mkdir -p "$DEV/brokers"
+  [ -f "$f" ] || head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=' > "$f"
+  cat "$f"
+}
+
+# Starts node $1 (formatting its storage the first time) without waiting for it.
+broker_start() {
+  local n=$1 dir="$DEV/brokers/node$1" voters="" v
+  if broker_running "$n"; then return 0; fi
+  for v in "${BROKERS_NODES[@]}"; do voters+="${voters:+,}$v@127.0.0.1:$((BROKERS_PORT_BASE + 10 + v))"; done
+  mkdir -p "$dir/data"
+  sed -e "s#@NODE@#$n#g" -e "s#@VOTERS@#$voters#g" -e "s#@DATA@#$dir/data#g" \
+    -e "s#@PORT@#$((BROKERS_PORT_BASE + n))#g" -e "s#@CPORT@#$((BROKERS_PORT_BASE + 10 + n))#g" \
+    "$ROOT/dev/kafka/cluster.properties.in" > "$dir/server.properties"
+  if [ ! -f "$dir/data/meta.properties" ]; then
+    java -cp "$DEV/kafka/libs/*" -Dlog4j2.configurationFile="$ROOT/dev/kafka/log4j2.properties" \
+      kafka.tools.StorageTool format -t "$(brokers_cluster_id)" -c "$dir/server.properties" >/dev/null
+  fi
+  : > "$dir/kafka.log.new"; [ ! -f "$dir/kafka.log" ] || cat "$dir/kafka.log" >> "$dir/kafka.old.log"
+  mv "$dir/kafka.log.new" "$dir/kafka.log"
+  nohup java -Xms128m -Xmx512m -XX:+UseG1GC -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="$ROOT/dev/kafka/log4j2.properties" -Dkafka.logs.dir="$dir" \
+    -cp "$DEV/kafka/libs/*" kafka.Kafka "$dir/server.properties" > "$dir/kafka.log" 2>&1 &
+  echo $! > "$dir/kafka.pid"
+}
+
+# Waits until node $1 logged that it started.
+broker_wait() {
+  local n=$1 dir="$DEV/brokers/node$1" deadline=$((SECONDS + 120))
+  until grep -q "Kafka Server started" "$dir/kafka.log" 2>/dev/null; do
+    broker_running "$n" || die "Kafka node $n exited; see $dir/kafka.log"
+    [ $SECONDS -lt $deadline ] || die "Kafka node $n did not start within 120 s; see $dir/kafka.log"
+    sleep 0.5
+  done
+}
+
+# Starts every node that is not running and waits until all three serve metadata.
+brokers_start() {
+  kafka_fetch
+  local n
+  for n in "${BROKERS_NODES[@]}"; do
+    if broker_running "$n"; then log "Kafka node $n already running"; else log "starting Kafka node $n on 127.0.0.1:$((BROKERS_PORT_BASE + n))"; broker_start "$n"; fi
+  done
+  for n in "${BROKERS_NODES[@]}"; do broker_wait "$n"; done
+  log "three-node Kafka cluster up: $(brokers_list)"
+}
+
+brokers_stop() {
+  local n
+  for n in "${BROKERS_NODES[@]}"; do stop_pidfile "$DEV/brokers/node$n/kafka.pid" "Kafka node $n" 60; done
+}
+
+# kill -9 of node $1 (the fault suite's broker loss).
+broker_kill() {
+  local f="$DEV/brokers/node$1/kafka.pid"
+  pid_alive "$f" || die "Kafka node $1 is not running"
+  kill -KILL "$(cat "$f")"
+  while pid_alive "$f"; do sleep 0.1; done
+  rm -f "$f"
+}
+
+# Deletes the topics earlier runs left on the cluster (see kafka_delete_test_topics).
+brokers_delete_test_topics() {
+  java -cp "$DEV/kafka/libs/*" -Dlog4j2.configurationFile="$ROOT/dev/kafka/log4j2.properties" \
+    org.apache.kafka.tools.TopicCommand --bootstrap-server "$(brokers_list)" \
+    --delete --if-exists --topic 't[0-9a-f]{12}\..*' >/dev/null 2>&1 || true
+}
+
 # --- PostgreSQL -------------------------------------------------------------------------------
 
 PG_USER=postgres
@@ -309,11 +394,22 @@ ensure_secrets() {
   chmod 600 "$s"/*
 }
 
+# KAFKA_BROKERS (and the topics' replication) of the stack: the single broker, or with
+# DEV_BROKERS=3 (./dev/up --brokers 3) the three-node cluster of dev/brokers.
+kafka_env() {
+  if [ "${DEV_BROKERS:-1}" = 3 ]; then
+    printf '%s\n' "# The three-node cluster (./dev/up --brokers 3): three copies of every topic, two in sync." \
+      "KAFKA_BROKERS=$(brokers_list)" "KAFKA_REPLICATION_FACTOR=3" "KAFKA_MIN_INSYNC_REPLICAS=2"
+  else
+    echo "KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT"
+  fi
+}
+
 write_env() {
   local pw; pw=$(cat "$DEV/secrets/pg-password")
   cat > "$DEV/env" <<ENV
 # Written by dev/up and dev/test: connection settings of the local stack.
-KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
+$(kafka_env)
 # The same broker's SASL_SSL listener (tests of Kafka security; services use KAFKA_BROKERS).
 # To run a service over it: KAFKA_BROKERS=\$KAFKA_SASL_SSL_BROKERS KAFKA_SECURITY_PROTOCOL=SASL_SSL
 # KAFKA_SASL_USERNAME=\$KAFKA_SCRAM_USERNAME KAFKA_SASL_PASSWORD_FILE=\$KAFKA_SCRAM_PASSWORD_FILE

@@ -37,6 +37,11 @@ pub struct KafkaSettings {
     pub partitions: i32,
     /// `KAFKA_REPLICATION_FACTOR`: replication of topics this service creates.
     pub replication_factor: i32,
+    /// `KAFKA_MIN_INSYNC_REPLICAS`: `min.insync.replicas` of topics this service creates: how
+    /// many copies must have a record before the broker acknowledges it (producers use
+    /// `acks=all`). Default: 2 with a replication factor of 3 or more (one node may be lost
+    /// without losing an acknowledged record or stopping writes), otherwise 1.
+    pub min_insync_replicas: i32,
     /// `KAFKA_CREATE_TOPICS`: create missing topics at start-up.
     pub create_topics: bool,
     /// `KAFKA_PRODUCE_TIMEOUT`: how long a produce may wait for the broker's acknowledgement.
@@ -66,12 +71,17 @@ pub struct KafkaSettings {
 impl KafkaSettings {
     /// Reads the settings from `env`.
     pub fn from_env(env: &mut Env) -> Self {
+        let replication_factor = env.parse("KAFKA_REPLICATION_FACTOR", 1);
         let settings = Self {
             brokers: env.string("KAFKA_BROKERS", "127.0.0.1:19092"),
             topic_prefix: env.string("KAFKA_TOPIC_PREFIX", ""),
             tek_retention: env.duration("TEK_RETENTION", Duration::from_secs(15 * 24 * 3600)),
             partitions: env.parse("KAFKA_PARTITIONS", 4),
-            replication_factor: env.parse("KAFKA_REPLICATION_FACTOR", 1),
+            replication_factor,
+            min_insync_replicas: env.parse(
+                "KAFKA_MIN_INSYNC_REPLICAS",
+                default_min_insync_replicas(replication_factor),
+            ),
             create_topics: env.bool("KAFKA_CREATE_TOPICS", true),
             produce_timeout: env.duration("KAFKA_PRODUCE_TIMEOUT", Duration::from_secs(5)),
             linger: env.duration("KAFKA_LINGER", Duration::ZERO),
@@ -95,6 +105,9 @@ impl KafkaSettings {
         if settings.replication_factor < 1 {
             env.problem("KAFKA_REPLICATION_FACTOR must be at least 1");
         }
+        if !(1..=settings.replication_factor.max(1)).contains(&settings.min_insync_replicas) {
+            env.problem("KAFKA_MIN_INSYNC_REPLICAS must be between 1 and KAFKA_REPLICATION_FACTOR");
+        }
         settings
     }
 
@@ -106,6 +119,7 @@ impl KafkaSettings {
             tek_retention: Duration::from_secs(15 * 24 * 3600),
             partitions: 4,
             replication_factor: 1,
+            min_insync_replicas: 1,
             create_topics: true,
             produce_timeout: Duration::from_secs(5),
             linger: Duration::ZERO,
@@ -114,6 +128,15 @@ impl KafkaSettings {
             group_instance_id: None,
             security: KafkaSecurity::Plaintext,
         }
+    }
+
+    /// The same settings with topics created `replication_factor` times over (and the default
+    /// `min.insync.replicas` for it): tests on the three-node cluster.
+    #[must_use]
+    pub fn with_replication(mut self, replication_factor: i32) -> Self {
+        self.replication_factor = replication_factor;
+        self.min_insync_replicas = default_min_insync_replicas(replication_factor);
+        self
     }
 
     /// The full (prefixed) name of `topic`.
@@ -201,6 +224,7 @@ impl KafkaSettings {
                 Retention::DeleteAfterMs(ms) => ms.to_string(),
             })
             .collect();
+        let min_insync = self.min_insync_replicas.to_string();
         let mut specs = Vec::new();
         for (i, topic) in Topic::ALL.iter().enumerate() {
             let partitions = match topic {
@@ -218,7 +242,8 @@ impl KafkaSettings {
                     TopicReplication::Fixed(self.replication_factor),
                 )
                 .set("cleanup.policy", policy)
-                .set("retention.ms", &retention_ms[i]),
+                .set("retention.ms", &retention_ms[i])
+                .set("min.insync.replicas", &min_insync),
             );
         }
         let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
@@ -233,6 +258,15 @@ impl KafkaSettings {
             }
         }
         Ok(())
+    }
+}
+
+/// `min.insync.replicas` for a replication factor: 2 from three copies up, otherwise 1.
+fn default_min_insync_replicas(replication_factor: i32) -> i32 {
+    if replication_factor >= 3 {
+        2
+    } else {
+        1
     }
 }
 
@@ -298,6 +332,39 @@ mod tests {
         assert_eq!(config.get("group.instance.id"), Some("processor-0"));
         let (_, result) = settings(&[("KAFKA_SESSION_TIMEOUT", "1s")]);
         assert!(result.is_err());
+    }
+
+    #[test]
+    fn three_copies_need_two_in_sync_unless_set_otherwise() {
+        let (kafka, result) = settings(&[]);
+        assert!(result.is_ok());
+        assert_eq!(
+            (kafka.replication_factor, kafka.min_insync_replicas),
+            (1, 1)
+        );
+        let (kafka, result) = settings(&[("KAFKA_REPLICATION_FACTOR", "3")]);
+        assert!(result.is_ok());
+        assert_eq!(kafka.min_insync_replicas, 2);
+        let (kafka, result) = settings(&[
+            ("KAFKA_REPLICATION_FACTOR", "5"),
+            ("KAFKA_MIN_INSYNC_REPLICAS", "3"),
+        ]);
+        assert!(result.is_ok());
+        assert_eq!(kafka.min_insync_replicas, 3);
+        for bad in ["0", "4"] {
+            let (_, result) = settings(&[
+                ("KAFKA_REPLICATION_FACTOR", "3"),
+                ("KAFKA_MIN_INSYNC_REPLICAS", bad),
+            ]);
+            let text = result.expect_err(bad).to_string();
+            assert!(text.contains("KAFKA_MIN_INSYNC_REPLICAS"), "{text}");
+        }
+        assert_eq!(
+            KafkaSettings::local("b", "")
+                .with_replication(3)
+                .min_insync_replicas,
+            2
+        );
     }
 
     #[test]

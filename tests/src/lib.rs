@@ -41,6 +41,9 @@ use tokio_util::sync::CancellationToken;
 #[derive(Debug, Clone)]
 pub struct Infra {
     pub kafka_brokers: String,
+    /// `TEST_KAFKA_REPLICATION_FACTOR` (default 1): copies of every test topic; 3 on the
+    /// three-node cluster of `dev/brokers` (the fault suite).
+    pub kafka_replication_factor: i32,
     /// URL of the `postgres` maintenance database, used to create test databases.
     pub database_admin_url: String,
 }
@@ -75,6 +78,10 @@ impl Infra {
         };
         Self {
             kafka_brokers: pick("TEST_KAFKA_BROKERS", "KAFKA_BROKERS"),
+            kafka_replication_factor: std::env::var("TEST_KAFKA_REPLICATION_FACTOR")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(1),
             database_admin_url: pick("TEST_DATABASE_ADMIN_URL", "DATABASE_ADMIN_URL"),
         }
     }
@@ -112,7 +119,8 @@ impl TestEnv {
         init_test_logging();
         let infra = Infra::get();
         let prefix = format!("t{}.", &uuid::Uuid::new_v4().simple().to_string()[..12]);
-        let kafka = KafkaSettings::local(&infra.kafka_brokers, &prefix);
+        let kafka = KafkaSettings::local(&infra.kafka_brokers, &prefix)
+            .with_replication(infra.kafka_replication_factor);
         kafka
             .ensure_topics()
             .await
@@ -175,6 +183,10 @@ impl TestEnv {
             ("KAFKA_TOPIC_PREFIX".to_owned(), self.prefix.clone()),
             ("LISTEN_ADDR".to_owned(), "127.0.0.1:0".to_owned()),
             ("OPS_LISTEN_ADDR".to_owned(), "127.0.0.1:0".to_owned()),
+            (
+                "KAFKA_REPLICATION_FACTOR".to_owned(),
+                self.infra.kafka_replication_factor.to_string(),
+            ),
         ];
         vars.extend(self.kafka_vars.iter().cloned());
         if let Some(url) = &self.database_url {

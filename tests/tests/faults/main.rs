@@ -2,7 +2,9 @@
 //! topics with several partitions, uploads with revisions from two `loadgen` runs (one per ingest,
 //! open loop, every answer recorded), and, during the run, one fault after another: `kill -9` and
 //! restart of every instance (several rounds), PostgreSQL stopped for a while, a projector paused
-//! (SIGSTOP) past its consumer-group session so its partitions move, then resumed.
+//! (SIGSTOP) past its consumer-group session so its partitions move, then resumed, and on the
+//! three-node Kafka cluster (`TEST_KAFKA_REPLICATION_FACTOR=3`, as `dev/faults` runs it) a
+//! `kill -9` of the node leading the busiest partition once a round, started again later.
 //!
 //! Afterwards it checks what the design promises: every key of every 200 is stored, once, with
 //! the right revision state; nothing is stored that no upload sent; no request got two outcomes
@@ -13,12 +15,14 @@
 //! Settings (environment): `FAULTS_ROUNDS` (kill rounds over all six instances, default 7: 42 kills),
 //! `FAULTS_RATE` (uploads per second per ingest, default 25), `FAULTS_POSTGRES_DOWN` (default
 //! 60s; 0 skips that fault), `FAULTS_PAUSE` (default 20s, past the 10 s group session
-//! timeout; 0 skips it), `FAULTS_KEEP_RECORDS` (keep the load generators' answer records in the
+//! timeout; 0 skips it), `FAULTS_BROKER_DOWN` (default 15s on the cluster; 0 skips it),
+//! `FAULTS_KEEP_RECORDS` (keep the load generators' answer records in the
 //! temporary directory). PostgreSQL is stopped and started through `dev/pg`, so nothing else
 //! may use the local stack's PostgreSQL while this runs.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
+mod brokers;
 mod cluster;
 mod schedule;
 mod verdict;
@@ -49,6 +53,9 @@ async fn no_acknowledged_upload_is_lost_or_doubled_under_faults() {
     let rate: f64 = setting("FAULTS_RATE", 25.0);
     let postgres_down = seconds("FAULTS_POSTGRES_DOWN", 60);
     let pause = seconds("FAULTS_PAUSE", 20);
+    // On the three-node cluster (dev/faults starts it), each round also loses a Kafka node.
+    let on_cluster = harness::Infra::get().kafka_replication_factor >= 3;
+    let broker_down = seconds("FAULTS_BROKER_DOWN", if on_cluster { 15 } else { 0 });
 
     let env = TestEnv::with_database().await;
     let admin = spawn::<admin::Admin>(
@@ -59,7 +66,7 @@ async fn no_acknowledged_upload_is_lost_or_doubled_under_faults() {
     wait_ready(&admin.ops_url()).await;
     let mut cluster = Cluster::start(&env).await;
 
-    let plan = Plan::new(rounds, postgres_down, pause);
+    let plan = Plan::new(rounds, postgres_down, pause, broker_down);
     eprintln!(
         "fault suite: {} faults planned over about {:?}, {rate}/s per ingest",
         plan.faults.len(),

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use harness::TestEnv;
+use schemas::topics::Topic;
 
 use crate::cluster::Cluster;
 
@@ -18,6 +19,9 @@ pub enum Fault {
     PostgresDown(Duration),
     /// The first projector stopped with SIGSTOP for this long, then continued.
     PauseProjector(Duration),
+    /// The Kafka node leading the busiest received partition killed (`kill -9`) for this
+    /// long, then started again (three-node cluster only).
+    KillBroker(Duration),
 }
 
 /// The faults of a run.
@@ -27,14 +31,23 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// `rounds` rounds of killing every instance in turn; PostgreSQL's outage after the first
-    /// round and the projector's pause after the second (if their durations are not zero).
-    pub fn new(rounds: usize, postgres_down: Duration, pause: Duration) -> Self {
+    /// `rounds` rounds of killing every instance in turn, each followed by the loss of a Kafka
+    /// node if `broker_down` is not zero; PostgreSQL's outage after the first round and the
+    /// projector's pause after the second (if their durations are not zero).
+    pub fn new(
+        rounds: usize,
+        postgres_down: Duration,
+        pause: Duration,
+        broker_down: Duration,
+    ) -> Self {
         let mut faults = Vec::new();
         let kills = |faults: &mut Vec<Fault>| faults.extend((0..6).map(Fault::Kill));
         for round in 0..rounds.max(2) {
             if round < rounds {
                 kills(&mut faults);
+                if !broker_down.is_zero() {
+                    faults.push(Fault::KillBroker(broker_down));
+                }
             }
             if round == 0 && !postgres_down.is_zero() {
                 faults.push(Fault::PostgresDown(postgres_down));
@@ -50,7 +63,9 @@ impl Plan {
     pub fn duration(&self) -> Duration {
         let each = |f: &Fault| match f {
             Fault::Kill(_) => Duration::from_secs(3) + SETTLE,
-            Fault::PostgresDown(d) | Fault::PauseProjector(d) => *d + 2 * SETTLE,
+            Fault::PostgresDown(d) | Fault::PauseProjector(d) | Fault::KillBroker(d) => {
+                *d + 2 * SETTLE
+            }
         };
         self.faults.iter().map(each).sum::<Duration>() + Duration::from_secs(15)
     }
@@ -86,9 +101,22 @@ pub async fn run(plan: &Plan, cluster: &mut Cluster, env: &TestEnv) -> Vec<Windo
             Fault::PostgresDown(d) => {
                 postgres("stop");
                 tokio::time::sleep(d).await;
+                // Everything the pipeline processed while PostgreSQL was away is below these ends.
+                let ends = crate::brokers::partition_ends(env, Topic::PublishProcessed).await;
                 postgres("start");
-                tokio::time::sleep(2 * SETTLE).await;
-                format!("PostgreSQL down {}s", d.as_secs())
+                let back = std::time::Instant::now();
+                let caught_up = projector_caught_up(env, &ends).await;
+                let arrival = caught_up.map_or_else(
+                    || "not all keys stored within 120 s of its return".to_owned(),
+                    |()| {
+                        format!(
+                            "keys stored {:.1} s after its return",
+                            back.elapsed().as_secs_f64()
+                        )
+                    },
+                );
+                tokio::time::sleep((2 * SETTLE).saturating_sub(back.elapsed())).await;
+                format!("PostgreSQL down {}s ({arrival})", d.as_secs())
             }
             Fault::PauseProjector(d) => {
                 let i = cluster.index_of("projector", 0).unwrap_or(0);
@@ -97,6 +125,19 @@ pub async fn run(plan: &Plan, cluster: &mut Cluster, env: &TestEnv) -> Vec<Windo
                 cluster.instances[i].signal("CONT");
                 tokio::time::sleep(2 * SETTLE).await;
                 format!("SIGSTOP {} {}s", cluster.label(i), d.as_secs())
+            }
+            Fault::KillBroker(d) => {
+                let busiest = crate::brokers::busiest_received_partition(env).await;
+                crate::brokers::brokers("kill", busiest.leader);
+                tokio::time::sleep(d).await;
+                crate::brokers::brokers("start-node", busiest.leader);
+                tokio::time::sleep(2 * SETTLE).await;
+                format!(
+                    "kill -9 Kafka node {} (leader of received/{}) {}s",
+                    busiest.leader,
+                    busiest.partition,
+                    d.as_secs()
+                )
             }
         };
         eprintln!("fault done: {label}");
@@ -107,6 +148,38 @@ pub async fn run(plan: &Plan, cluster: &mut Cluster, env: &TestEnv) -> Vec<Windo
         });
     }
     windows
+}
+
+/// Waits (at most 120 s) until the projectors' positions, stored with the keys, reach `ends`:
+/// every processed event before them, and so every key acknowledged before them, is stored.
+async fn projector_caught_up(env: &TestEnv, ends: &[crate::brokers::PartitionEnd]) -> Option<()> {
+    let topic = env.kafka.topic(Topic::PublishProcessed);
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while std::time::Instant::now() < deadline {
+        if let Ok((db, connection)) =
+            tokio_postgres::connect(env.database_url(), tokio_postgres::NoTls).await
+        {
+            tokio::spawn(connection);
+            let rows = db
+                .query(
+                    "SELECT kafka_partition, next_offset FROM projector_offsets WHERE topic = $1",
+                    &[&topic],
+                )
+                .await
+                .unwrap_or_default();
+            let reached = ends.iter().all(|e| {
+                e.end == 0
+                    || rows
+                        .iter()
+                        .any(|r| r.get::<_, i32>(0) == e.partition && r.get::<_, i64>(1) >= e.end)
+            });
+            if reached {
+                return Some(());
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    None
 }
 
 /// `dev/pg stop|start`: the local stack's PostgreSQL.

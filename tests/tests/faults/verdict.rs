@@ -242,12 +242,15 @@ fn row(
         .flat_map(|a| a.keys.iter())
         .filter(|k| acked.contains(k.as_str()) && !stored.contains_key(*k))
         .count();
-    let recovery_ms = during
-        .iter()
-        .filter(|a| a.status == 200 && !a.degraded())
-        .map(|a| a.answered_ms)
-        .min()
-        .map(|t| t - w.start_ms);
+    // Uploads succeed again from the first request after the last one that got no 200.
+    let recovery_ms = Some(
+        during
+            .iter()
+            .filter(|a| a.status != 200)
+            .map(|a| a.sent_ms - w.start_ms)
+            .max()
+            .unwrap_or(0),
+    );
     Row {
         label: w.label.clone(),
         requests: during.len(),
@@ -272,7 +275,7 @@ impl Outcome {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "| fault | requests | 200 | 503 | other | degraded | keys lost | duplicates | recovery |"
+            "| fault | requests | 200 | 503 | other | degraded | keys lost | duplicates | 200s again after |"
         );
         let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         for r in &self.rows {
