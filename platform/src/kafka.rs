@@ -44,7 +44,12 @@ pub struct KafkaSettings {
     pub min_insync_replicas: i32,
     /// `KAFKA_CREATE_TOPICS`: create missing topics at start-up.
     pub create_topics: bool,
-    /// `KAFKA_PRODUCE_TIMEOUT`: how long a produce may wait for the broker's acknowledgement.
+    /// `KAFKA_PRODUCE_TIMEOUT` (default 15s; librdkafka `message.timeout.ms`): how long a
+    /// produce may wait for the broker's acknowledgement. Longer than a broker failover
+    /// (`broker.session.timeout.ms`, 9 s by default, plus the election): a record still in
+    /// flight when it times out makes librdkafka's idempotent producer bump its epoch, after which
+    /// records it resends can be written twice (librdkafka issue 4953; the fault suite saw 51
+    /// such duplicates in 7 broker kills with 5 s).
     pub produce_timeout: Duration,
     /// `KAFKA_LINGER`: how long a producer may hold a record to batch it with later ones
     /// (librdkafka `linger.ms`, default 0: send at once). Under load records batch anyway while
@@ -83,7 +88,7 @@ impl KafkaSettings {
                 default_min_insync_replicas(replication_factor),
             ),
             create_topics: env.bool("KAFKA_CREATE_TOPICS", true),
-            produce_timeout: env.duration("KAFKA_PRODUCE_TIMEOUT", Duration::from_secs(5)),
+            produce_timeout: env.duration("KAFKA_PRODUCE_TIMEOUT", Duration::from_secs(15)),
             linger: env.duration("KAFKA_LINGER", Duration::ZERO),
             max_in_flight: env.parse("KAFKA_MAX_IN_FLIGHT", 1),
             session_timeout: env.duration("KAFKA_SESSION_TIMEOUT", Duration::from_secs(10)),

@@ -79,6 +79,8 @@ pub struct Window {
     pub start_ms: i64,
     /// When the next fault began (or the run ended).
     pub end_ms: i64,
+    /// When the failed part was brought back (restarted, started, continued).
+    pub back_ms: i64,
 }
 
 fn now_ms() -> i64 {
@@ -90,11 +92,13 @@ pub async fn run(plan: &Plan, cluster: &mut Cluster, env: &TestEnv) -> Vec<Windo
     let mut windows = Vec::new();
     for fault in &plan.faults {
         let start_ms = now_ms();
+        let mut back_ms = start_ms;
         let label = match *fault {
             Fault::Kill(i) => {
                 let label = format!("kill -9 {}", cluster.label(i));
                 cluster.instances[i].kill_9().await;
                 cluster.instances[i].restart(env).await;
+                back_ms = now_ms();
                 tokio::time::sleep(SETTLE).await;
                 label
             }
@@ -103,6 +107,7 @@ pub async fn run(plan: &Plan, cluster: &mut Cluster, env: &TestEnv) -> Vec<Windo
                 tokio::time::sleep(d).await;
                 // Everything the pipeline processed while PostgreSQL was away is below these ends.
                 let ends = crate::brokers::partition_ends(env, Topic::PublishProcessed).await;
+                back_ms = now_ms();
                 postgres("start");
                 let back = std::time::Instant::now();
                 let caught_up = projector_caught_up(env, &ends).await;
@@ -122,6 +127,7 @@ pub async fn run(plan: &Plan, cluster: &mut Cluster, env: &TestEnv) -> Vec<Windo
                 let i = cluster.index_of("projector", 0).unwrap_or(0);
                 cluster.instances[i].signal("STOP");
                 tokio::time::sleep(d).await;
+                back_ms = now_ms();
                 cluster.instances[i].signal("CONT");
                 tokio::time::sleep(2 * SETTLE).await;
                 format!("SIGSTOP {} {}s", cluster.label(i), d.as_secs())
@@ -130,6 +136,7 @@ pub async fn run(plan: &Plan, cluster: &mut Cluster, env: &TestEnv) -> Vec<Windo
                 let busiest = crate::brokers::busiest_received_partition(env).await;
                 crate::brokers::brokers("kill", busiest.leader);
                 tokio::time::sleep(d).await;
+                back_ms = now_ms();
                 crate::brokers::brokers("start-node", busiest.leader);
                 tokio::time::sleep(2 * SETTLE).await;
                 format!(
@@ -145,6 +152,7 @@ pub async fn run(plan: &Plan, cluster: &mut Cluster, env: &TestEnv) -> Vec<Windo
             label,
             start_ms,
             end_ms: now_ms(),
+            back_ms,
         });
     }
     windows

@@ -57,6 +57,8 @@ struct Row {
     lost: usize,
     duplicates: usize,
     recovery_ms: Option<i64>,
+    /// Requests sent after the failed part was back that still got no 200.
+    late_failures: usize,
 }
 
 /// Everything the run found.
@@ -242,15 +244,20 @@ fn row(
         .flat_map(|a| a.keys.iter())
         .filter(|k| acked.contains(k.as_str()) && !stored.contains_key(*k))
         .count();
-    // Uploads succeed again from the first request after the last one that got no 200.
+    // Uploads succeed again from the first request after the last one, sent before the failed
+    // part was back, that got no 200; failures after that are counted apart.
     let recovery_ms = Some(
         during
             .iter()
-            .filter(|a| a.status != 200)
+            .filter(|a| a.status != 200 && a.sent_ms < w.back_ms)
             .map(|a| a.sent_ms - w.start_ms)
             .max()
             .unwrap_or(0),
     );
+    let late_failures = during
+        .iter()
+        .filter(|a| a.status != 200 && a.sent_ms >= w.back_ms)
+        .count();
     Row {
         label: w.label.clone(),
         requests: during.len(),
@@ -267,6 +274,7 @@ fn row(
             .filter(|t| **t >= w.start_ms && **t < w.end_ms)
             .count(),
         recovery_ms,
+        late_failures,
     }
 }
 
@@ -279,10 +287,13 @@ impl Outcome {
         );
         let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         for r in &self.rows {
-            let recovery = r.recovery_ms.map_or_else(
+            let mut recovery = r.recovery_ms.map_or_else(
                 || "none".to_owned(),
                 |ms| format!("{:.1} s", ms as f64 / 1000.0),
             );
+            if r.late_failures > 0 {
+                let _ = write!(recovery, " (+{} after its return)", r.late_failures);
+            }
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
