@@ -8,6 +8,7 @@ COPY Cargo.toml Cargo.lock ./
 COPY schemas/Cargo.toml schemas/
 COPY domain/Cargo.toml domain/
 COPY platform/Cargo.toml platform/
+COPY config/Cargo.toml config/
 COPY ingest/Cargo.toml ingest/
 COPY processor/Cargo.toml processor/
 COPY projector/Cargo.toml projector/

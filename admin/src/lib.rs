@@ -4,7 +4,7 @@
 //!
 //! Every change is an event on the compacted `en.config` topic (and a copy on
 //! `en.config.audit`); the admin holds no state of its own and reads the configuration back
-//! through the same [`ConfigLog`](platform::config_log::ConfigLog) every service uses.
+//! through the same [`ConfigLog`](config::ConfigLog) every service uses.
 //!
 //! - [`validation`]: the rules, shared with the web console;
 //! - [`writer`]: the single, serialised write path (why it is serialised is documented there);

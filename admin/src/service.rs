@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use axum::Router;
-use platform::config_log::ConfigLog;
+use config::ConfigLog;
 use platform::env::Env;
 use platform::http_server::{HttpLimits, PeerAddress};
 use platform::ops::{log_ops_failure, Ops, OpsServer};

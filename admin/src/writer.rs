@@ -1,8 +1,8 @@
 //! The single path by which configuration changes are written.
 //!
 //! **The admin service is the only writer of `en.config`, and writes are serialised by one
-//! mutex in this process.** Two rules need it: health-authority ids are allocated as
-//! "highest id + 1" of the current snapshot, and uniqueness (issuer, app id, key version) is
+//! mutex in this process.** Two rules need it: ids of new entities are allocated as
+//! "highest id + 1" of the current snapshot ([`ids`]), and uniqueness (issuer, app id, key version) is
 //! checked against the snapshot. Both are only sound if no other write lands between the check
 //! and the event becoming visible. So a write, under the lock:
 //!
@@ -20,11 +20,13 @@
 //! copy is written after the change is durable; if it fails, the change stands and the failure
 //! is logged and counted (`admin_audit_write_failures_total`).
 
+pub mod ids;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use platform::config_log::ConfigSnapshot;
+use config::ConfigSnapshot;
 use schemas::config::{ConfigChange, ConfigEvent};
 use schemas::Envelope;
 use tokio::sync::Mutex;

@@ -4,7 +4,6 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 
-use crate::revision::RevisableKey;
 use crate::types::{ReportType, RollingPeriod, TemporaryExposureKey, TransmissionRisk};
 
 /// A key that passed every publish rule, with all columns of the `exposure` row it becomes.
@@ -40,17 +39,6 @@ pub struct Exposure {
     pub report_type: ReportType,
     /// Days since symptom onset; always set by the publish transform.
     pub days_since_symptom_onset: Option<i32>,
-}
-
-impl Exposure {
-    /// The entry this key contributes to a revision token.
-    pub fn revisable_key(&self) -> RevisableKey {
-        RevisableKey {
-            key_bytes: *self.key_bytes.as_bytes(),
-            interval_number: self.interval_number,
-            interval_count: self.interval_count.get(),
-        }
-    }
 }
 
 impl fmt::Debug for Exposure {

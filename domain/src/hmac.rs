@@ -1,4 +1,4 @@
-//! The TEK HMAC that binds a verification certificate to the uploaded keys (§2.3).
+//! The TEK HMAC that binds a verification certificate to the uploaded keys.
 //!
 //! The device computes `HMAC-SHA256(secret, cleartext)` where the cleartext lists the keys as
 //! sent, sorted by their key *string* (byte-wise), each as `key.rsn.rp.tr`, joined by `,`. The

@@ -6,6 +6,7 @@
 //! * [`hmac`] checks that a verification certificate was issued for exactly these keys;
 //! * [`plan_revisions`] merges validated keys with the rows already stored for them, and
 //!   [`next_token_entries`] decides what the next revision token lists;
+//! * [`convert`] is the one place wire types (`schemas::publish`) become domain types and back;
 //! * [`interval`], [`base64`] and [`types`] hold the arithmetic, the lenient decoding and the
 //!   validated value types everything else is built from.
 //!
@@ -14,6 +15,7 @@
 //! reproduces the same result. Error and warning texts are the reference's, byte for byte.
 
 pub mod base64;
+pub mod convert;
 mod exposure;
 pub mod hmac;
 pub mod interval;
@@ -25,6 +27,7 @@ pub mod transform;
 pub mod types;
 mod upload_digest;
 
+pub use convert::{publish_settings, WireError};
 pub use exposure::Exposure;
 pub use multierror::aggregate;
 pub use policy::{PolicyError, PublishPolicy};

@@ -1,4 +1,4 @@
-//! The insert / revise merge (§4) as a pure function.
+//! The insert / revise merge as a pure function.
 //!
 //! `projector` reads the stored rows for the incoming keys (inside its transaction), calls
 //! [`plan_revisions`], and writes the plan: inserts with `ON CONFLICT DO NOTHING`, revisions with
@@ -183,7 +183,7 @@ fn collapse_duplicates(incoming: Vec<Exposure>) -> Vec<Option<Exposure>> {
     slots
 }
 
-/// §4 step 3: the token must cover every existing key (unless not required).
+/// The token must cover every existing key (unless not required).
 fn check_token(
     stored: &[StoredExposure],
     position: &HashMap<String, usize>,
@@ -241,7 +241,7 @@ fn check_token(
     Ok(())
 }
 
-/// §4 step 5 for one existing key: `Ok(None)` = nothing to do.
+/// The revision of one existing key by its incoming key: `Ok(None)` = nothing to do.
 fn revise(row: &StoredExposure, incoming: &Exposure) -> Result<Option<Revision>, RevisionError> {
     let to = incoming.report_type;
     if to == row.report_type {
@@ -269,7 +269,7 @@ fn revise(row: &StoredExposure, incoming: &Exposure) -> Result<Option<Revision>,
     }))
 }
 
-/// §4 step 7: every written entry carries the same health-authority id.
+/// Every written entry carries the same health-authority id.
 fn check_single_health_authority(plan: &RevisionPlan) -> Result<(), RevisionError> {
     let mut ids = plan
         .inserts

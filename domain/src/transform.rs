@@ -1,16 +1,16 @@
-//! The publish transform (§3): keys as sent → validated [`Exposure`]s, or a rejection.
+//! The publish transform: keys as sent → validated [`Exposure`]s, or a rejection.
 //!
 //! A pure function of the request, the verified claims, the batch time and the policy: the same
 //! input always gives the same output, which is what lets `processor` replay events. Steps, in the
 //! reference order:
 //!
-//! 1. batch size (§3.1);
+//! 1. batch size;
 //! 2. per key, in the caller's order: base64, length, period, age, future, transmission risk
-//!    (§3.3, [`KeyProblem`]), then claims and backfill (§3.4), then the days-since-onset limit
-//!    (§3.5, a *warning* that drops the key);
-//! 3. outcome of the per-key errors (§3.7): by default any error rejects the whole batch (the
+//!    ([`KeyProblem`]), then claims and backfill, then the days-since-onset limit
+//!    (a *warning* that drops the key);
+//! 3. outcome of the per-key errors: by default any error rejects the whole batch (the
 //!    project's deliberate difference); with `allow_partial_failure` the reference behaviour;
-//! 4. overlap and same-start checks on the survivors (§3.6).
+//! 4. overlap and same-start checks on the survivors.
 //!
 //! Indices in `key N ...` messages are positions in `TransformRequest::keys`; callers that ran
 //! the HMAC check must pass the keys in sorted order ([`crate::hmac::sort_keys`]).
@@ -63,7 +63,7 @@ pub struct TransformRequest {
     pub app_package_name: String,
 }
 
-/// Figures for the per-health-authority hourly stats (§7.2).
+/// Figures for the per-health-authority hourly stats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct PublishStatsInfo {
     /// The onset was defaulted.

@@ -1,4 +1,4 @@
-//! The digest that recognises an identical retry of an accepted upload (design §7.8): SHA-256
+//! The digest that recognises an identical retry of an accepted upload: SHA-256
 //! over a domain-separation label, the certificate (`verificationPayload`) and the certificate's
 //! HMAC key (`hmacKey`). The HMAC key is a random secret of the phone's, so the digest reveals
 //! neither, and it can only match an upload that carried both exactly. The certificate's `tekmac`

@@ -1,6 +1,7 @@
-//! Deleting export files past retention (reference §5), including those of configs that ended
-//! or no longer exist (the reference only marks files when a config gets a new batch, so an
-//! ended config kept its files forever).
+//! Deleting export files past retention (`CLEANUP_TTL`, at least 240h: files must stay
+//! downloadable as long as the keys they hold are), including those of configs that ended or no
+//! longer exist (the reference only marks files when a config gets a new batch, so an ended config
+//! kept its files forever).
 //!
 //! One run, with `cutoff = now - CLEANUP_TTL`:
 //! 1. mark `DEL_PEND` every complete file of a batch that ended before the cutoff;
@@ -9,28 +10,11 @@
 //!    which the next run retries); batches without files left become `DELETED`;
 //! 4. delete padding keys created before the cutoff (fakes follow the key retention).
 
-use std::time::Duration;
-
 use chrono::{DateTime, Utc};
-use platform::config_log::ConfigSnapshot;
+use config::ConfigSnapshot;
 
 use crate::repository::{batches, files, keys};
-use crate::settings::MIN_CLEANUP_TTL;
 use crate::worker::{index, ExportContext, ExportError};
-
-/// Checks `CLEANUP_TTL`: at least 240h unless the debug override allows less.
-pub fn check_ttl(ttl: Duration, allow_short: bool) -> Result<(), String> {
-    if ttl.is_zero() {
-        return Err("must be positive".into());
-    }
-    if ttl < MIN_CLEANUP_TTL && !allow_short {
-        return Err(format!(
-            "{}h is below the minimum of 240h (set DEBUG_OVERRIDE_CLEANUP_MIN_DURATION=true to allow it)",
-            ttl.as_secs() / 3600
-        ));
-    }
-    Ok(())
-}
 
 /// What a cleanup run did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -78,19 +62,4 @@ pub async fn cleanup(
     report.padding_deleted = keys::delete_padding_before(&ctx.pool, cutoff).await?;
     tracing::info!(?report, %cutoff, "Export cleanup done");
     Ok(report)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn c37_c39_ttl_rules() {
-        let h = |n: u64| Duration::from_secs(n * 3600);
-        assert!(check_ttl(Duration::ZERO, true).is_err());
-        assert!(check_ttl(h(216), false).is_err());
-        assert!(check_ttl(h(216), true).is_ok());
-        assert!(check_ttl(h(240), false).is_ok());
-        assert!(check_ttl(h(336), false).is_ok());
-    }
 }

@@ -7,7 +7,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use chrono::Utc;
-use platform::config_log::ConfigLog;
+use config::ConfigLog;
 use tokio_util::sync::CancellationToken;
 
 use crate::settings::Schedule;

@@ -33,7 +33,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use platform::config_log::ConfigLog;
+use config::ConfigLog;
 use platform::ops::{Ops, OpsServer};
 use platform::service::Service;
 use tokio::net::TcpListener;

@@ -1,5 +1,5 @@
-//! Settings of the exporter. Behaviour settings keep the reference's names and defaults
-//! (reference §2.11, §5); infrastructure and scheduling settings are ours.
+//! Settings of the exporter. Behaviour settings keep the reference's names and defaults;
+//! infrastructure and scheduling settings are ours.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -151,16 +151,40 @@ impl ExportSettings {
         if self.worker_timeout < Duration::from_secs(1) {
             problems.push("WORKER_TIMEOUT must be at least 1s".to_owned());
         }
-        if let Err(e) = crate::cleanup::check_ttl(self.cleanup_ttl, self.allow_short_cleanup_ttl) {
+        if let Err(e) = check_ttl(self.cleanup_ttl, self.allow_short_cleanup_ttl) {
             problems.push(format!("CLEANUP_TTL: {e}"));
         }
         problems
     }
 }
 
+/// Checks `CLEANUP_TTL`: at least 240h unless the debug override allows less.
+pub fn check_ttl(ttl: Duration, allow_short: bool) -> Result<(), String> {
+    if ttl.is_zero() {
+        return Err("must be positive".into());
+    }
+    if ttl < MIN_CLEANUP_TTL && !allow_short {
+        return Err(format!(
+            "{}h is below the minimum of 240h (set DEBUG_OVERRIDE_CLEANUP_MIN_DURATION=true to allow it)",
+            ttl.as_secs() / 3600
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cleanup_ttl_is_at_least_240h_unless_overridden() {
+        let h = |n: u64| Duration::from_secs(n * 3600);
+        assert!(check_ttl(Duration::ZERO, true).is_err());
+        assert!(check_ttl(h(216), false).is_err());
+        assert!(check_ttl(h(216), true).is_ok());
+        assert!(check_ttl(h(240), false).is_ok());
+        assert!(check_ttl(h(336), false).is_ok());
+    }
 
     fn read(vars: &[(&str, &str)]) -> (ExporterSettings, Result<(), platform::env::EnvErrors>) {
         let mut env = Env::from_map(

@@ -18,7 +18,7 @@ use bytes::{Bytes, BytesMut};
 use http::StatusCode;
 use http_body_util::BodyExt as _;
 
-use crate::api::{ApiVersion, ResponseBody, MAX_BODY_BYTES};
+use crate::api::{ApiVersion, PublishResponse, MAX_BODY_BYTES};
 use crate::codes::{ErrorCode, ResultLabel};
 use crate::publish::handler::finish;
 use crate::state::AppState;
@@ -127,10 +127,10 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
             state
                 .metrics()
                 .observe(ResultLabel::BodyTimeout, started.elapsed().as_secs_f64());
-            let body = ResponseBody {
+            let body = PublishResponse {
                 error: error.to_owned(),
                 code: ErrorCode::BadRequest.as_str().to_owned(),
-                ..ResponseBody::default()
+                ..PublishResponse::default()
             };
             finish(&state, body, status, version)
         }

@@ -1,4 +1,4 @@
-//! Device platform from the `User-Agent` (reference §1.5 step 2). Only the platform is kept; the
+//! Device platform from the `User-Agent`. Only the platform is kept; the
 //! user agent itself is never logged or stored.
 
 use schemas::publish::Platform;

@@ -1,44 +1,9 @@
-//! The reference's vocabulary: response `code`s, and the `result` and `blame` values used to
-//! label request metrics (reference §7.1). Low-cardinality by construction.
+//! The vocabulary of ingest's request metrics: the `result` and `blame` label values (the
+//! reference's names, so dashboards built for it keep working), and the response `code`s
+//! ([`ErrorCode`], shared with the pipeline through `schemas`). Low-cardinality by construction:
+//! every value is a constant of this file.
 
-/// Error codes of the v1 API (`code` in the response body).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ErrorCode {
-    UnknownHealthAuthorityId,
-    UnableToLoadHealthAuthority,
-    HealthAuthorityMissingRegionConfig,
-    VerificationCertificateInvalid,
-    BadRequest,
-    InternalError,
-    MissingRevisionToken,
-    InvalidRevisionToken,
-    KeyAlreadyRevised,
-    InvalidReportTypeTransition,
-    PartialFailure,
-}
-
-impl ErrorCode {
-    /// The wire string.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::UnknownHealthAuthorityId => "unknown_health_authority_id",
-            ErrorCode::UnableToLoadHealthAuthority => "unable_to_load_health_authority",
-            ErrorCode::HealthAuthorityMissingRegionConfig => {
-                "health_authority_missing_region_config"
-            }
-            ErrorCode::VerificationCertificateInvalid => {
-                "health_authority_verification_certificate_invalid"
-            }
-            ErrorCode::BadRequest => "bad_request",
-            ErrorCode::InternalError => "internal_error",
-            ErrorCode::MissingRevisionToken => "missing_revision_token",
-            ErrorCode::InvalidRevisionToken => "invalid_revision_token",
-            ErrorCode::KeyAlreadyRevised => "key_already_revised",
-            ErrorCode::InvalidReportTypeTransition => "invalid_report_type_transition",
-            ErrorCode::PartialFailure => "partial_failure",
-        }
-    }
-}
+pub use schemas::ErrorCode;
 
 /// The `result` label of request metrics (the reference's values).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -97,14 +62,19 @@ impl ResultLabel {
 
     /// The label for an outcome `code` reported by the pipeline.
     pub fn for_outcome_code(code: Option<&str>) -> Self {
-        match code {
-            None | Some("partial_failure") => ResultLabel::Ok,
-            Some("invalid_revision_token") => ResultLabel::InvalidRevisionToken,
-            Some("missing_revision_token") => ResultLabel::MissingRevisionToken,
-            Some("key_already_revised") => ResultLabel::KeyAlreadyRevised,
-            Some("invalid_report_type_transition") => ResultLabel::InvalidReportTypeTransition,
-            Some("bad_request") => ResultLabel::TransformFailed,
-            Some(_) => ResultLabel::DbWrite,
+        let Some(code) = code else {
+            return ResultLabel::Ok;
+        };
+        match ErrorCode::parse(code) {
+            Some(ErrorCode::PartialFailure) => ResultLabel::Ok,
+            Some(ErrorCode::InvalidRevisionToken) => ResultLabel::InvalidRevisionToken,
+            Some(ErrorCode::MissingRevisionToken) => ResultLabel::MissingRevisionToken,
+            Some(ErrorCode::KeyAlreadyRevised) => ResultLabel::KeyAlreadyRevised,
+            Some(ErrorCode::InvalidReportTypeTransition) => {
+                ResultLabel::InvalidReportTypeTransition
+            }
+            Some(ErrorCode::BadRequest) => ResultLabel::TransformFailed,
+            _ => ResultLabel::DbWrite,
         }
     }
 }
@@ -130,9 +100,5 @@ mod tests {
         );
         assert_eq!(ResultLabel::DbWrite.blame(), "SERVER");
         assert_eq!(ResultLabel::BadJson.blame(), "CLIENT");
-        assert_eq!(
-            ErrorCode::VerificationCertificateInvalid.as_str(),
-            "health_authority_verification_certificate_invalid"
-        );
     }
 }

@@ -2,7 +2,7 @@
 //! wire-compatible with Google's reference server, runs every check that needs no stored state,
 //! and makes accepted requests durable as `PublishReceived` events on Kafka before answering.
 //!
-//! Request path (reference §1.5, design §3):
+//! Request path:
 //!
 //! 1. [`chaff`] answers `X-Chaff` requests before anything else (delays ended by [`chaff_clock`]);
 //! 2. [`api`] checks `Content-Type` and size and decodes the JSON with Go's rules ([`gojson`]);
@@ -20,6 +20,7 @@ pub mod body_deadline;
 pub mod certificate;
 pub mod chaff;
 pub mod chaff_clock;
+pub mod chaff_tracker;
 pub mod client_platform;
 pub mod codes;
 pub mod enqueue;

@@ -18,7 +18,7 @@ pub struct Metrics {
     pub latency: HistogramVec,
     /// Chaff requests answered.
     pub chaff: IntCounter,
-    /// Requests answered 200 without waiting for their outcome (design §3.6).
+    /// Requests answered 200 without waiting for their outcome.
     pub degraded: IntCounter,
     /// Certificates that failed verification but were accepted because the app bypasses it.
     pub verification_bypassed: IntCounter,

@@ -1,4 +1,4 @@
-//! The outcome round trip (design §3.5): each ingest instance has a random `reply_to` id and
+//! The outcome round trip: each ingest instance has a random `reply_to` id and
 //! reads `en.publish.outcome` itself — every partition, from the end at start-up, without a
 //! consumer group — completing the pending requests whose outcome names it.
 

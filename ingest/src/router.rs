@@ -1,4 +1,4 @@
-//! Routes and middleware, in the reference's order (§1.3). On the publish routes, from the
+//! Routes and middleware, in the reference's order. On the publish routes, from the
 //! outside in: body read under its deadline (before any slot is taken, [`crate::body_deadline`])
 //! → concurrency limit → chaff → request span → maintenance → handler. Beside them only a bare
 //! `/health`; the ops endpoints live on the ops listener. Unmatched paths get Go's plain 404.
@@ -18,12 +18,8 @@ use uuid::Uuid;
 
 use crate::body_deadline;
 use crate::chaff;
-use crate::publish::handler;
+use crate::publish::handler::{self, RequestId};
 use crate::state::AppState;
-
-/// The request id given to every publish request (log field and event `request_id`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RequestId(pub Uuid);
 
 /// The maintenance-mode body, byte for byte.
 pub const MAINTENANCE_BODY: &str = r#"{"error": "please try again later"}"#;

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use axum::Router;
-use platform::config_log::ConfigLog;
+use config::ConfigLog;
 use platform::ops::Ops;
 use platform::service::Service;
 use schemas::topics::Topic;

@@ -1,6 +1,6 @@
 //! Settings of the ingest service, read once at start-up from the environment.
 //!
-//! Behaviour settings keep the reference's names (§8) with the seed's defaults; every problem is
+//! Behaviour settings keep the reference's names with the seed's defaults; every problem is
 //! reported at once. Reference settings that only tuned the reference's database caches
 //! (`AUTHORIZED_APP_CACHE_DURATION`, `VERIFICATION_CACHE_DURATION`, `REVISION_KEY_CACHE_DURATION`)
 //! are accepted and validated for compatibility but have no effect: configuration arrives as

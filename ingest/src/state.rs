@@ -5,10 +5,10 @@ use std::fmt;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use platform::config_log::{ConfigLog, ConfigSnapshot};
+use config::{ConfigLog, ConfigSnapshot};
 use tokio::sync::Semaphore;
 
-use crate::chaff::ChaffTracker;
+use crate::chaff_tracker::ChaffTracker;
 use crate::enqueue::EventSink;
 use crate::metrics::Metrics;
 use crate::outcome::OutcomeRouter;

@@ -7,11 +7,11 @@
 
 use base64::Engine as _;
 use chrono::{DateTime, Duration, Utc};
+use config::ConfigSnapshot;
 use domain::RawKey;
 use p256::ecdsa::signature::Signer as _;
 use p256::ecdsa::{Signature, SigningKey};
 use p256::pkcs8::{EncodePublicKey as _, LineEnding};
-use platform::config_log::ConfigSnapshot;
 use schemas::config::{AuthorizedApp, ConfigChange, HealthAuthority, HealthAuthorityKey};
 
 /// The conformance fixture's app name.

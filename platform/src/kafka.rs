@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::client::DefaultClientContext;
+use rdkafka::client::{ClientContext, DefaultClientContext};
 use rdkafka::config::ClientConfig;
+use rdkafka::consumer::ConsumerContext;
 use rdkafka::error::KafkaError;
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::types::RDKafkaErrorCode;
@@ -211,8 +212,8 @@ impl KafkaSettings {
         Ok(())
     }
 
-    /// Creates every topic of design §4 that does not exist yet, with its retention settings,
-    /// after checking the connection ([`crate::kafka_probe`]).
+    /// Creates every topic of [`schemas::topics`] that does not exist yet, with its retention
+    /// settings, after checking the connection ([`crate::kafka_probe`]).
     pub async fn ensure_topics(&self) -> anyhow::Result<()> {
         probe(self, PROBE_TIMEOUT, WhenUnreachable::Fail).await?;
         let admin: AdminClient<DefaultClientContext> = self
@@ -301,6 +302,29 @@ pub async fn produce<T: Event>(
         .map(|delivery| (delivery.partition, delivery.offset))
         .map_err(|(e, _)| ProduceError::NotAcknowledged(e))
 }
+
+/// Client context of consumers that read to the end of a partition (`enable.partition.eof`).
+///
+/// librdkafka reports every "reached the end of the partition" as an error event too, and
+/// rdkafka's default context logs each one at ERROR level, so a reader following `en.config`
+/// would log an error after every configuration change. This context drops those (the consumer
+/// still receives them as [`KafkaError::PartitionEOF`]) and logs real client errors as warnings:
+/// librdkafka retries them itself, and callers see the ones that matter.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EofAwareContext;
+
+impl ClientContext for EofAwareContext {
+    fn error(&self, error: KafkaError, reason: &str) {
+        match error {
+            KafkaError::Global(RDKafkaErrorCode::PartitionEOF) | KafkaError::PartitionEOF(_) => {
+                tracing::trace!(reason, "Partition end reached");
+            }
+            other => tracing::warn!(error = %other, reason, "Kafka client error"),
+        }
+    }
+}
+
+impl ConsumerContext for EofAwareContext {}
 
 #[cfg(test)]
 #[allow(clippy::expect_used)]

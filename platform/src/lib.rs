@@ -7,15 +7,14 @@
 //! - [`ops`]: `/health`, `/ready` and `/metrics` on a service's ops listener;
 //! - [`http_server`]: the hardened HTTP/1 server every listener runs on ([`io_activity`]);
 //! - [`log_text`]: clipping client input before it reaches a log line;
-//! - [`kafka`]: client settings, topic names and creation, the idempotent producer;
+//! - [`kafka`]: client settings, topic names and creation, the idempotent producer, the
+//!   consumer context of readers that follow a topic to its end;
 //! - [`kafka_security`]: SASL/SCRAM and TLS settings applied to every Kafka client;
 //! - [`kafka_probe`]: the start-up check that the brokers accept this client;
-//! - [`config_log`]: the in-memory configuration snapshot that follows `en.config`;
 //! - [`pg`]: PostgreSQL pools and the migration runner;
 //! - [`service`]: the `Service` trait and the shared `main` of every binary.
 
 pub mod allocator;
-pub mod config_log;
 pub mod env;
 pub mod http_server;
 pub mod io_activity;

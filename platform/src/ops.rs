@@ -137,15 +137,9 @@ async fn metrics(State(ops): State<Ops>) -> Response {
 }
 
 /// Serves `router` on `listener` under `limits` until `shutdown` is cancelled, then finishes
-/// in-flight requests ([`crate::http_server::serve`]; no layer ever sees the peer address).
-pub async fn serve(
-    listener: TcpListener,
-    router: Router,
-    limits: HttpLimits,
-    shutdown: CancellationToken,
-) -> std::io::Result<()> {
-    crate::http_server::serve(listener, router, limits, shutdown).await
-}
+/// in-flight requests (no layer ever sees the peer address): every listener, ops or public,
+/// runs on the one hardened server.
+pub use crate::http_server::serve;
 
 /// `OPS_LISTEN_ADDR`, loopback by default (`default` is the service's own default address).
 pub fn listen_addr(env: &mut Env, default: &str) -> String {

@@ -9,13 +9,10 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use domain::{
-    next_token_entries, plan_revisions, Exposure, ReportType, RevisableKey, RevisionRules,
-    RollingPeriod, StoredExposure, TemporaryExposureKey, TokenState, TransmissionRisk,
+    next_token_entries, plan_revisions, Exposure, RevisionRules, StoredExposure, TokenState,
 };
-use schemas::publish::{
-    ProcessedExposure, PublishOutcome, PublishProcessed, RevisableKey as WireRevisableKey,
-    RevisionTokenState,
-};
+use schemas::publish::{PublishOutcome, PublishProcessed, RevisableKey as WireRevisableKey};
+use schemas::ErrorCode;
 use uuid::Uuid;
 
 use crate::identical_retry;
@@ -64,16 +61,22 @@ pub fn decide(
     decision
 }
 
+/// The metric label of an outcome: `ok`, or one of the codes the projector answers with (any
+/// other code counts as `internal_error`).
 fn outcome_label(outcome: &PublishOutcome) -> &'static str {
-    match outcome.code.as_deref() {
-        None => "ok",
-        Some("partial_failure") => "partial_failure",
-        Some("bad_request") => "bad_request",
-        Some("invalid_revision_token") => "invalid_revision_token",
-        Some("missing_revision_token") => "missing_revision_token",
-        Some("key_already_revised") => "key_already_revised",
-        Some("invalid_report_type_transition") => "invalid_report_type_transition",
-        Some(_) => "internal_error",
+    let Some(code) = outcome.code.as_deref() else {
+        return "ok";
+    };
+    match ErrorCode::parse(code) {
+        Some(
+            c @ (ErrorCode::PartialFailure
+            | ErrorCode::BadRequest
+            | ErrorCode::InvalidRevisionToken
+            | ErrorCode::MissingRevisionToken
+            | ErrorCode::KeyAlreadyRevised
+            | ErrorCode::InvalidReportTypeTransition),
+        ) => c.as_str(),
+        _ => ErrorCode::InternalError.as_str(),
     }
 }
 
@@ -91,6 +94,14 @@ fn failure(event: &PublishProcessed, code: &str, error: String) -> PublishOutcom
     }
 }
 
+fn internal_error(event: &PublishProcessed) -> PublishOutcome {
+    failure(
+        event,
+        ErrorCode::InternalError.as_str(),
+        "Internal Server Error".into(),
+    )
+}
+
 fn decide_one(
     mut event: PublishProcessed,
     stored: &mut HashMap<String, StoredExposure>,
@@ -100,9 +111,8 @@ fn decide_one(
     if let Some(rejection) = &event.rejection {
         return failure(&event, &rejection.code, rejection.error.clone());
     }
-    let token = match token_state(&event.revision_token) {
-        Some(token) => token,
-        None => return failure(&event, "internal_error", "Internal Server Error".into()),
+    let Ok(token) = TokenState::try_from(&event.revision_token) else {
+        return internal_error(&event);
     };
     // The statistics count a publish under the health authority whose certificate verified
     // (bypassed and anonymous uploads carry none), in the hour of its `created_at`.
@@ -112,11 +122,12 @@ fn decide_one(
         .find_map(|e| e.health_authority_id.map(|ha| (ha, e.created_at)));
     let incoming: Option<Vec<Exposure>> = std::mem::take(&mut event.exposures)
         .into_iter()
-        .map(to_domain)
-        .collect();
+        .map(Exposure::try_from)
+        .collect::<Result<_, _>>()
+        .ok();
     let Some(incoming) = incoming else {
         tracing::error!("Processed event holds an invalid exposure; answering internal_error");
-        return failure(&event, "internal_error", "Internal Server Error".into());
+        return internal_error(&event);
     };
     if let Some(outcome) = identical_retry::recognise(&event, &token, &incoming, stored, digests) {
         return outcome;
@@ -131,7 +142,7 @@ fn decide_one(
     };
     let plan = match plan_revisions(incoming, existing, &token, rules) {
         Ok(plan) => plan,
-        Err(e) => return failure(&event, e.code(), e.to_string()),
+        Err(e) => return failure(&event, e.code().as_str(), e.to_string()),
     };
     let inserted = u32::try_from(plan.inserts.len()).unwrap_or(u32::MAX);
     let digest = identical_retry::event_digest(&event);
@@ -173,13 +184,15 @@ fn decide_one(
     PublishOutcome {
         reply_to: event.reply_to,
         status: 200,
-        code: partial_error.as_ref().map(|_| "partial_failure".to_owned()),
+        code: partial_error
+            .as_ref()
+            .map(|_| ErrorCode::PartialFailure.as_str().to_owned()),
         error: partial_error,
         inserted,
         revised,
         dropped: u32::try_from(plan.dropped).unwrap_or(u32::MAX),
         warnings: event.warnings,
-        token_entries: entries.iter().map(to_wire).collect(),
+        token_entries: entries.iter().map(WireRevisableKey::from).collect(),
     }
 }
 
@@ -194,51 +207,5 @@ fn stored_row(row: &Exposure) -> StoredExposure {
         revised_at: None,
         local_provenance: true,
         health_authority_id: row.health_authority_id,
-    }
-}
-
-fn to_domain(e: ProcessedExposure) -> Option<Exposure> {
-    Some(Exposure {
-        key_bytes: TemporaryExposureKey::from_base64(&e.key).ok()?,
-        key: e.key,
-        interval_number: e.interval_number,
-        interval_count: RollingPeriod::new(e.interval_count).ok()?,
-        transmission_risk: TransmissionRisk::new(i64::from(e.transmission_risk)).ok()?,
-        report_type: ReportType::parse(&e.report_type).ok()?,
-        app_package_name: e.app_package_name,
-        regions: e.regions,
-        traveler: e.traveler,
-        local_provenance: true,
-        created_at: e.created_at,
-        health_authority_id: e.health_authority_id,
-        days_since_symptom_onset: e.days_since_symptom_onset,
-    })
-}
-
-fn token_state(wire: &RevisionTokenState) -> Option<TokenState> {
-    Some(match wire {
-        RevisionTokenState::Absent => TokenState::Absent,
-        RevisionTokenState::DecryptFailed => TokenState::DecryptFailed,
-        RevisionTokenState::Valid { entries } => TokenState::Valid(
-            entries
-                .iter()
-                .map(|e| {
-                    Some(RevisableKey {
-                        key_bytes: *TemporaryExposureKey::from_base64(&e.key).ok()?.as_bytes(),
-                        interval_number: e.interval_number,
-                        interval_count: e.interval_count,
-                    })
-                })
-                .collect::<Option<Vec<_>>>()?,
-        ),
-    })
-}
-
-/// A token entry in wire form.
-pub(crate) fn to_wire(k: &RevisableKey) -> WireRevisableKey {
-    WireRevisableKey {
-        key: domain::base64::encode_std(&k.key_bytes),
-        interval_number: k.interval_number,
-        interval_count: k.interval_count,
     }
 }

@@ -1,4 +1,4 @@
-//! Identical retries (design §7.8): an upload without a revision token whose keys all exist
+//! Identical retries: an upload without a revision token whose keys all exist
 //! already, every one stored by an upload with the same digest of certificate and HMAC key
 //! (`domain::upload_digest`, carried by the processed event) and the same interval, is answered
 //! like the first upload (200, its `insertedExposures`, a fresh token for those keys) and changes
@@ -63,7 +63,10 @@ pub fn recognise(
         revised: 0,
         dropped: 0,
         warnings: event.warnings.clone(),
-        token_entries: entries.iter().map(crate::apply::to_wire).collect(),
+        token_entries: entries
+            .iter()
+            .map(schemas::publish::RevisableKey::from)
+            .collect(),
     })
 }
 

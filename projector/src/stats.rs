@@ -1,4 +1,4 @@
-//! Health-authority statistics as a projection of the log (operations reference §5.3): what one
+//! Health-authority statistics as a projection of the log: what one
 //! successful, certificate-verified publish adds to the hourly row of its health authority.
 //!
 //! Pure: the batch collects one [`HourStats`] delta per (health authority, UTC hour) and writes

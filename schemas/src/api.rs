@@ -1,8 +1,9 @@
-//! HTTP API types of `POST /v1/publish` (reference §1.1–§1.2), as clients send and receive them.
+//! HTTP API types of `POST /v1/publish`, as clients send and receive them.
 //!
 //! The server decodes requests with Go-compatible rules (case-insensitive names, unknown fields
-//! rejected) in `ingest`; these types document the wire form and let tests and tools build
-//! requests and read responses.
+//! rejected) in `ingest`, into its own form (which also holds the legacy v1alpha1 body); ingest
+//! writes every response from [`PublishResponse`] (with Go's encoder). Tests and tools build
+//! requests and read responses with these types.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,4 @@
-//! Configuration entities and the change events on the compacted `en.config` topic (design §6).
+//! Configuration entities and the change events on the compacted `en.config` topic.
 //!
 //! Each record carries the full new state of one entity (or its deletion), keyed by
 //! [`ConfigChange::entity_key`], so compaction keeps exactly the current configuration and a

@@ -8,9 +8,11 @@
 //! This crate does no I/O. Services convert these types into their own domain types at the edge.
 
 pub mod api;
+pub mod codes;
 pub mod config;
 pub mod envelope;
 pub mod publish;
 pub mod topics;
 
+pub use codes::ErrorCode;
 pub use envelope::{Envelope, EnvelopeError, Event};

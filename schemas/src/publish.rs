@@ -1,4 +1,4 @@
-//! Events of the publish pipeline (design §3–§4):
+//! Events of the publish pipeline:
 //! `PublishReceived` (ingest → processor), `PublishProcessed` (processor → projector) and
 //! `PublishOutcome` (projector → ingest).
 //!
@@ -107,7 +107,7 @@ pub struct PublishReceived {
     pub settings: PublishSettings,
     /// Ingest instance waiting for the outcome.
     /// Base64 SHA-256 of the verified certificate and its HMAC key (`domain::upload_digest`);
-    /// only when the certificate was verified. Recognises identical retries (design §7.8).
+    /// only when the certificate was verified. Recognises identical retries.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upload_digest: Option<String>,
     pub reply_to: String,
@@ -139,7 +139,7 @@ pub struct ProcessedExposure {
     pub days_since_symptom_onset: Option<i32>,
 }
 
-/// Publish statistics inputs of one request (reference §7.2), without personal data.
+/// Publish statistics inputs of one request, without personal data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PublishStats {

@@ -1,4 +1,4 @@
-//! Topic names and their retention settings (design §4).
+//! Topic names and their retention settings.
 //!
 //! Names take an optional prefix (`KAFKA_TOPIC_PREFIX`) so test suites and parallel environments
 //! can isolate themselves on one broker.

@@ -7,7 +7,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use platform::config_log::ConfigSnapshot;
+use config::ConfigSnapshot;
 use schemas::config::ConfigChange;
 
 use super::html::Markup;

@@ -3,7 +3,7 @@
 //! one per line, signature infos as checkboxes), and its rendering. The rules themselves are the
 //! REST API's ([`crate::validation`]).
 
-use platform::config_log::ConfigSnapshot;
+use config::ConfigSnapshot;
 use schemas::config::ExportConfig;
 
 use super::entity::form_end;

@@ -6,7 +6,7 @@
 use axum::extract::State;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
-use platform::config_log::ConfigSnapshot;
+use config::ConfigSnapshot;
 use schemas::config::{ConfigChange, ExportConfig};
 
 use super::entity::{Entity, ListPage};

@@ -6,7 +6,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse as _, Redirect, Response};
 use chrono::{DateTime, Utc};
-use platform::config_log::ConfigSnapshot;
+use config::ConfigSnapshot;
 use schemas::config::ConfigChange;
 
 use super::layout::{refused, Problems};

@@ -9,7 +9,7 @@
 use axum::extract::State;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
-use platform::config_log::ConfigSnapshot;
+use config::ConfigSnapshot;
 use schemas::config::{ConfigChange, SignatureInfo};
 
 use super::entity::{form_end, Entity, ListPage};

@@ -13,7 +13,7 @@
 //! A revoked key that is published again is not reinstated: that is an operator's decision.
 
 use chrono::{DateTime, Utc};
-use platform::config_log::ConfigSnapshot;
+use config::ConfigSnapshot;
 use schemas::config::{ConfigChange, HealthAuthorityKey};
 use serde::Serialize;
 

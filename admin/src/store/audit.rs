@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use platform::config_log::EofAwareContext;
+use platform::kafka::EofAwareContext;
 use platform::kafka::KafkaSettings;
 use rdkafka::consumer::{Consumer as _, StreamConsumer};
 use rdkafka::error::KafkaError;

@@ -5,9 +5,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use config::{ConfigLog, ConfigSnapshot};
 use futures::future::BoxFuture;
 use futures::FutureExt as _;
-use platform::config_log::{ConfigLog, ConfigSnapshot};
 use platform::kafka::{produce, KafkaSettings};
 use rdkafka::producer::FutureProducer;
 use schemas::config::ConfigEvent;

@@ -3,9 +3,9 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use config::ConfigSnapshot;
 use futures::future::BoxFuture;
 use futures::FutureExt as _;
-use platform::config_log::ConfigSnapshot;
 use platform::kafka::ProduceError;
 use schemas::config::ConfigEvent;
 use schemas::Envelope;

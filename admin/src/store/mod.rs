@@ -2,7 +2,7 @@
 //!
 //! [`ConfigStore`] is the small seam between the admin's logic and Kafka: the service uses
 //! [`KafkaStore`] (produce to `en.config` and `en.config.audit`, follow `en.config` through a
-//! [`ConfigLog`](platform::config_log::ConfigLog)); router and JWKS tests, and the console's tests,
+//! [`ConfigLog`](config::ConfigLog)); router and JWKS tests, and the console's tests,
 //! use [`MemoryStore`], which applies events synchronously.
 
 mod audit;
@@ -13,8 +13,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use config::ConfigSnapshot;
 use futures::future::BoxFuture;
-use platform::config_log::ConfigSnapshot;
 use schemas::config::ConfigEvent;
 use schemas::Envelope;
 use serde::Serialize;

@@ -8,7 +8,7 @@
 //! An update may rename the app: the new name is saved first, then the old one deleted, so a
 //! failure between the two leaves the app reachable under both names rather than neither.
 
-use platform::config_log::ConfigSnapshot;
+use config::ConfigSnapshot;
 use schemas::config::{AuthorizedApp, ConfigChange};
 use serde::Deserialize;
 

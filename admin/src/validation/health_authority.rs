@@ -4,11 +4,12 @@
 //! authority up by the certificate's `iss`. A JWKS URI, when given, must be an absolute http(s)
 //! URL. There is no delete (as in the reference): an authority is retired by revoking its keys.
 
-use platform::config_log::ConfigSnapshot;
+use config::ConfigSnapshot;
 use schemas::config::HealthAuthority;
 use serde::Deserialize;
 
 use super::{Problems, ValidationError};
+use crate::writer::ids::next_health_authority_id;
 
 /// What an operator submits to create or replace a health authority.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -40,7 +41,7 @@ pub fn create_health_authority(
     form: &HealthAuthorityForm,
     snapshot: &ConfigSnapshot,
 ) -> Result<HealthAuthority, ValidationError> {
-    let id = snapshot.next_health_authority_id();
+    let id = next_health_authority_id(snapshot);
     checked(form, id, snapshot)
 }
 

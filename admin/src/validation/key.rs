@@ -5,7 +5,7 @@
 //! `t` when `from < t` and (`thru` unset or `t < thru`).
 
 use chrono::{DateTime, Utc};
-use platform::config_log::ConfigSnapshot;
+use config::ConfigSnapshot;
 use schemas::config::HealthAuthorityKey;
 use serde::{Deserialize, Serialize};
 

@@ -3,7 +3,7 @@
 //!
 //! Each entity has a *form* (what an operator submits: plain strings and lists, as a JSON body or
 //! an HTML form would carry them) and pure functions that turn a form plus the current
-//! [`ConfigSnapshot`](platform::config_log::ConfigSnapshot) (and the time, passed in) into the
+//! [`ConfigSnapshot`](config::ConfigSnapshot) (and the time, passed in) into the
 //! entity to save, or a [`ValidationError`]. Nothing here does I/O, so the rules are tested
 //! without Kafka and the console can re-render a form with the same messages the API returns.
 //!
@@ -152,7 +152,7 @@ impl Problems {
 pub(crate) mod test_support {
     //! Keys and snapshots shared by the validation tests.
 
-    use platform::config_log::ConfigSnapshot;
+    use config::ConfigSnapshot;
     use schemas::config::{ConfigChange, HealthAuthority};
 
     /// A P-256 public key (PKIX PEM).

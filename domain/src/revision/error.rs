@@ -1,8 +1,9 @@
 //! `RevisionError`: why a publish cannot be merged into the store, with the reference `code`
-//! and `error` text of each case (§1.5 step 9).
+//! and `error` text of each case.
 
 use crate::quote::go_quote;
 use crate::types::ReportType;
+use schemas::ErrorCode;
 
 use super::TokenState;
 
@@ -68,13 +69,13 @@ pub enum RevisionError {
 
 impl RevisionError {
     /// The response `code`.
-    pub const fn code(&self) -> &'static str {
+    pub const fn code(&self) -> ErrorCode {
         match self {
-            Self::InvalidRevisionToken { .. } => "invalid_revision_token",
-            Self::MissingRevisionToken => "missing_revision_token",
-            Self::KeyAlreadyRevised => "key_already_revised",
-            Self::InvalidReportTypeTransition { .. } => "invalid_report_type_transition",
-            Self::Internal { .. } => "internal_error",
+            Self::InvalidRevisionToken { .. } => ErrorCode::InvalidRevisionToken,
+            Self::MissingRevisionToken => ErrorCode::MissingRevisionToken,
+            Self::KeyAlreadyRevised => ErrorCode::KeyAlreadyRevised,
+            Self::InvalidReportTypeTransition { .. } => ErrorCode::InvalidReportTypeTransition,
+            Self::Internal { .. } => ErrorCode::InternalError,
         }
     }
 

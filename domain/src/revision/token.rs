@@ -1,5 +1,5 @@
 //! Revision-token contents as the domain sees them (decryption is elsewhere), and the rule for
-//! what the next token lists (§5.4).
+//! what the next token lists.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use crate::exposure::Exposure;
 use crate::interval::{interval_of, saturating_sub};
 
 /// One key a token allows to be revised: key bytes and interval metadata only.
@@ -27,6 +28,18 @@ impl fmt::Debug for RevisableKey {
             .field("interval_number", &self.interval_number)
             .field("interval_count", &self.interval_count)
             .finish()
+    }
+}
+
+/// Defined here rather than beside `Exposure`, so that `exposure` needs nothing of `revision`.
+impl Exposure {
+    /// The entry this key contributes to a revision token.
+    pub fn revisable_key(&self) -> RevisableKey {
+        RevisableKey {
+            key_bytes: *self.key_bytes.as_bytes(),
+            interval_number: self.interval_number,
+            interval_count: self.interval_count.get(),
+        }
     }
 }
 

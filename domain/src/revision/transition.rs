@@ -1,4 +1,4 @@
-//! Report-type transitions a revision may make (§4 step 5.5).
+//! Report-type transitions a revision may make.
 //!
 //! Allowed: `likely` → `confirmed` | `negative`; `user-report` → `confirmed` | `likely` |
 //! `negative`. A stored `""` is treated as `likely` for the check (but reported as `""`).

@@ -1,4 +1,4 @@
-//! Batch checks on the surviving keys (§3.6): non-aligned overlaps and too many keys sharing a
+//! Batch checks on the surviving keys: non-aligned overlaps and too many keys sharing a
 //! start interval. Keys must already be sorted by (start, period).
 
 use crate::exposure::Exposure;

@@ -1,4 +1,4 @@
-//! Per-key validation (§3.3): the checks that drop a key, in the reference order, and the
+//! Per-key validation: the checks that drop a key, in the reference order, and the
 //! embargo time of keys that are still valid.
 
 use chrono::{DateTime, Utc};
@@ -72,7 +72,7 @@ pub(crate) struct KeyWindow {
     pub release_same_day: bool,
 }
 
-/// A key that passed §3.3.
+/// A key that passed the per-key checks.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct CheckedKey {
     pub key: TemporaryExposureKey,
@@ -83,7 +83,7 @@ pub(crate) struct CheckedKey {
     pub created_at: DateTime<Utc>,
 }
 
-/// Run the §3.3 checks in order; the first failing one wins.
+/// Run the per-key checks in order; the first failing one wins.
 pub(crate) fn check_key(raw: &RawKey, window: &KeyWindow) -> Result<CheckedKey, KeyProblem> {
     let key = TemporaryExposureKey::from_base64(&raw.key)?;
     let interval_count = RollingPeriod::new(raw.rolling_period)?;

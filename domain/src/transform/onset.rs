@@ -1,4 +1,4 @@
-//! Symptom onset selection (§3.5): which onset interval a request's keys are measured against.
+//! Symptom onset selection: which onset interval a request's keys are measured against.
 
 use chrono::{DateTime, Utc};
 

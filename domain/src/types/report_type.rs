@@ -106,7 +106,7 @@ impl<'de> Deserialize<'de> for ReportType {
     }
 }
 
-/// Transmission-risk backfill (§3.4): a non-zero client value is kept; otherwise `confirmed` → 2,
+/// Transmission-risk backfill: a non-zero client value is kept; otherwise `confirmed` → 2,
 /// `likely` → 4, `negative` → 6, anything else (`user-report`, unspecified) → 0.
 pub fn transmission_risk_for(
     report_type: ReportType,

@@ -1,4 +1,4 @@
-//! Splitting a batch into files (reference §2.7).
+//! Splitting a batch into files.
 //!
 //! Primaries and revised keys are each sorted by key bytes; files are filled with primaries
 //! first, then revised keys, and a file is closed as soon as it holds `max_records` entries. So

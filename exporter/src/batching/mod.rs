@@ -1,4 +1,4 @@
-//! Batching rules (reference §2), free of I/O and of the clock.
+//! Batching rules, free of I/O and of the clock.
 //!
 //! - [`ranges`]: which time windows a config gets batches for;
 //! - [`group`]: how a batch's keys are split into files of at most `maxRecords` entries;

@@ -1,4 +1,4 @@
-//! Object names of export files and the content of `index.txt` (reference §2.9, §2.10).
+//! Object names of export files and the content of `index.txt`.
 //!
 //! A file is `{root}/{start + R}-{end + R}-{n:05}.zip` with the *unmodified* batch start and end
 //! (the split-file offset is not in the name) and `R = REPROCESS_COUNT`, which only renames

@@ -1,4 +1,4 @@
-//! Padding small batches with fake keys (reference §2.8), so file sizes do not reveal how many
+//! Padding small batches with fake keys, so file sizes do not reveal how many
 //! people uploaded.
 //!
 //! Only a batch with at least one file and fewer than `EXPORT_FILE_MIN_RECORDS` primary keys is

@@ -1,4 +1,4 @@
-//! Golden vector G1 (reference §1.10): the exact `export.bin` bytes of a known input, plus
+//! Golden vector G1: the exact `export.bin` bytes of a known input, plus
 //! round trips through the zip, the signatures and the reader.
 
 use base64::Engine as _;

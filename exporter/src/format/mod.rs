@@ -1,4 +1,4 @@
-//! The Exposure Notification export file format (reference §1), free of I/O.
+//! The Exposure Notification export file format, free of I/O.
 //!
 //! A file is a zip holding `export.bin` (the 16-byte header `EK Export v1` + 4 spaces, then a
 //! `TemporaryExposureKeyExport`) and `export.sig` (a `TEKSignatureList` with one ECDSA P-256

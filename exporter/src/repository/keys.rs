@@ -1,9 +1,9 @@
-//! Selecting a batch's keys from the query store (reference §2.6), and persisting padding.
+//! Selecting a batch's keys from the query store, and persisting padding.
 //!
 //! Primary keys are those created in `[start, end)`; revised keys those revised in
 //! `[start, end)` (a key created and revised in one window is in both lists). Region filters
 //! use array overlap for any number of regions (the reference filters only when a list has
-//! exactly one element, §10): a key is included when its regions overlap the include list (an
+//! exactly one element): a key is included when its regions overlap the include list (an
 //! empty list includes everything), or it is a traveler and travelers are included; it is
 //! excluded when its regions overlap the exclude list (travelers too). Earlier padding fakes
 //! (`export_padding_key`) are selected like stored keys. Keys whose bytes are not 16 are

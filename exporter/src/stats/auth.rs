@@ -1,4 +1,4 @@
-//! Authenticating a `/v1/stats` request (operations reference §5.1): an ES256 bearer JWT with a
+//! Authenticating a `/v1/stats` request: an ES256 bearer JWT with a
 //! `kid`, issued by a configured health authority that has statistics enabled, signed with one of
 //! its keys valid right now, for the audience `STATS_AUDIENCE`. Every failure is one
 //! [`AuthError`], answered 401 `unauthorized` with its text.
@@ -7,8 +7,8 @@ use std::collections::HashSet;
 
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
+use config::ConfigSnapshot;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use platform::config_log::ConfigSnapshot;
 use serde::Deserialize;
 
 /// Why a stats request is not authenticated.

@@ -9,7 +9,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use chrono::{DurationRound, TimeDelta, Utc};
+use chrono::Utc;
 
 use crate::stats::handler::StatsState;
 use crate::stats::release::{released_days, to_csv};
@@ -30,13 +30,7 @@ async fn csv(State(state): State<StatsState>, Path(id): Path<String>) -> Respons
         return (StatusCode::NOT_FOUND, "no such health authority\n").into_response();
     };
     let now = Utc::now();
-    let current_hour = now.duration_trunc(TimeDelta::hours(1)).unwrap_or(now);
-    let rows = match state.pool.get().await {
-        Ok(client) => crate::repository::stats::hourly(&**client, authority, current_hour)
-            .await
-            .map_err(|e| e.to_string()),
-        Err(e) => Err(e.to_string()),
-    };
+    let rows = state.completed_hours(authority, now).await;
     match rows {
         Ok(rows) => (
             [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],

@@ -10,13 +10,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::Router;
 use base64::Engine as _;
-use chrono::{DurationRound, TimeDelta, Utc};
-use platform::config_log::ConfigLog;
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use config::ConfigLog;
 use rand::{Rng, RngCore};
 use serde::{Deserialize, Serialize};
 
 use crate::stats::auth;
-use crate::stats::release::{released_days, StatsDay};
+use crate::stats::release::{released_days, HourRow, StatsDay};
 use crate::stats::StatsSettings;
 
 /// What the route needs.
@@ -25,6 +25,22 @@ pub struct StatsState {
     pub pool: deadpool_postgres::Pool,
     pub config: ConfigLog,
     pub settings: Arc<StatsSettings>,
+}
+
+impl StatsState {
+    /// The authority's hourly rows before the current hour of `now` (the hour still being
+    /// written is never shown), or why they could not be read.
+    pub(crate) async fn completed_hours(
+        &self,
+        authority: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<HourRow>, String> {
+        let current_hour = now.duration_trunc(TimeDelta::hours(1)).unwrap_or(now);
+        let client = self.pool.get().await.map_err(|e| e.to_string())?;
+        crate::repository::stats::hourly(&**client, authority, current_hour)
+            .await
+            .map_err(|e| e.to_string())
+    }
 }
 
 /// The `/v1/stats` router.
@@ -158,13 +174,7 @@ async fn stats(State(state): State<StatsState>, request: Request) -> Response {
             );
         }
     };
-    let current_hour = now.duration_trunc(TimeDelta::hours(1)).unwrap_or(now);
-    let rows = match state.pool.get().await {
-        Ok(client) => crate::repository::stats::hourly(&**client, authority, current_hour)
-            .await
-            .map_err(|e| e.to_string()),
-        Err(e) => Err(e.to_string()),
-    };
+    let rows = state.completed_hours(authority, now).await;
     match rows {
         Ok(rows) => answer(
             StatusCode::OK,

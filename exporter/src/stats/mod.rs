@@ -1,6 +1,5 @@
-//! `/v1/stats`: health authorities read their own aggregate publish statistics (operations
-//! reference §5), served from the query store by the exporter's public listener (ingest never
-//! talks to PostgreSQL).
+//! `/v1/stats`: health authorities read their own aggregate publish statistics, served
+//! from the query store by the exporter's public listener (ingest never talks to PostgreSQL).
 //!
 //! - [`auth`]: the bearer JWT and who it names;
 //! - [`release`]: summing hours into days and the release rule, JSON and CSV forms;

@@ -1,5 +1,5 @@
 //! Which days of a health authority's hourly statistics `/v1/stats` releases, and their wire and
-//! CSV forms (operations reference §5.2–5.3). Pure: rows and `now` in, days out.
+//! CSV forms. Pure: rows and `now` in, days out.
 
 use std::collections::BTreeMap;
 use std::time::Duration;

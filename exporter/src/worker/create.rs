@@ -1,8 +1,8 @@
-//! Cutting batches (reference §2.3): for every export config active at the effective now
+//! Cutting batches: for every export config active at the effective now
 //! (`now - MIN_WINDOW_AGE`), the windows [`batch_windows`] decides after its latest batch.
 
 use chrono::{DateTime, Utc};
-use platform::config_log::ConfigSnapshot;
+use config::ConfigSnapshot;
 
 use super::{ExportContext, ExportError};
 use crate::batching::ranges::batch_windows;

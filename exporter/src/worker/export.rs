@@ -1,4 +1,4 @@
-//! Turning one leased batch into signed files (reference §2.5–2.8, §1).
+//! Turning one leased batch into signed files.
 //!
 //! 1. Take the batch's region locks (its effective input regions, plus `TRAVELERS` when it
 //!    includes travelers) so two workers never pad overlapping regions at once; if any is
@@ -18,7 +18,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use platform::config_log::ConfigSnapshot;
+use config::ConfigSnapshot;
 use tracing::Instrument as _;
 
 use super::{index, ExportContext, ExportError};

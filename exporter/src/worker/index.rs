@@ -1,4 +1,4 @@
-//! Rewriting a config's `index.txt` (reference §2.10) from the committed state.
+//! Rewriting a config's `index.txt` from the committed state.
 //!
 //! Writers of one config's index serialise on the lock `export-config-{id}`. Under it: files of
 //! batches that ended before `now - CLEANUP_TTL` are marked for deletion, and the index is

@@ -7,6 +7,7 @@ use axum::response::Response;
 use base64::Engine as _;
 use http::{header, HeaderValue, StatusCode};
 use rand::RngCore as _;
+use schemas::api::PublishResponse;
 
 /// Which API a response answers; decides the body shape and `x-api-version`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,17 +30,6 @@ impl ApiVersion {
 
 /// Name of the version header the publish handler sets.
 pub const API_VERSION_HEADER: &str = "x-api-version";
-
-/// Body fields of a publish response (before padding).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ResponseBody {
-    pub revision_token: String,
-    pub inserted_exposures: u32,
-    pub error: String,
-    pub code: String,
-    pub padding: String,
-    pub warnings: Vec<String>,
-}
 
 /// Response padding settings (`RESPONSE_PADDING_MIN_BYTES`, `RESPONSE_PADDING_RANGE`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,9 +94,20 @@ pub fn push_go_string(out: &mut String, s: &str) {
     out.push('"');
 }
 
-impl ResponseBody {
+/// The body of a publish response is the API's [`PublishResponse`]; this writes it the way the
+/// reference does (its own encoder, not serde: Go's field order, omission and escaping).
+pub trait GoResponse {
     /// JSON of the v1 `PublishResponse`: every field `omitempty`.
-    pub fn to_v1_json(&self) -> String {
+    fn to_v1_json(&self) -> String;
+    /// JSON of the v1alpha1 response: `revisionToken`, `insertedExposures`, `error` and
+    /// `padding` always present, `warnings` only when non-empty, no `code`.
+    fn to_v1alpha1_json(&self) -> String;
+    /// The HTTP response: status, JSON body, `Content-Type` and `x-api-version`.
+    fn into_response(self, status: StatusCode, version: ApiVersion) -> Response;
+}
+
+impl GoResponse for PublishResponse {
+    fn to_v1_json(&self) -> String {
         let mut out = String::with_capacity(self.padding.len() + self.error.len() + 128);
         let mut first = true;
         let mut field = |out: &mut String, name: &str| {
@@ -147,9 +148,7 @@ impl ResponseBody {
         out
     }
 
-    /// JSON of the v1alpha1 response: `revisionToken`, `insertedExposures`, `error` and `padding`
-    /// always present, `warnings` only when non-empty, no `code`.
-    pub fn to_v1alpha1_json(&self) -> String {
+    fn to_v1alpha1_json(&self) -> String {
         let mut out = String::with_capacity(self.padding.len() + self.error.len() + 128);
         out.push_str("{\"revisionToken\":");
         push_go_string(&mut out, &self.revision_token);
@@ -167,25 +166,30 @@ impl ResponseBody {
         out
     }
 
-    /// The HTTP response: status, JSON body, `Content-Type` and `x-api-version`.
-    pub fn into_response(self, status: StatusCode, version: ApiVersion) -> Response {
+    fn into_response(self, status: StatusCode, version: ApiVersion) -> Response {
         let json = match version {
             ApiVersion::V1 => self.to_v1_json(),
             ApiVersion::V1Alpha1 => self.to_v1alpha1_json(),
         };
-        let mut response = Response::new(Body::from(json));
-        *response.status_mut() = status;
-        let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        headers.insert(
-            API_VERSION_HEADER,
-            HeaderValue::from_static(version.header_value()),
-        );
-        response
+        json_response(status, Body::from(json), version)
     }
+}
+
+/// A publish answer: `status`, the JSON `body`, `Content-Type: application/json` and
+/// `x-api-version`. Real and chaff answers both come from here, so their headers cannot differ.
+pub fn json_response(status: StatusCode, body: Body, version: ApiVersion) -> Response {
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.insert(
+        API_VERSION_HEADER,
+        HeaderValue::from_static(version.header_value()),
+    );
+    response
 }
 
 fn push_list(out: &mut String, items: &[String]) {
@@ -212,8 +216,8 @@ mod tests {
 
     #[test]
     fn v1_omits_empty_fields_in_go_order() {
-        assert_eq!(ResponseBody::default().to_v1_json(), "{}");
-        let body = ResponseBody {
+        assert_eq!(PublishResponse::default().to_v1_json(), "{}");
+        let body = PublishResponse {
             revision_token: "t".into(),
             inserted_exposures: 2,
             error: "e".into(),
@@ -226,9 +230,10 @@ mod tests {
             r#"{"revisionToken":"t","insertedExposures":2,"error":"e","code":"partial_failure","padding":"p","warnings":["w1","w2"]}"#
         );
         let json: serde_json::Value = serde_json::from_str(&body.to_v1_json()).unwrap();
-        let back: schemas::api::PublishResponse = serde_json::from_value(json).unwrap();
+        let back: PublishResponse = serde_json::from_value(json).unwrap();
+        assert_eq!(back, body);
         assert_eq!(back.inserted_exposures, 2);
-        let only_padding = ResponseBody {
+        let only_padding = PublishResponse {
             padding: "p".into(),
             ..Default::default()
         };
@@ -237,7 +242,7 @@ mod tests {
 
     #[test]
     fn v1alpha1_shape() {
-        let body = ResponseBody {
+        let body = PublishResponse {
             padding: "p".into(),
             code: "bad_request".into(),
             ..Default::default()

@@ -1,4 +1,4 @@
-//! Verification of a publish request's certificate, in the reference order (§2.2):
+//! Verification of a publish request's certificate, in the reference order:
 //! parse → `alg` is ES256 → `kid` present → issuer known → audience → a currently valid key with
 //! that version → time claims → signature → the app allows this health authority → report type
 //! → `tekmac` against the keys as sent.
@@ -9,9 +9,9 @@
 
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
+use config::ConfigSnapshot;
 use domain::{Claims, RawKey, ReportType};
 use jsonwebtoken::Algorithm;
-use platform::config_log::ConfigSnapshot;
 use schemas::config::AuthorizedApp;
 
 use super::jwt::{self, Kid};
@@ -176,7 +176,7 @@ fn check_signature(
     }
 }
 
-/// The reference's lenient base64 (§9.1), with a fast path: whatever strict standard base64
+/// The reference's lenient base64, with a fast path: whatever strict standard base64
 /// accepts, the lenient decoder decodes to the same bytes.
 fn lenient_base64(text: &str) -> Result<Vec<u8>, domain::base64::Base64Error> {
     base64::engine::general_purpose::STANDARD

@@ -1,12 +1,12 @@
 //! What an accepted request turns into: the `PublishReceived` event for the pipeline, and the
 //! answer to the phone, either from the pipeline's `PublishOutcome` or, when none arrives in
-//! time, from the edge's own validation (degraded mode, design §3.6).
+//! time, from the edge's own validation (degraded mode: Kafka acknowledged the event, so it
+//! will be applied; the phone gets the answer the edge's checks predict).
 
 use domain::{next_token_entries, ReportType, RevisableKey};
 use http::StatusCode;
 use schemas::publish::{
-    PublishOutcome, PublishReceived, PublishSettings, RevisableKey as WireRevisableKey,
-    RevisionTokenState, SentKey, VerifiedClaims,
+    PublishOutcome, PublishReceived, RevisionTokenState, SentKey, VerifiedClaims,
 };
 
 use super::checks::{Accepted, EdgeRules};
@@ -30,49 +30,18 @@ pub struct Answer {
 impl Accepted {
     /// The event to enqueue.
     pub fn event(&self, rules: &EdgeRules, reply_to: &str) -> PublishReceived {
-        let policy = &rules.policy;
         PublishReceived {
             authorized_app: self.app.clone(),
             batch_time: self.batch_time,
             regions: self.regions.clone(),
-            claims: self.claims.map(|c| VerifiedClaims {
-                health_authority_id: c.health_authority_id,
-                report_type: c.report_type.as_str().to_owned(),
-                symptom_onset_interval: c.symptom_onset_interval,
-            }),
-            keys: self
-                .keys
-                .iter()
-                .map(|k| SentKey {
-                    key: k.key.clone(),
-                    rolling_start_number: k.rolling_start_number,
-                    rolling_period: k.rolling_period,
-                    transmission_risk: k.transmission_risk,
-                })
-                .collect(),
+            claims: self.claims.as_ref().map(VerifiedClaims::from),
+            keys: self.keys.iter().map(SentKey::from).collect(),
             symptom_onset_interval: self.symptom_onset_interval,
             traveler: self.traveler,
             platform: self.platform,
-            revision_token: match &self.token {
-                domain::TokenState::Absent => RevisionTokenState::Absent,
-                domain::TokenState::DecryptFailed => RevisionTokenState::DecryptFailed,
-                domain::TokenState::Valid(entries) => RevisionTokenState::Valid {
-                    entries: entries.iter().map(to_wire).collect(),
-                },
-            },
+            revision_token: RevisionTokenState::from(&self.token),
             require_revision_token: self.require_token,
-            settings: PublishSettings {
-                max_keys_on_publish: policy.max_keys_on_publish,
-                max_same_start_interval_keys: policy.max_same_start_interval_keys,
-                max_interval_age_seconds: seconds(policy.max_interval_age),
-                truncate_window_seconds: seconds(policy.truncate_window),
-                max_symptom_onset_days: policy.max_symptom_onset_days,
-                max_valid_symptom_onset_report_days: policy.max_valid_symptom_onset_report_days,
-                default_symptom_onset_days_ago: policy.default_symptom_onset_days_ago,
-                debug_release_same_day_keys: policy.debug_release_same_day_keys,
-                allow_partial_failure: policy.allow_partial_failure,
-                allow_partial_revisions: rules.allow_partial_revisions,
-            },
+            settings: domain::publish_settings(&rules.policy, rules.allow_partial_revisions),
             upload_digest: self.upload_digest.map(|d| domain::base64::encode_std(&d)),
             reply_to: reply_to.to_owned(),
         }
@@ -117,7 +86,12 @@ impl Accepted {
         let status =
             StatusCode::from_u16(outcome.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let token_entries = if status == StatusCode::OK {
-            outcome.token_entries.iter().filter_map(from_wire).collect()
+            // An entry that is not a key is left out of the token rather than failing the answer.
+            outcome
+                .token_entries
+                .iter()
+                .filter_map(|e| RevisableKey::try_from(e).ok())
+                .collect()
         } else {
             Vec::new()
         };
@@ -137,27 +111,4 @@ impl Accepted {
             },
         }
     }
-}
-
-fn seconds(d: std::time::Duration) -> i64 {
-    i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
-}
-
-/// A token entry in wire form (standard base64 key).
-pub fn to_wire(entry: &RevisableKey) -> WireRevisableKey {
-    WireRevisableKey {
-        key: domain::base64::encode_std(&entry.key_bytes),
-        interval_number: entry.interval_number,
-        interval_count: entry.interval_count,
-    }
-}
-
-/// A wire token entry back to the domain form; `None` if its key is not 16 bytes of base64.
-pub fn from_wire(entry: &WireRevisableKey) -> Option<RevisableKey> {
-    let bytes = domain::base64::decode_lenient(&entry.key).ok()?;
-    Some(RevisableKey {
-        key_bytes: <[u8; 16]>::try_from(bytes).ok()?,
-        interval_number: entry.interval_number,
-        interval_count: entry.interval_count,
-    })
 }

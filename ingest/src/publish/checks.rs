@@ -1,14 +1,14 @@
-//! Every check of a publish request that needs no stored state, in the reference order
-//! (§1.5 steps 3–7): configuration loaded, authorized app, regions, certificate (or bypass),
+//! Every check of a publish request that needs no stored state, in the reference order:
+//! configuration loaded, authorized app, regions, certificate (or bypass),
 //! revision token, batch time, transform. Pure: configuration, time and input come in, a
 //! decision comes out; nothing here does I/O, so it is unit-tested and benchmarked directly.
 
 use chrono::{DateTime, Utc};
+use config::ConfigSnapshot;
 use domain::{
     Claims, PublishPolicy, RawKey, TokenState, TransformOutcome, TransformRequest, Transformed,
 };
 use http::StatusCode;
-use platform::config_log::ConfigSnapshot;
 use platform::log_text::{clip, DEFAULT_CLIP};
 use schemas::config::AuthorizedApp;
 use schemas::publish::Platform;
@@ -116,7 +116,7 @@ pub struct Accepted {
     /// The edge's transform of the keys (the pipeline repeats it from the event).
     pub transformed: Transformed,
     /// `domain::upload_digest` of the certificate and HMAC key, when the certificate was
-    /// verified (identical retries, design §7.8).
+    /// verified (identical retries).
     pub upload_digest: Option<[u8; 32]>,
 }
 

@@ -2,13 +2,13 @@
 //! transform (whole-batch and partial), and the answers built from an accepted request.
 
 use super::*;
-use crate::publish::answer::{from_wire, to_wire};
 use crate::revision_token::KeyRing;
 use crate::testkit::{self, Signer, APP};
 use base64::Engine as _;
 use chrono::Duration;
 use domain::{ReportType, RevisableKey};
 use schemas::config::ConfigChange;
+use schemas::publish::RevisableKey as WireRevisableKey;
 use schemas::publish::{PublishOutcome, RevisionTokenState};
 
 struct Fixture {
@@ -431,7 +431,10 @@ fn outcome_answers() {
         interval_number: 5,
         interval_count: 6,
     };
-    assert_eq!(from_wire(&to_wire(&entry)), Some(entry));
+    assert_eq!(
+        RevisableKey::try_from(&WireRevisableKey::from(&entry)),
+        Ok(entry)
+    );
     let ok = PublishOutcome {
         reply_to: "x".into(),
         status: 200,
@@ -441,7 +444,7 @@ fn outcome_answers() {
         revised: 2,
         dropped: 3,
         warnings: vec!["w".into()],
-        token_entries: vec![to_wire(&entry)],
+        token_entries: vec![WireRevisableKey::from(&entry)],
     };
     let answer = a.outcome_answer(&ok);
     assert_eq!(

@@ -15,13 +15,16 @@ use super::answer::Answer;
 use super::checks::{Accepted, Refusal};
 use crate::api::{
     check_content_type, decode_v1, decode_v1alpha1, read_limited, ApiVersion, BodyError,
-    ResponseBody, MAX_BODY_BYTES,
+    GoResponse as _, PublishResponse, MAX_BODY_BYTES,
 };
 use crate::certificate::jwt;
 use crate::client_platform;
 use crate::codes::{ErrorCode, ResultLabel};
-use crate::router::RequestId;
 use crate::state::AppState;
+
+/// The request id the router gives every publish request (log field and event `request_id`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestId(pub Uuid);
 
 /// `error` text when Kafka did not acknowledge the request.
 pub const NOT_STORED: &str = "the publish request could not be stored, please try again later";
@@ -47,10 +50,10 @@ async fn handle(state: AppState, request: Request, version: ApiVersion) -> Respo
             Err(_) => {
                 state.metrics().timeouts.inc();
                 tracing::warn!("Publish request timed out");
-                let body = ResponseBody {
+                let body = PublishResponse {
                     error: TIMED_OUT.to_owned(),
                     code: ErrorCode::InternalError.as_str().to_owned(),
-                    ..ResponseBody::default()
+                    ..PublishResponse::default()
                 };
                 (
                     ResultLabel::DbWrite,
@@ -136,10 +139,10 @@ fn body_error(state: &AppState, error: &BodyError, version: ApiVersion) -> (Resu
     if state.settings().log_json_parse_errors {
         tracing::warn!(error = %error.detail(), "Request body not accepted");
     }
-    let body = ResponseBody {
+    let body = PublishResponse {
         error: error.message(),
         code: error.code().as_str().to_owned(),
-        ..ResponseBody::default()
+        ..PublishResponse::default()
     };
     (
         ResultLabel::BadJson,
@@ -154,14 +157,14 @@ fn refuse(state: &AppState, refusal: Refusal, version: ApiVersion) -> (ResultLab
         "Publish refused"
     );
     tracing::debug!(error = %refusal.error, "Refusal reason");
-    let body = ResponseBody {
+    let body = PublishResponse {
         error: refusal.error,
         code: refusal
             .code
             .map(|c| c.as_str().to_owned())
             .unwrap_or_default(),
         warnings: refusal.warnings,
-        ..ResponseBody::default()
+        ..PublishResponse::default()
     };
     (refusal.result, finish(state, body, refusal.status, version))
 }
@@ -185,10 +188,10 @@ async fn accept(
     if let Err(e) = enqueued {
         state.metrics().enqueue_failures.inc();
         tracing::warn!(error = %e, "Kafka did not acknowledge the publish");
-        let body = ResponseBody {
+        let body = PublishResponse {
             error: NOT_STORED.to_owned(),
             code: ErrorCode::InternalError.as_str().to_owned(),
-            ..ResponseBody::default()
+            ..PublishResponse::default()
         };
         return (
             ResultLabel::DbWrite,
@@ -238,7 +241,7 @@ async fn accept(
     (result, finish(state, body, status, version))
 }
 
-fn response_body(state: &AppState, accepted: &Accepted, answer: Answer) -> ResponseBody {
+fn response_body(state: &AppState, accepted: &Accepted, answer: Answer) -> PublishResponse {
     let revision_token = if answer.token_entries.is_empty() {
         String::new()
     } else {
@@ -254,7 +257,7 @@ fn response_body(state: &AppState, accepted: &Accepted, answer: Answer) -> Respo
             }
         }
     };
-    ResponseBody {
+    PublishResponse {
         revision_token,
         inserted_exposures: answer.inserted,
         error: answer.error,
@@ -267,7 +270,7 @@ fn response_body(state: &AppState, accepted: &Accepted, answer: Answer) -> Respo
 /// Adds padding and renders the response for `version`.
 pub fn finish(
     state: &AppState,
-    mut body: ResponseBody,
+    mut body: PublishResponse,
     status: StatusCode,
     version: ApiVersion,
 ) -> Response {

@@ -1,4 +1,4 @@
-//! Revision tokens (design §7.3): AES-256-SIV with a random nonce, bound through the associated
+//! Revision tokens: AES-256-SIV with a random nonce, bound through the associated
 //! data to the token key id and to the authorized app, padded to a constant size.
 //!
 //! Wire form: standard base64 (with padding) of

@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use admin::jwks::document::jwk_json;
 use admin::Admin;
+use config::{ConfigLog, ConfigSnapshot};
 use harness::certs::SigningAuthority;
 use harness::kafka::read_all;
 use harness::{spawn, wait_for, wait_ready, Running, TestEnv};
 use p256::pkcs8::DecodePublicKey as _;
-use platform::config_log::{ConfigLog, ConfigSnapshot};
 use platform::ops::Ops;
 use reqwest::{Method, StatusCode};
 use schemas::config::{ConfigChange, ConfigEvent};

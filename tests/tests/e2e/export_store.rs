@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use chrono::{DateTime, TimeZone, Utc};
+use config::ConfigSnapshot;
 use exporter::batching::ranges::Window;
 use exporter::blob::DirectoryStore;
 use exporter::format::{proto::ReportType, read_file, ExportFile};
@@ -20,7 +21,6 @@ use exporter::worker::export::{export_next, BatchOutcome};
 use exporter::worker::{ExportContext, ExportError};
 use exporter::ExportSettings;
 use harness::TestEnv;
-use platform::config_log::ConfigSnapshot;
 use schemas::config::{ConfigChange, ExportConfig, SignatureInfo};
 
 /// 2020-12-10T00:00Z: a fixed "today" for the database cases.

@@ -46,7 +46,7 @@ fn h3_existing_key_missing_from_token() {
             cause: InvalidTokenCause::ExistingKeyNotInToken
         }
     );
-    assert_eq!(err.code(), "invalid_revision_token");
+    assert_eq!(err.code().as_str(), "invalid_revision_token");
     assert_eq!(err.to_string(), "revision token is invalid");
 
     // ALLOW_PARTIAL_REVISIONS drops K(2) silently instead.
@@ -71,7 +71,7 @@ fn h5_missing_token_and_undecryptable_token() {
     )
     .unwrap_err();
     assert_eq!(err, RevisionError::MissingRevisionToken);
-    assert_eq!(err.code(), "missing_revision_token");
+    assert_eq!(err.code().as_str(), "missing_revision_token");
     assert_eq!(err.to_string(), "no revision token, but sent existing keys");
 
     let err = plan_revisions(
@@ -114,7 +114,7 @@ fn h9_key_already_revised() {
     )
     .unwrap_err();
     assert_eq!(err, RevisionError::KeyAlreadyRevised);
-    assert_eq!(err.code(), "key_already_revised");
+    assert_eq!(err.code().as_str(), "key_already_revised");
     assert_eq!(err.to_string(), "key was already revised");
     // Re-sending the revised type again is a no-op.
     let plan = plan_revisions(resend(ReportType::Negative), existing, &token, REQUIRED).unwrap();
@@ -126,7 +126,7 @@ fn h11_bypassed_upload_cannot_clear_the_report_type() {
     let (existing, token) = first_publish();
     let err =
         plan_revisions(resend(ReportType::Unspecified), existing, &token, REQUIRED).unwrap_err();
-    assert_eq!(err.code(), "invalid_report_type_transition");
+    assert_eq!(err.code().as_str(), "invalid_report_type_transition");
     assert_eq!(
         err.to_string(),
         r#"invalid report type transition: cannot transition from "likely" to """#
@@ -176,7 +176,7 @@ fn h17_federated_key_cannot_be_revised() {
             cause: InternalCause::NotLocalProvenance
         }
     );
-    assert_eq!(err.code(), "internal_error");
+    assert_eq!(err.code().as_str(), "internal_error");
     assert_eq!(err.to_string(), "Internal Server Error");
 }
 

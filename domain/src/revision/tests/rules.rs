@@ -66,9 +66,11 @@ fn decrypt_failure_masks_every_error() {
         BYPASS_TOKEN,
     )
     .unwrap_err();
-    assert_eq!(err.code(), "invalid_revision_token");
+    assert_eq!(err.code().as_str(), "invalid_revision_token");
     assert_eq!(
-        RevisionError::storage_failure(&TokenState::DecryptFailed).code(),
+        RevisionError::storage_failure(&TokenState::DecryptFailed)
+            .code()
+            .as_str(),
         "invalid_revision_token"
     );
     assert_eq!(

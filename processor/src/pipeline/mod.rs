@@ -22,15 +22,17 @@ use anyhow::Context as _;
 use futures::future::join_all;
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
 use rdkafka::error::KafkaError;
-use rdkafka::message::{BorrowedMessage, Header, Message, OwnedHeaders};
-use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord};
-use rdkafka::types::RDKafkaErrorCode;
-use rdkafka::util::Timeout;
+use rdkafka::message::{BorrowedMessage, Message};
+use rdkafka::producer::FutureRecord;
 use rdkafka::{Offset, TopicPartitionList};
 use schemas::publish::{PublishProcessed, PublishReceived, SourcePosition};
 use schemas::topics::Topic;
 use schemas::Envelope;
 use tokio_util::sync::CancellationToken;
+
+mod produce;
+
+use produce::{classify, BatchError, Output};
 
 use crate::metrics::Metrics;
 use crate::settings::ProcessorSettings;
@@ -38,10 +40,9 @@ use crate::settings::ProcessorSettings;
 /// The processor's Kafka clients and topics.
 pub struct Pipeline {
     consumer: StreamConsumer,
-    producer: FutureProducer,
+    out: Output,
     input: String,
     output: String,
-    dead_letter: String,
     batch_size: usize,
     metrics: Metrics,
 }
@@ -52,17 +53,6 @@ impl std::fmt::Debug for Pipeline {
             .field("input", &self.input)
             .finish_non_exhaustive()
     }
-}
-
-/// Why a batch was not fully produced.
-#[derive(Debug, thiserror::Error)]
-enum BatchError {
-    /// The producer can no longer guarantee order or completeness: the service must restart.
-    #[error("fatal producer error: {0}")]
-    Fatal(KafkaError),
-    /// A record was refused; the batch is produced again from its first offsets.
-    #[error("record not produced: {0}")]
-    Produce(KafkaError),
 }
 
 impl Pipeline {
@@ -80,29 +70,11 @@ impl Pipeline {
             .set("fetch.wait.max.ms", platform::kafka::FETCH_WAIT_MAX_MS)
             .create()
             .context("cannot create the processor consumer")?;
-        let producer: FutureProducer = settings
-            .kafka
-            .client_config()
-            .set("enable.idempotence", "true")
-            .set("enable.gapless.guarantee", "true")
-            .set("acks", "all")
-            .set("linger.ms", settings.kafka.linger.as_millis().to_string())
-            .set(
-                "max.in.flight.requests.per.connection",
-                settings.kafka.max_in_flight.to_string(),
-            )
-            .set("compression.type", "lz4")
-            // Never give up on a record: a partial failure could leave a gap in the source
-            // offsets. While the brokers are away the processor simply does not advance.
-            .set("message.timeout.ms", "0")
-            .create()
-            .context("cannot create the processor producer")?;
         Ok(Self {
             consumer,
-            producer,
+            out: Output::new(settings)?,
             input,
             output: settings.kafka.topic(Topic::PublishProcessed),
-            dead_letter: settings.kafka.topic(Topic::DeadLetter),
             batch_size: settings.batch_size,
             metrics,
         })
@@ -232,14 +204,16 @@ impl Pipeline {
                         .partition(message.partition())
                         .key(key.as_str())
                         .payload(bytes.as_slice());
-                    self.send(record).await?
+                    self.out.send(record).await?
                 }
                 Err(reason) => {
                     dead += 1;
                     span.in_scope(|| {
                         tracing::warn!(error = %reason, "Sending the event to the dead-letter topic");
                     });
-                    self.dead_letter(message, payload, &reason).await?
+                    self.out
+                        .dead_letter(message, payload, &self.input, &reason)
+                        .await?
                 }
             };
             deliveries.push(delivery);
@@ -324,51 +298,6 @@ impl Pipeline {
         }
     }
 
-    /// Sends `payload` (the record as received) to the dead-letter topic with the reason and the
-    /// source topic as headers.
-    async fn dead_letter(
-        &self,
-        message: &BorrowedMessage<'_>,
-        payload: &[u8],
-        reason: &str,
-    ) -> Result<DeliveryFuture, BatchError> {
-        let headers = OwnedHeaders::new()
-            .insert(Header {
-                key: "reason",
-                value: Some(reason),
-            })
-            .insert(Header {
-                key: "source-topic",
-                value: Some(self.input.as_str()),
-            });
-        let key = String::from_utf8_lossy(message.key().unwrap_or_default());
-        self.send(
-            FutureRecord::to(&self.dead_letter)
-                .key(key.as_ref())
-                .payload(payload)
-                .headers(headers),
-        )
-        .await
-    }
-
-    /// Queues one record, waiting while the local queue is full; resolves to its delivery.
-    async fn send(
-        &self,
-        mut record: FutureRecord<'_, str, [u8]>,
-    ) -> Result<DeliveryFuture, BatchError> {
-        loop {
-            match self.producer.send_result(record) {
-                Ok(delivery) => return Ok(delivery),
-                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
-                    record = back;
-                    self.producer.poll(Timeout::After(Duration::ZERO));
-                    tokio::time::sleep(Duration::from_millis(5)).await;
-                }
-                Err((e, _)) => return Err(classify(e)),
-            }
-        }
-    }
-
     /// Moves the consumer back to the first offset of each partition in `batch`.
     fn rewind(&self, batch: &[BorrowedMessage<'_>]) {
         let mut first: BTreeMap<i32, i64> = BTreeMap::new();
@@ -385,25 +314,6 @@ impl Pipeline {
                 tracing::warn!(partition, error = %e, "Cannot rewind partition (probably revoked)");
             }
         }
-    }
-}
-
-/// Fatal errors (the idempotent producer lost its guarantees) stop the service; the rest retry.
-fn classify(e: KafkaError) -> BatchError {
-    let fatal = matches!(
-        e,
-        KafkaError::MessageProduction(
-            RDKafkaErrorCode::Fatal
-                | RDKafkaErrorCode::GaplessGuarantee
-                | RDKafkaErrorCode::OutOfOrderSequenceNumber
-                | RDKafkaErrorCode::InvalidProducerEpoch
-                | RDKafkaErrorCode::UnknownProducerId
-        )
-    );
-    if fatal {
-        BatchError::Fatal(e)
-    } else {
-        BatchError::Produce(e)
     }
 }
 
