@@ -104,6 +104,7 @@ fn http_settings() -> HttpSettings {
         debug_log_bad_certificates: true,
         outcome_wait: Duration::from_millis(200),
         request_timeout: Duration::from_secs(5),
+        startup_ready_wait: Duration::from_secs(1),
         max_concurrent_requests: 64,
         body_deadline: crate::body_deadline::BodyDeadline::default(),
         ops_listen_addr: "127.0.0.1:0".into(),

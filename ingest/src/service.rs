@@ -46,6 +46,8 @@ pub struct Ingest {
     tasks_shutdown: CancellationToken,
     tasks: Vec<JoinHandle<()>>,
     state: AppState,
+    ops: Ops,
+    startup_ready_wait: Duration,
 }
 
 impl Ingest {
@@ -138,6 +140,8 @@ impl Service for Ingest {
             tasks_shutdown,
             tasks: vec![config_task, outcome_task, ready_task],
             state,
+            ops,
+            startup_ready_wait: settings.http.startup_ready_wait,
         })
     }
 
@@ -155,6 +159,13 @@ impl Service for Ingest {
             self.ops_server
                 .serve(self.limits.clone(), self.tasks_shutdown.clone()),
         ));
+        // Connections wait in the accept queue until the configuration is loaded (bounded).
+        if !wait_ready(&self.ops, self.startup_ready_wait, &self.shutdown).await {
+            tracing::warn!(
+                waited = ?self.startup_ready_wait,
+                "Serving before the configuration was loaded (STARTUP_READY_WAIT passed)"
+            );
+        }
         let served = platform::http_server::serve(
             self.listener,
             self.router,
@@ -177,6 +188,18 @@ impl Service for Ingest {
     }
 }
 
+/// Waits until `ops` is ready, at most `limit` (or until shutdown); whether it became ready.
+async fn wait_ready(ops: &Ops, limit: Duration, shutdown: &CancellationToken) -> bool {
+    let deadline = tokio::time::Instant::now() + limit;
+    while !ops.is_ready() {
+        if tokio::time::Instant::now() >= deadline || shutdown.is_cancelled() {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    true
+}
+
 /// Ready once the configuration was read to its end and the outcome listener is assigned.
 async fn mark_ready(
     ops: Ops,
@@ -196,5 +219,30 @@ async fn mark_ready(
             () = shutdown.cancelled() => return,
             () = tokio::time::sleep(Duration::from_millis(100)) => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_listener_waits_for_readiness_but_not_forever() {
+        let ops = Ops::new("ingest-test");
+        let shutdown = CancellationToken::new();
+        let started = tokio::time::Instant::now();
+        assert!(!wait_ready(&ops, Duration::from_millis(50), &shutdown).await);
+        assert!(started.elapsed() >= Duration::from_millis(50));
+
+        let later = ops.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            later.set_ready(true);
+        });
+        assert!(wait_ready(&ops, Duration::from_secs(10), &shutdown).await);
+
+        let unready = Ops::new("ingest-test-2");
+        shutdown.cancel();
+        assert!(!wait_ready(&unready, Duration::from_secs(10), &shutdown).await);
     }
 }

@@ -44,6 +44,11 @@ pub struct HttpSettings {
     pub outcome_wait: Duration,
     /// `REQUEST_TIMEOUT` (30s): upper bound on handling one request.
     pub request_timeout: Duration,
+    /// `STARTUP_READY_WAIT` (10s): at start-up, how long the public listener leaves connections
+    /// waiting (in the kernel's accept queue) until the configuration is loaded and the outcome
+    /// listener assigned, so a restarted instance's first requests get an answer instead of
+    /// 500 `unable_to_load_health_authority`. After it, requests are served anyway.
+    pub startup_ready_wait: Duration,
     /// `MAX_CONCURRENT_REQUESTS` (1024): requests handled at once; more get 503.
     pub max_concurrent_requests: usize,
     /// `PUBLISH_BODY_TIMEOUT` (10s) / `PUBLISH_BODY_MIN_RATE` (512 bytes/s): the publish body is
@@ -138,6 +143,7 @@ impl Settings {
             debug_log_bad_certificates: env.bool("DEBUG_LOG_BAD_CERTIFICATES", false),
             outcome_wait: env.duration("PUBLISH_OUTCOME_WAIT", Duration::from_secs(2)),
             request_timeout: env.duration("REQUEST_TIMEOUT", Duration::from_secs(30)),
+            startup_ready_wait: env.duration("STARTUP_READY_WAIT", Duration::from_secs(10)),
             max_concurrent_requests: env.parse("MAX_CONCURRENT_REQUESTS", 1024),
             body_deadline: BodyDeadline {
                 timeout: env.duration("PUBLISH_BODY_TIMEOUT", BodyDeadline::default().timeout),
@@ -226,6 +232,7 @@ mod tests {
         );
         assert_eq!(s.http.chaff_max_latency, Duration::from_secs(1));
         assert_eq!(s.http.outcome_wait, Duration::from_secs(2));
+        assert_eq!(s.http.startup_ready_wait, Duration::from_secs(10));
         assert_eq!(s.token_min_entries, 28);
         assert_eq!(s.default_region, None);
         assert!(!s.allow_partial_revisions);
