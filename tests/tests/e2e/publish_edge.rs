@@ -1255,7 +1255,7 @@ async fn stack() -> Stack {
     seed_app(&env, "com.example.lower", &["us"], &[1], false, false).await;
     let processor = spawn::<processor::Processor>(&env, &[]).await;
     let projector = spawn::<projector::Projector>(&env, &[]).await;
-    let ingest = start_ingest(&env, &[("PUBLISH_OUTCOME_WAIT", "20s")]).await;
+    let ingest = start_ingest(&env, &[("PUBLISH_OUTCOME_WAIT", "10s")]).await;
     Stack {
         client: Client::new(&ingest),
         env,
