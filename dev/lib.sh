@@ -262,7 +262,12 @@ brokers_start() {
 }
 
 brokers_stop() {
-  local n
+  local n f
+  # All at once: the last node left alone would wait for a controller quorum to shut down.
+  for n in "${BROKERS_NODES[@]}"; do
+    f="$DEV/brokers/node$n/kafka.pid"
+    if pid_alive "$f"; then kill -TERM "$(cat "$f")" 2>/dev/null || true; fi
+  done
   for n in "${BROKERS_NODES[@]}"; do stop_pidfile "$DEV/brokers/node$n/kafka.pid" "Kafka node $n" 60; done
 }
 
