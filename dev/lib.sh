@@ -173,9 +173,9 @@ kafka_start() {
 
 # Deletes the topics earlier test runs left behind (prefix `t<12 hex>.`), so a broker used for
 # many runs stays quick to start. Deletion is asynchronous on the broker.
-kafka_delete_test_topics() {
+kafka_delete_test_topics() { # [bootstrap servers, default the single broker]
   java -cp "$DEV/kafka/libs/*" -Dlog4j2.configurationFile="$ROOT/dev/kafka/log4j2.properties" \
-    org.apache.kafka.tools.TopicCommand --bootstrap-server "127.0.0.1:$KAFKA_PORT" \
+    org.apache.kafka.tools.TopicCommand --bootstrap-server "${1:-127.0.0.1:$KAFKA_PORT}" \
     --delete --if-exists --topic 't[0-9a-f]{12}\..*' >/dev/null 2>&1 || true
 }
 
@@ -190,8 +190,9 @@ pg_drop_test_databases() {
   done
 }
 
-kafka_cluster_id() {
-  local f="$DEV/kafka/cluster.id"
+kafka_cluster_id() { # [file, default the single broker's]
+  local f=${1:-$DEV/kafka/cluster.id}
+  mkdir -p "$(dirname "$f")"
   # A KRaft cluster id is 16 random bytes in URL-safe base64 without padding (22 chars).
   [ -f "$f" ] || head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=' > "$f"
   cat "$f"
@@ -212,13 +213,6 @@ brokers_list() {
 
 broker_running() { pid_alive "$DEV/brokers/node$1/kafka.pid"; }
 
-brokers_cluster_id() {
-  local f="$DEV/brokers/cluster.id"
-  mkdir -p "$DEV/brokers"
-  [ -f "$f" ] || head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=' > "$f"
-  cat "$f"
-}
-
 # Starts node $1 (formatting its storage the first time) without waiting for it.
 broker_start() {
   local n=$1 dir="$DEV/brokers/node$1" voters="" v
@@ -230,10 +224,10 @@ broker_start() {
     "$ROOT/dev/kafka/cluster.properties.in" > "$dir/server.properties"
   if [ ! -f "$dir/data/meta.properties" ]; then
     java -cp "$DEV/kafka/libs/*" -Dlog4j2.configurationFile="$ROOT/dev/kafka/log4j2.properties" \
-      kafka.tools.StorageTool format -t "$(brokers_cluster_id)" -c "$dir/server.properties" >/dev/null
+      kafka.tools.StorageTool format -t "$(kafka_cluster_id "$DEV/brokers/cluster.id")" -c "$dir/server.properties" >/dev/null
   fi
-  : > "$dir/kafka.log.new"; [ ! -f "$dir/kafka.log" ] || cat "$dir/kafka.log" >> "$dir/kafka.old.log"
-  mv "$dir/kafka.log.new" "$dir/kafka.log"
+  # The previous run's log is kept (the new one starts empty, so broker_wait reads only this run).
+  [ ! -f "$dir/kafka.log" ] || cat "$dir/kafka.log" >> "$dir/kafka.old.log"
   nohup java -Xms128m -Xmx512m -XX:+UseG1GC -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$ROOT/dev/kafka/log4j2.properties" -Dkafka.logs.dir="$dir" \
     -cp "$DEV/kafka/libs/*" kafka.Kafka "$dir/server.properties" > "$dir/kafka.log" 2>&1 &
@@ -280,12 +274,6 @@ broker_kill() {
   rm -f "$f"
 }
 
-# Deletes the topics earlier runs left on the cluster (see kafka_delete_test_topics).
-brokers_delete_test_topics() {
-  java -cp "$DEV/kafka/libs/*" -Dlog4j2.configurationFile="$ROOT/dev/kafka/log4j2.properties" \
-    org.apache.kafka.tools.TopicCommand --bootstrap-server "$(brokers_list)" \
-    --delete --if-exists --topic 't[0-9a-f]{12}\..*' >/dev/null 2>&1 || true
-}
 
 # --- PostgreSQL -------------------------------------------------------------------------------
 

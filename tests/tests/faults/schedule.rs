@@ -163,12 +163,20 @@ pub async fn run(plan: &Plan, cluster: &mut Cluster, env: &TestEnv) -> Vec<Windo
 async fn projector_caught_up(env: &TestEnv, ends: &[crate::brokers::PartitionEnd]) -> Option<()> {
     let topic = env.kafka.topic(Topic::PublishProcessed);
     let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    let mut db: Option<tokio_postgres::Client> = None;
     while std::time::Instant::now() < deadline {
-        if let Ok((db, connection)) =
-            tokio_postgres::connect(env.database_url(), tokio_postgres::NoTls).await
-        {
-            tokio::spawn(connection);
-            let rows = db
+        // One connection, made again only when PostgreSQL (just started) refused or dropped it.
+        if db.as_ref().is_none_or(tokio_postgres::Client::is_closed) {
+            db = match tokio_postgres::connect(env.database_url(), tokio_postgres::NoTls).await {
+                Ok((client, connection)) => {
+                    tokio::spawn(connection);
+                    Some(client)
+                }
+                Err(_) => None,
+            };
+        }
+        if let Some(client) = &db {
+            let rows = client
                 .query(
                     "SELECT kafka_partition, next_offset FROM projector_offsets WHERE topic = $1",
                     &[&topic],
