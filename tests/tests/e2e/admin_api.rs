@@ -1,17 +1,17 @@
 //! The admin API against the real Kafka: every change lands on `en.config` and is seen by an
 //! independent reader within a second; a fresh reader rebuilds the same configuration from the
-//! compacted topic; every auth and validation failure is refused and writes nothing; the JWKS
-//! sync follows a JWKS document served by the test.
+//! compacted topic.
+//!
+//! The API's refusals (auth, validation, unknown entities; nothing written) and the JWKS sync are
+//! tested once, by the admin router tests (`admin/src/routes/tests/`) and the validation rules'
+//! unit tests (`admin/src/validation/`).
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use admin::jwks::document::jwk_json;
 use admin::Admin;
 use harness::certs::SigningAuthority;
 use harness::kafka::read_all;
 use harness::{spawn, wait_for, wait_ready, Running, TestEnv};
-use p256::pkcs8::DecodePublicKey as _;
 use platform::config_log::{ConfigLog, ConfigSnapshot};
 use platform::ops::Ops;
 use reqwest::{Method, StatusCode};
@@ -22,23 +22,6 @@ use tokio_util::sync::CancellationToken;
 
 const TOKEN: &str = "e2e-admin-token-0123456789abcdef";
 const SEEN_WITHIN: Duration = Duration::from_secs(1);
-const RSA_PEM: &str = "-----BEGIN PUBLIC KEY-----
-MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQCfjh4gwxwy1DCr4iNLnWEv1ATN
-ZOU8aRWUM10W5tRxT0y1ipCg3gtDP3dIa+NdYlpq6+yoNthK36FQDtrSHsPAcQbv
-akSrvt2jCC0tQx+aeNrcOrgiUXUyr9S8zXDwROo8Uf4JczMcElJdVL7yhP62UYyA
-2orl5MSHOmy9oGS9+QIDAQAB
------END PUBLIC KEY-----";
-
-/// A refused request: name, method, path, body, expected status and error field.
-type Case<'a> = (
-    &'a str,
-    Method,
-    String,
-    Option<Value>,
-    StatusCode,
-    Option<&'a str>,
-);
-
 /// An admin service running in-process, and a client for it.
 struct AdminApi {
     running: Running,
@@ -127,6 +110,7 @@ impl Drop for Reader {
         self.shutdown.cancel();
     }
 }
+
 
 #[tokio::test]
 async fn changes_reach_an_independent_reader_within_a_second_and_survive_restarts() {
@@ -280,339 +264,6 @@ async fn changes_reach_an_independent_reader_within_a_second_and_survive_restart
         (status, body["id"].as_i64()),
         (StatusCode::CREATED, Some(2)),
         "{body}"
-    );
-    api.stop().await;
-}
-
-#[tokio::test]
-async fn auth_and_validation_failures_are_refused_and_write_nothing() {
-    let env = TestEnv::new().await;
-    let api = AdminApi::start(&env, &[]).await;
-    let signing = SigningAuthority::generate("v1");
-    let (status, _) = api
-        .call(
-            Method::POST,
-            "/admin/v1/health-authorities",
-            Some(json!({"issuer": "iss", "audience": "aud", "name": "Authority"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED);
-    let (status, _) = api
-        .call(
-            Method::POST,
-            "/admin/v1/authorized-apps",
-            Some(json!({"healthAuthorityID": "app", "regions": ["US"]})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED);
-    let events_before = read_all::<ConfigEvent>(&env, Topic::Config).len();
-
-    let ha_body = json!({"issuer": "new", "audience": "aud", "name": "n"});
-    let (status, body) = api
-        .call_as(
-            None,
-            Method::POST,
-            "/admin/v1/health-authorities",
-            Some(ha_body.clone()),
-        )
-        .await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED, "missing token: {body}");
-    assert!(body["error"].is_string());
-    let (status, body) = api
-        .call_as(
-            Some("not-the-admin-token-000000"),
-            Method::POST,
-            "/admin/v1/health-authorities",
-            Some(ha_body),
-        )
-        .await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (StatusCode::UNAUTHORIZED, Some("invalid admin token"))
-    );
-    let (status, _) = api
-        .call_as(
-            Some("not-the-admin-token-000000"),
-            Method::GET,
-            "/admin/v1/authorized-apps",
-            None,
-        )
-        .await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
-
-    let keys = "/admin/v1/health-authorities/1/keys";
-    let cases: Vec<Case<'_>> = vec![
-        (
-            "bad PEM",
-            Method::POST,
-            keys.into(),
-            Some(json!({"version": "v2", "publicKeyPem": "not a key"})),
-            StatusCode::BAD_REQUEST,
-            Some("publicKeyPem"),
-        ),
-        (
-            "RSA key",
-            Method::POST,
-            keys.into(),
-            Some(json!({"version": "v2", "publicKeyPem": RSA_PEM})),
-            StatusCode::BAD_REQUEST,
-            Some("publicKeyPem"),
-        ),
-        (
-            "empty version",
-            Method::POST,
-            keys.into(),
-            Some(json!({"version": " ", "publicKeyPem": signing.public_key_pem})),
-            StatusCode::BAD_REQUEST,
-            Some("version"),
-        ),
-        (
-            "bad from",
-            Method::POST,
-            keys.into(),
-            Some(json!({"version": "v2", "publicKeyPem": signing.public_key_pem, "from": "soon"})),
-            StatusCode::BAD_REQUEST,
-            Some("from"),
-        ),
-        (
-            "empty regions",
-            Method::POST,
-            "/admin/v1/authorized-apps".into(),
-            Some(json!({"healthAuthorityID": "other", "regions": []})),
-            StatusCode::BAD_REQUEST,
-            Some("regions"),
-        ),
-        (
-            "blank regions",
-            Method::POST,
-            "/admin/v1/authorized-apps".into(),
-            Some(json!({"healthAuthorityID": "other", "regions": ["  "]})),
-            StatusCode::BAD_REQUEST,
-            Some("regions"),
-        ),
-        (
-            "empty app id",
-            Method::POST,
-            "/admin/v1/authorized-apps".into(),
-            Some(json!({"healthAuthorityID": "", "regions": ["US"]})),
-            StatusCode::BAD_REQUEST,
-            Some("healthAuthorityID"),
-        ),
-        (
-            "unknown allowed authority",
-            Method::POST,
-            "/admin/v1/authorized-apps".into(),
-            Some(
-                json!({"healthAuthorityID": "other", "regions": ["US"], "allowedHealthAuthorityIDs": [99]}),
-            ),
-            StatusCode::BAD_REQUEST,
-            Some("allowedHealthAuthorityIDs"),
-        ),
-        (
-            "empty issuer",
-            Method::POST,
-            "/admin/v1/health-authorities".into(),
-            Some(json!({"issuer": "", "audience": "a", "name": "n"})),
-            StatusCode::BAD_REQUEST,
-            Some("issuer"),
-        ),
-        (
-            "duplicate issuer",
-            Method::POST,
-            "/admin/v1/health-authorities".into(),
-            Some(json!({"issuer": "iss", "audience": "a", "name": "n"})),
-            StatusCode::CONFLICT,
-            Some("issuer"),
-        ),
-        (
-            "duplicate app",
-            Method::POST,
-            "/admin/v1/authorized-apps".into(),
-            Some(json!({"healthAuthorityID": "APP", "regions": ["US"]})),
-            StatusCode::CONFLICT,
-            Some("healthAuthorityID"),
-        ),
-        (
-            "unknown authority",
-            Method::GET,
-            "/admin/v1/health-authorities/99".into(),
-            None,
-            StatusCode::NOT_FOUND,
-            None,
-        ),
-        (
-            "unknown authority update",
-            Method::PUT,
-            "/admin/v1/health-authorities/99".into(),
-            Some(json!({"issuer": "x", "audience": "a", "name": "n"})),
-            StatusCode::NOT_FOUND,
-            None,
-        ),
-        (
-            "key of unknown authority",
-            Method::POST,
-            "/admin/v1/health-authorities/99/keys".into(),
-            Some(json!({"version": "v1", "publicKeyPem": signing.public_key_pem})),
-            StatusCode::NOT_FOUND,
-            None,
-        ),
-        (
-            "unknown key",
-            Method::POST,
-            format!("{keys}/nope/revoke"),
-            None,
-            StatusCode::NOT_FOUND,
-            None,
-        ),
-        (
-            "unknown app",
-            Method::GET,
-            "/admin/v1/authorized-apps/nope".into(),
-            None,
-            StatusCode::NOT_FOUND,
-            None,
-        ),
-        (
-            "unknown app update",
-            Method::PUT,
-            "/admin/v1/authorized-apps/nope".into(),
-            Some(json!({"regions": ["US"]})),
-            StatusCode::NOT_FOUND,
-            None,
-        ),
-        (
-            "unknown app delete",
-            Method::DELETE,
-            "/admin/v1/authorized-apps/nope".into(),
-            None,
-            StatusCode::NOT_FOUND,
-            None,
-        ),
-    ];
-    for (name, method, path, body, expected_status, expected_field) in cases {
-        let (status, answer) = api.call(method, &path, body).await;
-        assert_eq!(status, expected_status, "{name}: {answer}");
-        assert!(answer["error"].is_string(), "{name}: {answer}");
-        assert_eq!(answer["field"].as_str(), expected_field, "{name}: {answer}");
-    }
-    let (_, answer) = api
-        .call(
-            Method::POST,
-            keys,
-            Some(json!({"version": "v2", "publicKeyPem": RSA_PEM})),
-        )
-        .await;
-    assert!(
-        answer["error"].as_str().unwrap().contains("RSA"),
-        "{answer}"
-    );
-
-    assert_eq!(
-        read_all::<ConfigEvent>(&env, Topic::Config).len(),
-        events_before
-    );
-    api.stop().await;
-}
-
-/// Serves the JSON in `document` at `/jwks` on a free loopback port.
-async fn jwks_server(document: Arc<Mutex<Value>>) -> String {
-    let app = axum::Router::new().route(
-        "/jwks",
-        axum::routing::get(move || {
-            let document = document.clone();
-            async move { axum::Json(document.lock().unwrap().clone()) }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    format!("http://{addr}/jwks")
-}
-
-fn jwk(authority: &SigningAuthority) -> Value {
-    let key = p256::PublicKey::from_public_key_pem(&authority.public_key_pem).unwrap();
-    jwk_json(&authority.key_version, &key)
-}
-
-#[tokio::test]
-async fn jwks_sync_adds_published_keys_and_revokes_vanished_ones() {
-    let env = TestEnv::new().await;
-    let first = SigningAuthority::generate("k1");
-    let second = SigningAuthority::generate("k2");
-    let document = Arc::new(Mutex::new(json!([jwk(&first)])));
-    let uri = jwks_server(document.clone()).await;
-    let api = AdminApi::start(
-        &env,
-        &[
-            ("JWKS_SYNC_INTERVAL", "200ms"),
-            ("JWKS_REQUEST_TIMEOUT", "2s"),
-            ("HEALTH_AUTHORITY_KEY_CLEANUP_TTL", "1s"),
-        ],
-    )
-    .await;
-    let reader = Reader::start(&env).await;
-
-    let (status, body) = api
-        .call(
-            Method::POST,
-            "/admin/v1/health-authorities",
-            Some(json!({"issuer": "jwks.iss", "audience": "aud", "name": "JWKS", "jwksUri": uri})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-
-    // The periodic sync picks up the published key.
-    wait_for(Duration::from_secs(10), "key k1 from the JWKS", || {
-        let found = reader.log.snapshot().key(1, "k1").cloned();
-        async move { found }
-    })
-    .await;
-
-    // Rotation: k1 is withdrawn and k2 published; k1 is revoked, and deleted once it has been
-    // revoked longer than the cleanup TTL (1 s here).
-    *document.lock().unwrap() = json!([jwk(&second)]);
-    wait_for(Duration::from_secs(10), "k2 added and k1 deleted", || {
-        let snapshot = reader.log.snapshot();
-        let done = snapshot.key(1, "k1").is_none()
-            && snapshot.key(1, "k2").is_some_and(|k| k.thru.is_none());
-        async move { done.then_some(()) }
-    })
-    .await;
-    let stored = reader.log.snapshot().key(1, "k2").cloned().unwrap();
-    let stored_key = p256::PublicKey::from_public_key_pem(&stored.public_key_pem).unwrap();
-    assert_eq!(
-        stored_key,
-        p256::PublicKey::from_public_key_pem(&second.public_key_pem).unwrap()
-    );
-
-    // The trigger route runs a sync on demand; nothing is left to change.
-    let (status, report) = api.call(Method::POST, "/admin/v1/jwks-sync", None).await;
-    assert_eq!(
-        (status, report["ok"].as_bool()),
-        (StatusCode::OK, Some(true)),
-        "{report}"
-    );
-    assert_eq!(report["healthAuthorities"][0]["added"], json!([]));
-
-    let sync_changes: Vec<ConfigChange> = read_all::<ConfigEvent>(&env, Topic::Config)
-        .into_iter()
-        .filter(|e| e.payload.actor == "jwks-sync")
-        .map(|e| e.payload.change)
-        .collect();
-    let summary: Vec<String> = sync_changes
-        .iter()
-        .map(|change| match change {
-            ConfigChange::HealthAuthorityKeySaved { entity } if entity.thru.is_some() => {
-                format!("revoked {}", entity.version)
-            }
-            ConfigChange::HealthAuthorityKeySaved { entity } => format!("added {}", entity.version),
-            ConfigChange::HealthAuthorityKeyDeleted { version, .. } => format!("deleted {version}"),
-            other => format!("unexpected {other:?}"),
-        })
-        .collect();
-    assert_eq!(
-        summary,
-        ["added k1", "revoked k1", "added k2", "deleted k1"]
     );
     api.stop().await;
 }
