@@ -24,12 +24,12 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse as _, Redirect, Response};
 use axum::Form;
 
-use super::cookies::{self, CookieSpec, SESSION_COOKIE};
-use super::form::{FormFields, CSRF_FIELD};
-use super::html::url_component;
-use super::layout::refusal;
-use super::session::{tokens_match, SignedIn};
-use super::ConsoleState;
+use crate::console::auth::cookies::{self, CookieSpec, SESSION_COOKIE};
+use crate::console::auth::session::{tokens_match, SignedIn};
+use crate::console::kit::form::{FormFields, CSRF_FIELD};
+use crate::console::kit::html::url_component;
+use crate::console::kit::shell::refusal;
+use crate::console::ConsoleState;
 
 /// Largest accepted form body (a pasted PEM key is well under 1 KiB).
 pub const FORM_LIMIT: usize = 64 * 1024;

@@ -19,12 +19,15 @@ use axum::response::{IntoResponse as _, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
 
-use super::cookies::{self, CookieSpec, LOGIN_COOKIE, SESSION_COOKIE};
-use super::form::{FormFields, CSRF_FIELD};
-use super::html::Markup;
-use super::layout::{bare_page, csrf_input, flash_box, input, refusal, Input, Problems, Widget};
-use super::session::{random_token, tokens_match, Flash, SignedIn};
-use super::ConsoleState;
+use crate::console::auth::cookies::{self, CookieSpec, LOGIN_COOKIE, SESSION_COOKIE};
+use crate::console::auth::session::{random_token, tokens_match, SignedIn};
+use crate::console::kit::form::{FormFields, CSRF_FIELD};
+use crate::console::kit::html::Markup;
+use crate::console::kit::problems::Problems;
+use crate::console::kit::shell::Flash;
+use crate::console::kit::shell::{bare_page, flash_box, refusal};
+use crate::console::kit::widgets::{csrf_input, input, Input, Widget};
+use crate::console::ConsoleState;
 use crate::routes::ACTOR;
 
 /// Where a signed-in operator lands by default.

@@ -11,6 +11,7 @@
 //! The store is bounded; when full, expired sessions are dropped and then the least recently
 //! used one. Time is passed in by the caller, so expiry is tested without waiting.
 
+use crate::console::kit::shell::Flash;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -64,32 +65,6 @@ impl SessionKey {
 impl fmt::Debug for SessionKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("SessionKey(..)")
-    }
-}
-
-/// A one-time message shown on the next page (after a redirect).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Flash {
-    /// False for an error.
-    pub success: bool,
-    pub message: String,
-}
-
-impl Flash {
-    /// A success message.
-    pub fn ok(message: impl Into<String>) -> Self {
-        Self {
-            success: true,
-            message: message.into(),
-        }
-    }
-
-    /// An error message.
-    pub fn error(message: impl Into<String>) -> Self {
-        Self {
-            success: false,
-            message: message.into(),
-        }
     }
 }
 

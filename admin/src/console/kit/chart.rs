@@ -2,7 +2,7 @@
 //! JavaScript. A chart has a time axis from `start` to `end`, a y axis from 0 to a rounded
 //! maximum, one polyline per series (broken where samples are missing) and a legend.
 
-use super::html::Markup;
+use crate::console::kit::html::Markup;
 
 /// Drawing size (the SVG scales to its container's width).
 const WIDTH: f64 = 560.0;

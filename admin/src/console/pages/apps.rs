@@ -10,15 +10,18 @@ use axum::response::Response;
 use platform::config_log::ConfigSnapshot;
 use schemas::config::{AuthorizedApp, ConfigChange};
 
-use super::entity::{form_end, Entity, ListPage};
-use super::form::FormFields;
-use super::html::{url_component, Markup};
-use super::layout::{
-    badge, button_form, card_form, checkbox, group_errors, inputs, Input, Problems, Section, Widget,
+use crate::console::auth::session::SignedIn;
+use crate::console::kit::form::FormFields;
+use crate::console::kit::html::{url_component, Markup};
+use crate::console::kit::problems::Problems;
+use crate::console::kit::shell::Flash;
+use crate::console::kit::widgets::{
+    badge, button_form, card_form, checkbox, group_errors, inputs, Input, Widget,
 };
-use super::save::created;
-use super::session::{Flash, SignedIn};
-use super::ConsoleState;
+use crate::console::pages::entity::{form_end, Entity, ListPage};
+use crate::console::pages::page::Section;
+use crate::console::pages::save::created;
+use crate::console::ConsoleState;
 use crate::validation::{self, AuthorizedAppForm};
 use crate::writer::{Decision, WriteKind};
 

@@ -10,10 +10,11 @@ use axum::response::Response;
 use platform::config_log::ConfigSnapshot;
 use schemas::config::ConfigChange;
 
-use super::html::Markup;
-use super::layout::{time, Page, Section};
-use super::session::SignedIn;
-use super::ConsoleState;
+use crate::console::auth::session::SignedIn;
+use crate::console::kit::html::Markup;
+use crate::console::kit::time::time;
+use crate::console::pages::page::{Page, Section};
+use crate::console::ConsoleState;
 use crate::store::AuditEntry;
 
 /// Changes shown on the audit page.

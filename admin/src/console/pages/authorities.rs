@@ -1,5 +1,5 @@
 //! "Health Authority Key Configuration" pages: list, create, and the page of one configuration
-//! (its settings form, its keys and the form to add one, see [`super::keys`]).
+//! (its settings form, its keys and the form to add one, from `key_table`).
 //!
 //! As the publishing guide describes, a configuration is created with its issuer, audience and
 //! name first; its public key is added after that first save, on the configuration's page.
@@ -11,14 +11,17 @@ use axum::response::Response;
 use chrono::Utc;
 use schemas::config::{ConfigChange, HealthAuthority};
 
-use super::entity::{form_end, parse_id, Entity, ListPage};
-use super::form::FormFields;
-use super::html::Markup;
-use super::keys::{self, KeyValues};
-use super::layout::{card_form, checkbox, inputs, Input, Problems, Section};
-use super::save::{created, edit_flash, edited};
-use super::session::{Flash, SignedIn};
-use super::ConsoleState;
+use crate::console::auth::session::SignedIn;
+use crate::console::kit::form::FormFields;
+use crate::console::kit::html::Markup;
+use crate::console::kit::problems::Problems;
+use crate::console::kit::shell::Flash;
+use crate::console::kit::widgets::{card_form, checkbox, inputs, Input};
+use crate::console::pages::entity::{form_end, parse_id, Entity, ListPage};
+use crate::console::pages::key_table::{self, KeyValues};
+use crate::console::pages::page::Section;
+use crate::console::pages::save::{created, edit_flash, edited};
+use crate::console::ConsoleState;
 use crate::validation::{self, key_status, HealthAuthorityForm, KeyStatus};
 use crate::writer::WriteKind;
 
@@ -252,12 +255,13 @@ pub fn show_page(
     };
     let action = page_of(ha.id);
     let mut body = Markup::new();
-    keys::table(&mut body, &snapshot, ha, &signed.csrf, Utc::now());
+    let keys_url = format!("{}/{}/keys", AUTHORITIES.list, ha.id);
+    key_table::table(&mut body, &snapshot, ha, &keys_url, &signed.csrf, Utc::now());
     body.raw("<div class=\"two\"><section>");
     let (key_values, key_problems) = refusal
         .key
         .unwrap_or_else(|| (KeyValues::default(), Problems::none()));
-    keys::add_form(&mut body, ha, &signed.csrf, &key_values, &key_problems);
+    key_table::add_form(&mut body, &keys_url, &signed.csrf, &key_values, &key_problems);
     body.raw("</section><section><h2>Settings</h2>");
     let (values, problems) = refusal
         .settings

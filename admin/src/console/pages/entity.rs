@@ -5,10 +5,10 @@
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::html::Markup;
-use super::layout::{Page, Section};
-use super::session::SignedIn;
-use super::ConsoleState;
+use crate::console::auth::session::SignedIn;
+use crate::console::kit::html::Markup;
+use crate::console::pages::page::{Page, Section};
+use crate::console::ConsoleState;
 
 /// One kind of configuration entity as the console shows it.
 #[derive(Debug, Clone, Copy)]

@@ -6,13 +6,14 @@
 use platform::config_log::ConfigSnapshot;
 use schemas::config::ExportConfig;
 
-use super::entity::form_end;
-use super::form::FormFields;
-use super::html::Markup;
-use super::layout::{
-    card_form, checkbox, exact_time, group_errors, inputs, parse_time, valid_from, Input, Problems,
-    Widget,
+use crate::console::kit::form::FormFields;
+use crate::console::kit::html::Markup;
+use crate::console::kit::problems::Problems;
+use crate::console::kit::time::{exact_time, parse_time};
+use crate::console::kit::widgets::{
+    card_form, checkbox, group_errors, inputs, valid_from, Input, Widget,
 };
+use crate::console::pages::entity::form_end;
 use crate::validation::{ExportConfigForm, MAX_SIGNATURE_INFOS};
 
 pub const INFOS: &str = "signatureInfoIds";

@@ -1,7 +1,7 @@
 //! "Export Configuration" pages: list, create and edit (there is no delete: a configuration is
 //! retired by setting "Valid until").
 //!
-//! The form and its parsing are in [`super::export_form`]; the rules are the REST API's.
+//! The form and its parsing are in [`crate::console::pages::export_form`]; the rules are the REST API's.
 
 use axum::extract::State;
 use axum::response::Response;
@@ -9,14 +9,16 @@ use chrono::{DateTime, Utc};
 use platform::config_log::ConfigSnapshot;
 use schemas::config::{ConfigChange, ExportConfig};
 
-use super::entity::{Entity, ListPage};
-use super::export_form::{config_form, period_text, ConfigValues};
-use super::form::FormFields;
-use super::html::Markup;
-use super::layout::{time, Problems, Section};
-use super::numbered::{Numbered, NumberedForm};
-use super::session::SignedIn;
-use super::ConsoleState;
+use crate::console::auth::session::SignedIn;
+use crate::console::kit::form::FormFields;
+use crate::console::kit::html::Markup;
+use crate::console::kit::problems::Problems;
+use crate::console::kit::time::time;
+use crate::console::pages::entity::{Entity, ListPage};
+use crate::console::pages::export_form::{config_form, period_text, ConfigValues};
+use crate::console::pages::numbered::{Numbered, NumberedForm};
+use crate::console::pages::page::Section;
+use crate::console::ConsoleState;
 use crate::validation::{self, ExportConfigForm, ValidationError};
 use crate::writer::WriteKind;
 
@@ -79,7 +81,7 @@ fn validity(from: DateTime<Utc>, thru: Option<DateTime<Utc>>, now: DateTime<Utc>
     }
 }
 
-/// The form is [`super::export_form`]'s; here is what ties it to the pages, rules and events.
+/// The form is [`crate::console::pages::export_form`]'s; here is what ties it to the pages, rules and events.
 impl NumberedForm for ConfigValues {
     type Api = ExportConfigForm;
     type Saved = ExportConfig;

@@ -12,11 +12,11 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Utc;
 
-use super::chart::{Chart, Line};
-use super::html::Markup;
-use super::layout::{Page, Section};
-use super::session::SignedIn;
-use super::ConsoleState;
+use crate::console::auth::session::SignedIn;
+use crate::console::kit::chart::{Chart, Line};
+use crate::console::kit::html::Markup;
+use crate::console::pages::page::{Page, Section};
+use crate::console::ConsoleState;
 use crate::prometheus::{PrometheusClient, Series};
 
 /// The window charted.

@@ -7,11 +7,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse as _, Redirect, Response};
 use chrono::Utc;
 
-use super::audit;
-use super::html::Markup;
-use super::layout::{Page, Section};
-use super::session::SignedIn;
-use super::ConsoleState;
+use crate::console::auth::session::SignedIn;
+use crate::console::kit::html::Markup;
+use crate::console::pages::audit;
+use crate::console::pages::page::{Page, Section};
+use crate::console::ConsoleState;
 use crate::validation::{key_status, KeyStatus};
 
 /// Changes shown on the home page.

@@ -9,13 +9,14 @@ use chrono::{DateTime, Utc};
 use platform::config_log::ConfigSnapshot;
 use schemas::config::ConfigChange;
 
-use super::entity::{parse_id, Entity};
-use super::form::FormFields;
-use super::html::Markup;
-use super::layout::Problems;
-use super::save::{created, edit_flash, edited};
-use super::session::{Flash, SignedIn};
-use super::ConsoleState;
+use crate::console::auth::session::SignedIn;
+use crate::console::kit::form::FormFields;
+use crate::console::kit::html::Markup;
+use crate::console::kit::problems::Problems;
+use crate::console::kit::shell::Flash;
+use crate::console::pages::entity::{parse_id, Entity};
+use crate::console::pages::save::{created, edit_flash, edited};
+use crate::console::ConsoleState;
 use crate::validation::ValidationError;
 use crate::writer::WriteKind;
 

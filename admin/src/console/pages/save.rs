@@ -9,9 +9,10 @@ use chrono::{DateTime, Utc};
 use platform::config_log::ConfigSnapshot;
 use schemas::config::ConfigChange;
 
-use super::layout::{refused, Problems};
-use super::session::{Flash, SignedIn};
-use super::ConsoleState;
+use crate::console::auth::session::SignedIn;
+use crate::console::kit::problems::{refused, Problems};
+use crate::console::kit::shell::Flash;
+use crate::console::ConsoleState;
 use crate::validation::ValidationError;
 use crate::writer::{Decision, WriteKind};
 

@@ -12,13 +12,16 @@ use chrono::{DateTime, Utc};
 use platform::config_log::ConfigSnapshot;
 use schemas::config::{ConfigChange, SignatureInfo};
 
-use super::entity::{form_end, Entity, ListPage};
-use super::form::FormFields;
-use super::html::Markup;
-use super::layout::{card_form, exact_time, inputs, parse_time, time, Input, Problems, Section};
-use super::numbered::{Numbered, NumberedForm};
-use super::session::SignedIn;
-use super::ConsoleState;
+use crate::console::auth::session::SignedIn;
+use crate::console::kit::form::FormFields;
+use crate::console::kit::html::Markup;
+use crate::console::kit::problems::Problems;
+use crate::console::kit::time::{exact_time, parse_time, time};
+use crate::console::kit::widgets::{card_form, inputs, Input};
+use crate::console::pages::entity::{form_end, Entity, ListPage};
+use crate::console::pages::numbered::{Numbered, NumberedForm};
+use crate::console::pages::page::Section;
+use crate::console::ConsoleState;
 use crate::validation::{self, SignatureInfoForm, ValidationError};
 use crate::writer::WriteKind;
 

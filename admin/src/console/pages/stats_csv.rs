@@ -10,10 +10,10 @@ use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::html::Markup;
-use super::layout::{Page, Section};
-use super::session::SignedIn;
-use super::ConsoleState;
+use crate::console::auth::session::SignedIn;
+use crate::console::kit::html::Markup;
+use crate::console::pages::page::{Page, Section};
+use crate::console::ConsoleState;
 
 /// Longest wait for the exporter.
 const TIMEOUT: Duration = Duration::from_secs(10);
