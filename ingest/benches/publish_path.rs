@@ -12,8 +12,8 @@
     missing_debug_implementations
 )]
 
-#[path = "../src/testkit.rs"]
-mod testkit;
+#[path = "../src/kit.rs"]
+mod kit;
 
 use base64::Engine as _;
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -32,10 +32,10 @@ static ALLOCATOR: platform::allocator::Allocator = platform::allocator::ALLOCATO
 const INTERLEAVED_ROUNDS: usize = 3000;
 
 fn bench(c: &mut Criterion) {
-    let signer = testkit::Signer::generate();
-    let other = testkit::Signer::generate();
+    let signer = kit::Signer::generate("v1");
+    let other = kit::Signer::generate("v1");
     let now = chrono::Utc::now();
-    let config = testkit::fixture(&signer, &other, now);
+    let config = kit::fixture(&signer, &other, now);
     let ring = format!(
         "k1:{}",
         base64::engine::general_purpose::STANDARD.encode([3u8; 64])
@@ -50,9 +50,9 @@ fn bench(c: &mut Criterion) {
 
     // A realistic upload: 14 daily keys, a valid certificate, a revision token from an earlier
     // upload, and 1 KB of padding.
-    let keys: Vec<_> = (1..=14).map(|d| testkit::key_days_ago(d, now)).collect();
+    let keys: Vec<_> = (1..=14).map(|d| kit::key_days_ago(d, now)).collect();
     let secret = b"0123456789abcdef0123456789abcdef";
-    let cert = testkit::certificate(&signer, &keys, secret, "confirmed", now);
+    let cert = signer.certificate(&keys, secret, "confirmed", now);
     let earlier: Vec<RevisableKey> = keys[..3]
         .iter()
         .map(|k| RevisableKey {
@@ -64,13 +64,13 @@ fn bench(c: &mut Criterion) {
             interval_count: k.rolling_period,
         })
         .collect();
-    let token = rules.tokens.mint(testkit::APP, &earlier).unwrap();
+    let token = rules.tokens.mint(kit::APP, &earlier).unwrap();
     let body = serde_json::json!({
         "temporaryExposureKeys": keys.iter().map(|k| serde_json::json!({
             "key": k.key, "rollingStartNumber": k.rolling_start_number,
             "rollingPeriod": k.rolling_period, "transmissionRisk": k.transmission_risk,
         })).collect::<Vec<_>>(),
-        "healthAuthorityID": testkit::APP,
+        "healthAuthorityID": kit::APP,
         "verificationPayload": cert,
         "hmacKey": base64::engine::general_purpose::STANDARD.encode(secret),
         "revisionToken": token,
@@ -160,7 +160,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| decode_v1(std::hint::black_box(&body), false).unwrap());
     });
     group.bench_function("part_certificate", |b| {
-        let app = config.app(testkit::APP).unwrap().clone();
+        let app = config.app(kit::APP).unwrap().clone();
         let hmac_key = base64::engine::general_purpose::STANDARD.encode(secret);
         b.iter(|| {
             let input = ingest::certificate::CertificateInput {
@@ -173,7 +173,7 @@ fn bench(c: &mut Criterion) {
         });
     });
     group.bench_function("part_tekmac_hmac", |b| {
-        let mac = domain::base64::decode_lenient(&testkit::tekmac(secret, &keys)).unwrap();
+        let mac = domain::base64::decode_lenient(&kit::tekmac(secret, &keys)).unwrap();
         b.iter(|| domain::hmac::verify(secret, std::hint::black_box(&mac), &keys).unwrap());
     });
     group.bench_function("part_transform", |b| {
@@ -184,18 +184,12 @@ fn bench(c: &mut Criterion) {
             batch_time: now,
             regions: vec!["US".into()],
             traveler: false,
-            app_package_name: testkit::APP.into(),
+            app_package_name: kit::APP.into(),
         };
         b.iter(|| std::hint::black_box(domain::transform(&request, &rules.policy)));
     });
     group.bench_function("part_token_open", |b| {
-        b.iter(|| {
-            std::hint::black_box(
-                rules
-                    .tokens
-                    .open(testkit::APP, std::hint::black_box(&token)),
-            )
-        });
+        b.iter(|| std::hint::black_box(rules.tokens.open(kit::APP, std::hint::black_box(&token))));
     });
     group.bench_function("part_token_mint", |b| {
         let entries = accepted.degraded_answer(&rules).token_entries;
@@ -203,7 +197,7 @@ fn bench(c: &mut Criterion) {
             std::hint::black_box(
                 rules
                     .tokens
-                    .mint(testkit::APP, std::hint::black_box(&entries))
+                    .mint(kit::APP, std::hint::black_box(&entries))
                     .unwrap(),
             )
         });

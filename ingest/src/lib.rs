@@ -35,7 +35,7 @@ pub mod settings;
 pub mod state;
 
 #[cfg(test)]
-mod testkit;
+mod kit;
 
 pub use service::Ingest;
 pub use settings::Settings;

@@ -121,5 +121,5 @@ async fn limit(State(state): State<AppState>, request: Request, next: Next) -> R
 }
 
 #[cfg(test)]
-#[path = "router_tests.rs"]
+#[path = "router_tests/mod.rs"]
 mod tests;

@@ -1,10 +1,8 @@
 //! Seeding configuration straight onto a test's `en.config` topic, as the admin service would,
 //! for tests of other services (the admin API has its own tests).
 
-use chrono::{Duration, Utc};
-use schemas::config::{
-    AuthorizedApp, ConfigChange, ConfigEvent, HealthAuthority, HealthAuthorityKey,
-};
+use chrono::Utc;
+use schemas::config::{ConfigChange, ConfigEvent};
 use schemas::topics::Topic;
 use schemas::Envelope;
 
@@ -33,12 +31,19 @@ pub async fn write(env: &TestEnv, change: ConfigChange) {
     .expect("config event acknowledged");
 }
 
-/// The conformance fixture: health authority `iss1`/`aud1` (id 1) with key `v1` valid since a
-/// minute ago, and app `com.example.app` in region `US` accepting it. Returns the signing key.
+/// The conformance fixture as the end-to-end tests use it: health authority `iss1`/`aud1` (id
+/// 1) with key `v1` valid since a minute ago, and app `com.example.app` in region `US` accepting
+/// it (the first half of [`testkit::fixture::changes`]). Returns the signing key.
 pub async fn seed_fixture(env: &TestEnv) -> SigningAuthority {
     let authority = SigningAuthority::generate("v1");
     seed_health_authority(env, 1, "iss1", "aud1", &authority).await;
-    seed_app(env, "com.example.app", &["US"], &[1], false, false).await;
+    write(
+        env,
+        ConfigChange::AuthorizedAppSaved {
+            entity: testkit::fixture::app(),
+        },
+    )
+    .await;
     authority
 }
 
@@ -50,33 +55,9 @@ pub async fn seed_health_authority(
     aud: &str,
     key: &SigningAuthority,
 ) {
-    write(
-        env,
-        ConfigChange::HealthAuthoritySaved {
-            entity: HealthAuthority {
-                id,
-                issuer: iss.into(),
-                audience: aud.into(),
-                name: format!("Authority {id}"),
-                jwks_uri: None,
-                enable_stats: true,
-            },
-        },
-    )
-    .await;
-    write(
-        env,
-        ConfigChange::HealthAuthorityKeySaved {
-            entity: HealthAuthorityKey {
-                health_authority_id: id,
-                version: key.key_version.clone(),
-                public_key_pem: key.public_key_pem.clone(),
-                from: Utc::now() - Duration::minutes(1),
-                thru: None,
-            },
-        },
-    )
-    .await;
+    for change in testkit::fixture::health_authority(id, iss, aud, key, Utc::now()) {
+        write(env, change).await;
+    }
 }
 
 /// An authorized app.
@@ -88,17 +69,8 @@ pub async fn seed_app(
     bypass_verification: bool,
     bypass_token: bool,
 ) {
-    write(
-        env,
-        ConfigChange::AuthorizedAppSaved {
-            entity: AuthorizedApp {
-                health_authority_id: name.into(),
-                regions: regions.iter().map(|r| (*r).to_owned()).collect(),
-                allowed_health_authority_ids: allowed.to_vec(),
-                bypass_health_authority_verification: bypass_verification,
-                bypass_revision_token: bypass_token,
-            },
-        },
-    )
-    .await;
+    let mut entity = testkit::fixture::authorized_app(name, regions, allowed);
+    entity.bypass_health_authority_verification = bypass_verification;
+    entity.bypass_revision_token = bypass_token;
+    write(env, ConfigChange::AuthorizedAppSaved { entity }).await;
 }

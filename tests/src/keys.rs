@@ -1,27 +1,15 @@
-//! Temporary Exposure Keys and interval numbers for tests.
+//! Temporary Exposure Keys, interval numbers and the export signing key file for tests (built on
+//! the test kit's `testkit::keys`).
 
-use base64::Engine as _;
-use chrono::{DateTime, Utc};
-use rand::RngCore;
+use chrono::Utc;
 
 use schemas::api::ExposureKey;
 
-/// EN interval number of `t` (10-minute slots since the epoch).
-pub fn interval_of(t: DateTime<Utc>) -> i32 {
-    i32::try_from(t.timestamp() / 600).expect("interval fits i32")
-}
+pub use testkit::keys::{hmac_secret, interval_of, random_key_text};
 
 /// Interval of today's UTC midnight (`D` of the conformance fixture).
 pub fn today_midnight() -> i32 {
-    let now = interval_of(Utc::now());
-    now - now % 144
-}
-
-/// 16 random bytes, standard base64.
-pub fn random_key_text() -> String {
-    let mut bytes = [0u8; 16];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    base64::engine::general_purpose::STANDARD.encode(bytes)
+    testkit::keys::midnight_of(Utc::now())
 }
 
 /// `K(n)` of the conformance fixture: a fresh key starting `n` days before today's midnight,
@@ -35,10 +23,14 @@ pub fn k(n: i32) -> ExposureKey {
     }
 }
 
-/// A random secret for the certificate HMAC, and its base64 form for `hmacKey`.
-pub fn hmac_secret() -> (Vec<u8>, String) {
-    let mut bytes = vec![0u8; 32];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    let text = base64::engine::general_purpose::STANDARD.encode(&bytes);
-    (bytes, text)
+/// Writes a fresh P-256 export signing key (PKCS#8 PEM) to `<dir>/keys/export-signing-key.pem`,
+/// as the exporter's file key manager reads it; returns the file's path.
+pub fn write_export_signing_key(dir: &std::path::Path) -> std::path::PathBuf {
+    use p256::pkcs8::EncodePrivateKey as _;
+    std::fs::create_dir_all(dir.join("keys")).unwrap();
+    let key_file = dir.join("keys/export-signing-key.pem");
+    let signing = p256::SecretKey::random(&mut rand::rngs::OsRng);
+    let pem = signing.to_pkcs8_pem(p256::pkcs8::LineEnding::LF).unwrap();
+    std::fs::write(&key_file, pem.as_bytes()).unwrap();
+    key_file
 }

@@ -13,7 +13,9 @@
 pub mod certs;
 pub mod config;
 pub mod console;
+pub mod edge;
 pub mod events;
+pub mod exports;
 pub mod kafka;
 pub mod kafka_security;
 pub mod keys;
@@ -325,21 +327,15 @@ where
 
 /// Waits until `GET <url>/ready` answers 200 (`url`: a service's ops URL).
 pub async fn wait_ready(url: &str) {
+    wait_ok(&format!("{url}/ready"), Duration::from_secs(20)).await;
+}
+
+/// Waits until `GET url` answers with a success status, or panics after `timeout`.
+pub async fn wait_ok(url: &str, timeout: Duration) {
     let client = reqwest::Client::new();
-    let ready = format!("{url}/ready");
-    wait_for(
-        Duration::from_secs(20),
-        &format!("{ready} to be 200"),
-        || {
-            let client = client.clone();
-            let ready = ready.clone();
-            async move {
-                match client.get(&ready).send().await {
-                    Ok(r) if r.status().is_success() => Some(()),
-                    _ => None,
-                }
-            }
-        },
-    )
+    wait_for(timeout, &format!("{url} to answer 2xx"), || {
+        let request = client.get(url).send();
+        async move { request.await.ok().filter(|r| r.status().is_success()).map(|_| ()) }
+    })
     .await;
 }

@@ -5,7 +5,6 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use p256::pkcs8::EncodePrivateKey as _;
 use serde_json::{json, Value};
 
 use crate::keys::k;
@@ -32,17 +31,6 @@ impl Drop for Observed {
     }
 }
 
-async fn admin_post(http: &reqwest::Client, admin: &Running, path: &str, body: Value) -> Value {
-    let response = http
-        .post(format!("{}{path}", admin.url()))
-        .bearer_auth(ADMIN_TOKEN)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert!(response.status().is_success(), "{path}");
-    response.json().await.unwrap()
-}
 
 impl Observed {
     /// Starts Prometheus, then every service; `admin_env` adds admin settings (it gets
@@ -61,54 +49,9 @@ impl Observed {
         wait_ready(&admin.ops_url()).await;
 
         let dir = std::env::temp_dir().join(format!("observed-{}", uuid::Uuid::new_v4()));
-        std::fs::create_dir_all(dir.join("keys")).unwrap();
-        let key_file = dir.join("keys/export-signing-key.pem");
-        let signing = p256::SecretKey::random(&mut rand::rngs::OsRng);
-        std::fs::write(
-            &key_file,
-            signing
-                .to_pkcs8_pem(p256::pkcs8::LineEnding::LF)
-                .unwrap()
-                .as_bytes(),
-        )
-        .unwrap();
-        let info = admin_post(
-            &http,
-            &admin,
-            "/admin/v1/signature-infos",
-            json!({"signingKey": "export-signing-key.pem", "signingKeyId": "310", "signingKeyVersion": "v1"}),
-        )
-        .await;
-        let from = (chrono::Utc::now() - chrono::Duration::minutes(1)).to_rfc3339();
-        admin_post(
-            &http,
-            &admin,
-            "/admin/v1/export-configs",
-            json!({"filenameRoot": "observed", "periodSeconds": 1, "outputRegion": "TEST",
-                   "inputRegions": ["US"], "from": from, "signatureInfoIds": [info["id"]]}),
-        )
-        .await;
-        let (blobs, key) = (
-            dir.join("blobs").display().to_string(),
-            key_file.display().to_string(),
-        );
-        let exporter = spawn::<exporter::Exporter>(
-            &stack.env,
-            &[
-                ("KAFKA_CREATE_TOPICS", "false"),
-                ("EXPORT_DIR", &blobs),
-                ("EXPORT_SIGNING_KEY_FILE", &key),
-                ("TRUNCATE_WINDOW", "1s"),
-                ("MIN_WINDOW_AGE", "1s"),
-                ("EXPORT_FILE_MIN_RECORDS", "1"),
-                ("EXPORT_FILE_PADDING_RANGE", "1"),
-                ("EXPORT_CREATE_BATCHES_INTERVAL", "200ms"),
-                ("EXPORT_WORK_INTERVAL", "200ms"),
-                ("EXPORT_CLEANUP_INTERVAL", "0"),
-            ],
-        )
-        .await;
-        wait_ready(&exporter.ops_url()).await;
+        let key_file = crate::keys::write_export_signing_key(&dir);
+        crate::exports::configure(&http, &admin, ADMIN_TOKEN, "observed").await;
+        let exporter = crate::exports::spawn_exporter(&stack.env, &dir, &key_file, &[]).await;
 
         let mut targets = vec![
             ("ingest", stack.ingest.ops_url()),

@@ -79,21 +79,7 @@ pub async fn spawn_bin_at(
         .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
     let url = format!("http://127.0.0.1:{port}");
     let ops_url = format!("http://127.0.0.1:{ops_port}");
-    let client = reqwest::Client::new();
-    crate::wait_for(Duration::from_secs(30), &format!("{name} /health"), || {
-        let client = client.clone();
-        let url = format!("{ops_url}/health");
-        async move {
-            client
-                .get(&url)
-                .send()
-                .await
-                .ok()
-                .filter(|r| r.status().is_success())
-                .map(|_| ())
-        }
-    })
-    .await;
+    crate::wait_ok(&format!("{ops_url}/health"), Duration::from_secs(30)).await;
     ServiceProcess {
         name: name.to_owned(),
         child,

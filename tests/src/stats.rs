@@ -1,5 +1,5 @@
 //! Statistics the tests need: the two-sample Kolmogorov–Smirnov test (chaff must not be told
-//! apart from real uploads, design §9).
+//! apart from real uploads in size or timing).
 
 /// The two-sample KS statistic `D` and its asymptotic p-value (Stephens' small-sample
 /// correction of the Kolmogorov distribution, as in Numerical Recipes' `kstwo`). Ties are

@@ -87,3 +87,18 @@ pub async fn assert_exactly_stored(
     assert_eq!(count(db).await, expected, "no key stored twice or extra");
     assert_eq!(&stored, acknowledged, "exactly the acknowledged keys");
 }
+
+/// Rebuilds the test's store from its log into a fresh database; returns the rebuild's report
+/// and the live store's checksum, which a faithful rebuild reproduces.
+pub async fn rebuild_from_the_log(
+    env: &crate::TestEnv,
+) -> (projector::rebuild::RebuildReport, String) {
+    let (_, live) = projector::rebuild::checksum(env.database_url())
+        .await
+        .unwrap();
+    let target = crate::create_database(&env.infra).await;
+    let report = projector::rebuild::rebuild(&env.kafka, &target)
+        .await
+        .unwrap();
+    (report, live)
+}

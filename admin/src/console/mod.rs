@@ -4,6 +4,9 @@
 //! - Pages live under `/console`; `/login` and `/logout` handle sessions. Every route is listed
 //!   once in [`CONSOLE_ROUTES`] with its [`Access`]; the router is built from that table, and
 //!   the tests walk it to prove that every page needs a session and every form a CSRF token.
+//! - Three rooms, depending one way: [`kit`] (HTML, widgets, form problems, times, charts) ←
+//!   [`auth`] (sign-in, sessions, cookies, CSRF guard, throttle) ← [`pages`] (one module per
+//!   entity or view); this module holds the route table and the router.
 //! - Sign-in takes an admin token (the API's) or a named operator account
 //!   ([`operators`]); sessions are server-side ([`session`]); failed sign-ins are throttled per
 //!   client address ([`throttle`]); [`guard`] checks the session and the CSRF token.
@@ -21,31 +24,18 @@
 //! - The Health page ([`health`]) charts the last hour from Prometheus (`PROMETHEUS_URL`) as
 //!   server-rendered SVG ([`chart`]).
 
-mod apps;
-mod assets;
-mod audit;
-mod authorities;
-pub mod chart;
-pub mod cookies;
-mod entity;
-mod export_form;
-mod exports;
-pub mod form;
-mod guard;
-mod health;
-mod home;
-pub mod html;
-mod keys;
-mod layout;
-mod login;
-mod numbered;
-pub mod operators;
-mod save;
-pub mod session;
+mod auth;
+mod kit;
+mod pages;
 pub mod settings;
-mod signature_infos;
-mod stats_csv;
-pub mod throttle;
+
+pub use auth::{cookies, operators, session, throttle};
+use auth::{guard, login};
+use kit::assets;
+pub use kit::{chart, form, html};
+use pages::{
+    apps, audit, authorities, export_form, exports, health, home, keys, signature_infos, stats_csv,
+};
 
 use std::sync::Arc;
 use std::time::Duration;

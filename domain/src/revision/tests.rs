@@ -1,6 +1,7 @@
 //! Tests of the merge: conformance group H (the rows expressible without HTTP) and G5 in
-//! `h_rows`, the report-type transitions of §4 step 5.5, the other merge rules and the token rules
-//! of §5.4 in `rules`. Shared fixtures live here.
+//! `h_rows`; the report-type transitions a revision allows, the other merge rules and the token
+//! rules in `rules`.
+//! Shared fixtures live here.
 
 mod h_rows;
 mod rules;

@@ -1,5 +1,6 @@
-//! Tests of the transform against conformance rows D19, E, F and G of
-//! `shared/conformance/publish-cases.md`, the outcome table of §3.7 and a never-panics property.
+//! Tests of the transform: key validation (old keys in key-string order, the key checks), symptom
+//! onset, report types and backfill, the outcome of every combination, and a never-panics
+//! property.
 //! Shared fixtures live here; the cases are in the submodules.
 
 mod claims_and_onset;

@@ -197,5 +197,5 @@ pub fn go_duration(seconds: u64) -> String {
 }
 
 #[cfg(test)]
-#[path = "verify_tests.rs"]
+#[path = "verify_tests/mod.rs"]
 mod tests;

@@ -321,5 +321,5 @@ fn dedup(regions: &[String]) -> Vec<String> {
 }
 
 #[cfg(test)]
-#[path = "checks_tests.rs"]
+#[path = "checks_tests/mod.rs"]
 mod tests;

@@ -6,10 +6,12 @@
 //!   `POST /v1/publish` to an in-process `ingest`, signed with that key, then succeeds. Revoking
 //!   the key in the console makes the same publish fail with 401
 //!   `health_authority_verification_certificate_invalid`. The browser saves screenshots of the
-//!   main pages to `target/screenshots/` (copied into `docs/screenshots/` by hand).
+//!   main pages to `target/screenshots/` (`./dev/refresh-screenshots` copies them into
+//!   `docs/screenshots/` on purpose).
 //! - The Health page ([`health_page`]) charts a publish run from a real Prometheus.
-//! - Over plain HTTP, every console page redirects to the sign-in page without a session and
-//!   every console form refuses a post without its CSRF token, changing nothing.
+//!
+//! That every page needs a session and every form its CSRF token, changing nothing, is tested
+//! once, over the route table, by the console's router tests (`admin/src/console/tests`).
 
 mod browser;
 mod health_page;
@@ -38,7 +40,7 @@ const PASSWORD: &str = "alice-e2e-password-0123456789";
 const APP: &str = "com.example.console";
 const ISSUER: &str = "gov.example.console.iss";
 const AUDIENCE: &str = "gov.example.console.aud";
-/// How long a console change may take to reach ingest (design §6: about a second).
+/// How long a console change may take to reach ingest (a config change is seen by every service within about a second).
 const PROPAGATION: Duration = Duration::from_secs(20);
 
 /// An operators file for one test, removed afterwards.
@@ -233,210 +235,4 @@ async fn config_events(env: &TestEnv) -> Vec<ConfigEvent> {
     })
     .await
     .unwrap()
-}
-
-/// A route's path with its parameters filled in with the seeded entities.
-fn concrete(path: &str) -> String {
-    path.replace("{id}", "1")
-        .replace("{app}", APP)
-        .replace("{*rest}", "nowhere")
-}
-
-/// The first `name="csrf"` hidden field of a page.
-fn csrf_of(page: &str) -> String {
-    let marker = "name=\"csrf\" value=\"";
-    let start = page.find(marker).expect("a csrf field") + marker.len();
-    page[start..start + 64].to_owned()
-}
-
-/// The `name=value` of a `Set-Cookie` for cookie `name`.
-fn cookie_of(response: &reqwest::Response, name: &str) -> Option<String> {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .and_then(|v| v.split(';').next())
-        .map(str::to_owned)
-}
-
-fn location(response: &reqwest::Response) -> String {
-    response
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
-}
-
-/// Signs in with the admin token; returns the session cookie and its CSRF token.
-async fn sign_in(http: &reqwest::Client, url: &str) -> (String, String) {
-    sign_in_with(http, url, TOKEN).await
-}
-
-/// Signs in with admin token `token`; returns the session cookie and its CSRF token.
-async fn sign_in_with(http: &reqwest::Client, url: &str, token: &str) -> (String, String) {
-    let form = http.get(format!("{url}/login")).send().await.unwrap();
-    let login_cookie = cookie_of(&form, "en_admin_login").expect("sign-in cookie");
-    let csrf_token = csrf_of(&form.text().await.unwrap());
-    let signed = http
-        .post(format!("{url}/login"))
-        .header("cookie", &login_cookie)
-        .form(&[
-            ("csrf", csrf_token.as_str()),
-            ("operator", ""),
-            ("secret", token),
-            ("next", "/console"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(signed.status(), StatusCode::SEE_OTHER);
-    let cookie = cookie_of(&signed, "en_admin_session").expect("session cookie");
-    let home = http
-        .get(format!("{url}/console"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(home.status(), StatusCode::OK);
-    let csrf = csrf_of(&home.text().await.unwrap());
-    (cookie, csrf)
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_page_needs_a_session_and_every_form_a_csrf_token() {
-    let env = TestEnv::new().await;
-    let (admin, _operators) = start_admin(&env).await;
-    let url = admin.url();
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-
-    // Something for every path parameter to name, made through the REST API.
-    let authority = SigningAuthority::generate("v1");
-    for (path, body) in [
-        (
-            "/admin/v1/health-authorities",
-            json!({"issuer": ISSUER, "audience": AUDIENCE, "name": "Example"}),
-        ),
-        (
-            "/admin/v1/health-authorities/1/keys",
-            json!({"version": "v1", "publicKeyPem": authority.public_key_pem}),
-        ),
-        (
-            "/admin/v1/authorized-apps",
-            json!({"healthAuthorityID": APP, "regions": ["US"], "allowedHealthAuthorityIDs": [1]}),
-        ),
-        (
-            "/admin/v1/signature-infos",
-            json!({"signingKey": "export-signing-key.pem", "signingKeyId": "310", "signingKeyVersion": "v1"}),
-        ),
-        (
-            "/admin/v1/export-configs",
-            json!({"filenameRoot": "us", "outputRegion": "US", "signatureInfoIds": [1]}),
-        ),
-    ] {
-        let response = http
-            .post(format!("{url}{path}"))
-            .bearer_auth(TOKEN)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::CREATED, "{path}");
-    }
-    let seeded = config_events(&env).await.len();
-    assert_eq!(seeded, 5);
-
-    let session_routes: Vec<(Verb, String)> = CONSOLE_ROUTES
-        .iter()
-        .filter(|r| r.access == Access::Session)
-        .map(|r| (r.verb, concrete(r.path)))
-        .collect();
-    let pages = session_routes
-        .iter()
-        .filter(|(v, _)| *v == Verb::Get)
-        .count();
-    let forms = session_routes
-        .iter()
-        .filter(|(v, _)| *v == Verb::Post)
-        .count();
-    assert!(pages >= 10 && forms >= 10, "{pages} pages, {forms} forms");
-
-    // Without a session: pages and forms lead to the sign-in page.
-    for (verb, path) in &session_routes {
-        let response = match verb {
-            Verb::Get => http.get(format!("{url}{path}")).send().await.unwrap(),
-            _ => http
-                .post(format!("{url}{path}"))
-                .form(&[("csrf", "0".repeat(64).as_str()), ("version", "v1")])
-                .send()
-                .await
-                .unwrap(),
-        };
-        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
-        let target = location(&response);
-        match verb {
-            Verb::Get => assert!(target.starts_with("/login?next=%2F"), "{path}: {target}"),
-            _ => assert_eq!(target, "/login", "{path}"),
-        }
-    }
-
-    // With a session, but without the session's CSRF token: every form is refused.
-    let (cookie, csrf) = sign_in(&http, &url).await;
-    let (_, other_csrf) = sign_in(&http, &url).await;
-    for (_, path) in session_routes.iter().filter(|(v, _)| *v == Verb::Post) {
-        for fields in [
-            vec![("version", "v1")],
-            vec![("csrf", ""), ("version", "v1")],
-            vec![("csrf", other_csrf.as_str()), ("version", "v1")],
-        ] {
-            let response = http
-                .post(format!("{url}{path}"))
-                .header("cookie", &cookie)
-                .form(&fields)
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(
-                response.status(),
-                StatusCode::FORBIDDEN,
-                "{path} {fields:?}"
-            );
-        }
-    }
-    // The sign-in form needs its own token too.
-    let response = http
-        .post(format!("{url}/login"))
-        .form(&[("csrf", csrf.as_str()), ("secret", TOKEN)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::FORBIDDEN);
-
-    // The session still works (sign-out was refused too), and every page opens.
-    for (_, path) in session_routes.iter().filter(|(v, _)| *v == Verb::Get) {
-        let response = http
-            .get(format!("{url}{path}"))
-            .header("cookie", &cookie)
-            .send()
-            .await
-            .unwrap();
-        let expected = match path.as_str() {
-            "/" => StatusCode::SEE_OTHER,
-            p if p.ends_with("nowhere") => StatusCode::NOT_FOUND,
-            // No EXPORTER_OPS_URL here: the download says so (it works in e2e stats_api).
-            p if p.ends_with("/stats.csv") => StatusCode::SERVICE_UNAVAILABLE,
-            _ => StatusCode::OK,
-        };
-        assert_eq!(response.status(), expected, "{path}");
-    }
-    assert_eq!(
-        config_events(&env).await.len(),
-        seeded,
-        "a refused form wrote an event"
-    );
 }

@@ -37,16 +37,7 @@ async fn slow_body_client(addr: SocketAddr, until: Instant) -> Vec<u16> {
 }
 
 async fn metric(stack: &Stack, name: &str, label: &str) -> f64 {
-    let text = reqwest::get(format!("{}/metrics", stack.ingest.ops_url()))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .filter(|l| l.starts_with(name) && l.contains(label))
-        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-        .sum()
+    harness::edge::metric(&stack.ingest.ops_url(), name, label).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -14,7 +14,6 @@ use exporter::format::{proto::ReportType, read_file};
 use harness::keys::{k, today_midnight};
 use harness::stack::Stack;
 use harness::{repo_root, spawn, wait_for, wait_ready, Running};
-use p256::pkcs8::EncodePrivateKey as _;
 use serde_json::{json, Value};
 
 const ADMIN_TOKEN: &str = "e2e-export-admin-token-0123456789";
@@ -52,19 +51,6 @@ fn python_verify(public_pem: &Path, files: &[PathBuf]) -> Vec<Value> {
         .collect()
 }
 
-async fn admin_post(http: &reqwest::Client, admin: &Running, path: &str, body: Value) -> Value {
-    let response = http
-        .post(format!("{}{path}", admin.url()))
-        .bearer_auth(ADMIN_TOKEN)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(status, reqwest::StatusCode::CREATED, "{path}: {body}");
-    body
-}
 
 /// Downloads `index.txt` and every file it names; `None` until the index names a file.
 async fn download_all(
@@ -93,24 +79,14 @@ async fn download_all(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn c14_published_keys_are_exported_signed_and_downloadable() {
+async fn published_keys_are_exported_signed_and_downloadable() {
     // Publish side: keys get created_at = now truncated to 1 s.
     let stack = Stack::start(&[("TRUNCATE_WINDOW", "1s")]).await;
     let http = reqwest::Client::new();
 
     // The signing key file, and configuration through the admin API.
     let dir = std::env::temp_dir().join(format!("export-flow-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(dir.join("keys")).unwrap();
-    let signing = p256::SecretKey::random(&mut rand::rngs::OsRng);
-    let key_file = dir.join("keys/export-signing-key.pem");
-    std::fs::write(
-        &key_file,
-        signing
-            .to_pkcs8_pem(p256::pkcs8::LineEnding::LF)
-            .unwrap()
-            .as_bytes(),
-    )
-    .unwrap();
+    let key_file = harness::keys::write_export_signing_key(&dir);
     let public_pem = dir.join("public.pem");
     std::fs::write(
         &public_pem,
@@ -124,62 +100,21 @@ async fn c14_published_keys_are_exported_signed_and_downloadable() {
     )
     .await;
     wait_ready(&admin.ops_url()).await;
-    let info = admin_post(
-        &http,
-        &admin,
-        "/admin/v1/signature-infos",
-        json!({"signingKey": "export-signing-key.pem", "signingKeyId": "310", "signingKeyVersion": "v1"}),
-    )
-    .await;
-    let from = (chrono::Utc::now() - chrono::Duration::minutes(1)).to_rfc3339();
-    admin_post(
-        &http,
-        &admin,
-        "/admin/v1/export-configs",
-        json!({"filenameRoot": "e2e/test", "periodSeconds": 1, "outputRegion": "TEST",
-               "inputRegions": ["US"], "from": from, "signatureInfoIds": [info["id"]]}),
-    )
-    .await;
+    harness::exports::configure(&http, &admin, ADMIN_TOKEN, "e2e/test").await;
 
     let export_dir = dir.join("blobs");
-    let (export_dir_text, key_file_text) = (
-        export_dir.display().to_string(),
-        key_file.display().to_string(),
-    );
-    let exporter = spawn::<exporter::Exporter>(
+    let exporter = harness::exports::spawn_exporter(
         &stack.env,
-        &[
-            ("KAFKA_CREATE_TOPICS", "false"),
-            ("EXPORT_DIR", &export_dir_text),
-            ("EXPORT_SIGNING_KEY_FILE", &key_file_text),
-            ("TRUNCATE_WINDOW", "1s"),
-            ("MIN_WINDOW_AGE", "1s"),
-            ("EXPORT_FILE_MIN_RECORDS", "1"),
-            ("EXPORT_FILE_PADDING_RANGE", "1"),
-            ("EXPORT_FILE_MAX_RECORDS", "100"),
-            ("EXPORT_CREATE_BATCHES_INTERVAL", "200ms"),
-            ("EXPORT_WORK_INTERVAL", "200ms"),
-            ("EXPORT_CLEANUP_INTERVAL", "0"),
-        ],
+        &dir,
+        &key_file,
+        &[("EXPORT_FILE_MAX_RECORDS", "100")],
     )
     .await;
-    wait_ready(&exporter.ops_url()).await;
     let base = exporter.url();
     // The first (empty) batch writes an empty index: batches are being cut before we publish.
-    wait_for(Duration::from_secs(30), "the first index.txt", || {
-        let (http, url) = (http.clone(), format!("{base}/e2e/test/index.txt"));
-        async move {
-            http.get(url)
-                .send()
-                .await
-                .ok()
-                .filter(|r| r.status().is_success())
-                .map(|_| ())
-        }
-    })
-    .await;
+    harness::wait_ok(&format!("{base}/e2e/test/index.txt"), Duration::from_secs(30)).await;
 
-    // C14: 12 consecutive daily keys, confirmed, onset two days before today's midnight.
+    // 12 consecutive daily keys, confirmed, onset two days before today's midnight.
     let keys: Vec<_> = (1..=12).map(k).collect();
     let onset = u32::try_from(today_midnight() - 2 * 144).unwrap();
     let request = stack.request_with(&keys, "confirmed", |c| {

@@ -96,13 +96,7 @@ async fn kill_9_during_load_stores_every_acknowledged_key_exactly_once_and_rebui
     );
 
     // Rebuild from the log into a fresh database: same content.
-    let (_, live) = projector::rebuild::checksum(env.database_url())
-        .await
-        .unwrap();
-    let target = harness::create_database(&env.infra).await;
-    let report = projector::rebuild::rebuild(&env.kafka, &target)
-        .await
-        .unwrap();
+    let (report, live) = harness::store::rebuild_from_the_log(&env).await;
     assert_eq!(report.rows, expected);
     assert_eq!(report.checksum, live);
     assert!(processor.terminate().await);

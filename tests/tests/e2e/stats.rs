@@ -1,4 +1,4 @@
-//! Health-authority statistics as a projection (operations reference §5.3): processor and
+//! Health-authority statistics as a projection (one row per authority and hour): processor and
 //! projector against the real Kafka and PostgreSQL, fed with `PublishReceived` events of several
 //! platforms, health authorities and onsets; the rows must count exactly what the reference
 //! counts, skip anonymous uploads, come back identical from a rebuild, and expire by whole days.
@@ -168,13 +168,7 @@ async fn statistics_count_verified_uploads_per_platform_and_revisions_and_rebuil
     assert_eq!(totals(&db, 1).await, expected);
 
     // A rebuild from the log reproduces the statistics exactly (they are in the checksum).
-    let (_, live) = projector::rebuild::checksum(env.database_url())
-        .await
-        .unwrap();
-    let target = harness::create_database(&env.infra).await;
-    let report = projector::rebuild::rebuild(&env.kafka, &target)
-        .await
-        .unwrap();
+    let (report, live) = harness::store::rebuild_from_the_log(&env).await;
     assert_eq!(report.checksum, live);
     assert_eq!(
         totals(&harness::connect(&target).await, 1).await,

@@ -1,4 +1,4 @@
-//! `/v1/stats` on the exporter (operations reference §5.1–5.2) against the real Kafka and
+//! `/v1/stats` on the exporter (a health authority's bearer JWT in, its hourly rows out) against the real Kafka and
 //! PostgreSQL: every authentication and body error, and an aggregation case with uploads of
 //! several platforms through processor and projector, days above and below the release
 //! threshold, the embargo, and the current hour hidden.

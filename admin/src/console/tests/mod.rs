@@ -1,10 +1,11 @@
 //! Router tests of the console over an in-memory store, through `tower::ServiceExt::oneshot`:
-//! the harness here; sessions, CSRF and sign-in in [`access`]; the forms in [`forms`] and
-//! [`exports`].
+//! the harness here; sessions and CSRF in [`access`]; sign-in, cookies, throttle and headers in
+//! [`sign_in`]; the forms in [`forms`] and [`exports`].
 
 mod access;
 mod exports;
 mod forms;
+mod sign_in;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -18,11 +19,11 @@ use platform::env::Secret;
 use prometheus::Registry;
 use tower::ServiceExt as _;
 
-use super::html::url_component;
-use super::operators::Operators;
-use super::settings::ConsoleSettings;
 use super::{console_router, ConsoleState};
 use crate::auth::AdminTokens;
+use crate::console::auth::operators::Operators;
+use crate::console::kit::html::url_component;
+use crate::console::settings::ConsoleSettings;
 use crate::metrics::AdminMetrics;
 use crate::store::MemoryStore;
 use crate::writer::ConfigWriter;

@@ -4,8 +4,9 @@ use chrono::{TimeDelta, TimeZone, Utc};
 
 use super::*;
 
+/// Reference case H1.
 #[test]
-fn h1_likely_revised_to_confirmed() {
+fn a_likely_report_is_revised_to_confirmed() {
     let (existing, token) = first_publish();
     let plan = plan_revisions(resend(ReportType::Confirmed), existing, &token, REQUIRED).unwrap();
     assert!(plan.inserts.is_empty());
@@ -29,8 +30,9 @@ fn h1_likely_revised_to_confirmed() {
     assert_eq!(next, vec![entry(1, 1), entry(2, 2)]);
 }
 
+/// Reference case H3.
 #[test]
-fn h3_existing_key_missing_from_token() {
+fn an_existing_key_missing_from_the_token_is_refused() {
     let (existing, _) = first_publish();
     let t1 = TokenState::Valid(vec![entry(1, 1)]);
     let err = plan_revisions(
@@ -60,8 +62,9 @@ fn h3_existing_key_missing_from_token() {
     assert_eq!(plan.processed, vec![entry(1, 1)]);
 }
 
+/// Reference case H5.
 #[test]
-fn h5_missing_token_and_undecryptable_token() {
+fn a_missing_or_undecryptable_token_is_refused() {
     let (existing, _) = first_publish();
     let err = plan_revisions(
         resend(ReportType::Confirmed),
@@ -89,8 +92,9 @@ fn h5_missing_token_and_undecryptable_token() {
     );
 }
 
+/// Reference case H7.
 #[test]
-fn h7_same_report_type_is_a_no_op() {
+fn same_report_type_is_a_no_op() {
     let (existing, token) = first_publish();
     let plan = plan_revisions(resend(ReportType::Likely), existing, &token, REQUIRED).unwrap();
     assert_eq!(plan, RevisionPlan::default());
@@ -99,8 +103,9 @@ fn h7_same_report_type_is_a_no_op() {
     assert_eq!(next, token.entries());
 }
 
+/// Reference case H9.
 #[test]
-fn h9_key_already_revised() {
+fn a_key_already_revised_is_not_revised_again() {
     let (mut existing, token) = first_publish();
     for row in &mut existing {
         row.revised_report_type = Some(ReportType::Negative);
@@ -121,8 +126,9 @@ fn h9_key_already_revised() {
     assert!(plan.revisions.is_empty() && plan.inserts.is_empty());
 }
 
+/// Reference case H11.
 #[test]
-fn h11_bypassed_upload_cannot_clear_the_report_type() {
+fn bypassed_upload_cannot_clear_the_report_type() {
     let (existing, token) = first_publish();
     let err =
         plan_revisions(resend(ReportType::Unspecified), existing, &token, REQUIRED).unwrap_err();
@@ -133,8 +139,9 @@ fn h11_bypassed_upload_cannot_clear_the_report_type() {
     );
 }
 
+/// Reference case H13.
 #[test]
-fn h13_token_metadata_mismatch() {
+fn a_token_with_other_metadata_is_refused() {
     let (existing, _) = first_publish();
     let mut bad = entry(1, 1);
     bad.interval_number += 1;
@@ -149,8 +156,9 @@ fn h13_token_metadata_mismatch() {
     );
 }
 
+/// Reference case H15.
 #[test]
-fn h15_token_not_required() {
+fn an_app_that_does_not_require_tokens_revises_without_one() {
     let (existing, _) = first_publish();
     let plan = plan_revisions(
         resend(ReportType::Confirmed),
@@ -164,8 +172,9 @@ fn h15_token_not_required() {
     assert_eq!(next.len(), 2);
 }
 
+/// Reference case H17.
 #[test]
-fn h17_federated_key_cannot_be_revised() {
+fn federated_key_cannot_be_revised() {
     let (mut existing, token) = first_publish();
     existing[0].local_provenance = false;
     let err =
@@ -180,8 +189,9 @@ fn h17_federated_key_cannot_be_revised() {
     assert_eq!(err.to_string(), "Internal Server Error");
 }
 
+/// Reference case H19.
 #[test]
-fn h19_identical_upload_without_token_writes_nothing() {
+fn identical_upload_without_token_writes_nothing() {
     let (existing, _) = first_publish();
     let plan = plan_revisions(
         resend(ReportType::Likely),
@@ -194,8 +204,9 @@ fn h19_identical_upload_without_token_writes_nothing() {
     assert!(next_token_entries(&[], &plan.processed, t(), hours(360)).is_empty());
 }
 
+/// Reference case G5.
 #[test]
-fn g5_negative_keys_are_not_inserted_but_tokenised() {
+fn negative_keys_are_not_inserted_but_tokenised() {
     let plan = plan_revisions(
         resend(ReportType::Negative),
         vec![],

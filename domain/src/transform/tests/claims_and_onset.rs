@@ -1,4 +1,4 @@
-//! Rows F and G: symptom onset, report type and backfill; the §3.7 outcome table.
+//! Rows F and G: symptom onset, report type and backfill; the outcome of every combination.
 
 use std::time::Duration;
 
@@ -6,8 +6,9 @@ use super::*;
 use crate::base64::encode_std;
 use crate::hmac::sort_keys;
 
+/// Reference case F1.
 #[test]
-fn f1_default_onset_is_four_days_ago() {
+fn default_onset_is_four_days_ago() {
     let keys = vec![k(5, 5), k(4, 4), k(3, 3)];
     let out = ok(transform(
         &request(keys, claims(ReportType::Confirmed, 0)),
@@ -29,8 +30,9 @@ fn f1_default_onset_is_four_days_ago() {
     );
 }
 
+/// Reference case F3.
 #[test]
-fn f3_request_onset_wins_over_certificate() {
+fn request_onset_wins_over_certificate() {
     let x = d() - 2 * 144 + 10;
     let y = d() - 6 * 144;
     let mut req = request(
@@ -48,8 +50,9 @@ fn f3_request_onset_wins_over_certificate() {
     assert_eq!(out.exposures[0].days_since_symptom_onset, Some(5));
 }
 
+/// Reference case F5.
 #[test]
-fn f5_onset_in_the_current_slot_is_ignored() {
+fn onset_in_the_current_slot_is_ignored() {
     let mut req = request(vec![k(1, 1)], claims(ReportType::Confirmed, 0));
     req.symptom_onset_interval = now_iv();
     let out = ok(transform(&req, &PublishPolicy::default()));
@@ -57,8 +60,9 @@ fn f5_onset_in_the_current_slot_is_ignored() {
     assert_eq!(out.exposures[0].days_since_symptom_onset, Some(3));
 }
 
+/// Reference case F7.
 #[test]
-fn f7_onset_magnitude_limit_with_seed_default() {
+fn onset_magnitude_limit_with_the_default_of_21_days() {
     // Seed default 21: onset 28 days ago, keys 7 and 6 days ago → DSOS 21 kept, 22 dropped.
     let onset = u32::try_from(d() - 28 * 144).unwrap();
     let mut keys = vec![k(7, 1), k(6, 2)];
@@ -82,8 +86,9 @@ fn f7_onset_magnitude_limit_with_seed_default() {
     );
 }
 
+/// Reference case F7.
 #[test]
-fn f7_reference_limit_of_fourteen() {
+fn onset_limit_of_fourteen_days_as_the_reference_has_it() {
     let policy = PublishPolicy {
         max_symptom_onset_days: 14,
         ..PublishPolicy::default()
@@ -117,8 +122,9 @@ fn f7_reference_limit_of_fourteen() {
     );
 }
 
+/// Reference cases G1, G3.
 #[test]
-fn g1_g3_report_type_and_backfill() {
+fn report_type_and_backfill() {
     let out = ok(transform(
         &request(vec![k(1, 1)], claims(ReportType::Confirmed, 0)),
         &PublishPolicy::default(),
@@ -162,8 +168,9 @@ fn g1_g3_report_type_and_backfill() {
     assert_eq!(out.exposures[0].transmission_risk.get(), 4);
 }
 
+/// Reference case G5.
 #[test]
-fn g5_negative_keys_are_transformed_with_risk_six() {
+fn negative_keys_are_transformed_with_risk_six() {
     let out = ok(transform(
         &request(vec![k(1, 1), k(2, 2)], claims(ReportType::Negative, 0)),
         &PublishPolicy::default(),
@@ -175,7 +182,7 @@ fn g5_negative_keys_are_transformed_with_risk_six() {
 }
 
 #[test]
-fn outcome_table_of_section_3_7() {
+fn every_combination_has_its_outcome() {
     let policy14 = |partial_failure| PublishPolicy {
         max_symptom_onset_days: 14,
         allow_partial_failure: partial_failure,

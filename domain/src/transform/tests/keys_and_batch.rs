@@ -9,8 +9,9 @@ use crate::base64::encode_std;
 use crate::hmac::sort_keys;
 use crate::interval::{interval_of, time_of};
 
+/// Reference case D19.
 #[test]
-fn d19_old_keys_are_reported_in_sorted_order() {
+fn old_keys_are_reported_in_sorted_order() {
     let mut keys = vec![
         raw("IRgYIhYiy4WMl9z68bMk6w==", 2_650_032, 144, 4),
         raw("dPCphLzfG4uzXneNimkPRQ====", 2_650_176, 144, 4),
@@ -41,8 +42,9 @@ fn e1_keys() -> Vec<RawKey> {
     keys
 }
 
+/// Reference case E1.
 #[test]
-fn e1_partial_failure_mode_keeps_the_valid_key() {
+fn partial_failure_mode_keeps_the_valid_key() {
     let req = request(e1_keys(), None);
     let out = ok(transform(&req, &partial()));
     assert_eq!(out.exposures.len(), 1);
@@ -69,8 +71,9 @@ fn e1_partial_failure_mode_keeps_the_valid_key() {
     assert!(text.starts_with("4 errors occurred:\n\t* key 1 cannot be imported"));
 }
 
+/// Reference case E1.
 #[test]
-fn e1_whole_batch_mode_rejects_listing_every_key() {
+fn whole_batch_mode_rejects_listing_every_key() {
     let r = rejected(transform(
         &request(e1_keys(), None),
         &PublishPolicy::default(),
@@ -81,8 +84,9 @@ fn e1_whole_batch_mode_rejects_listing_every_key() {
         .starts_with("unable to read request data: 4 errors occurred:\n\t* key 1 "));
 }
 
+/// Reference case E3.
 #[test]
-fn e3_rolling_period_zero() {
+fn a_rolling_period_of_zero_is_refused() {
     let mut bad = k(1, 1);
     bad.rolling_period = 0;
     let req = request(vec![bad, k(2, 2)], claims(ReportType::Confirmed, 0));
@@ -100,8 +104,9 @@ fn e3_rolling_period_zero() {
     );
 }
 
+/// Reference case E5.
 #[test]
-fn e5_transmission_risk_range_is_checked_on_the_client_value() {
+fn transmission_risk_range_is_checked_on_the_client_value() {
     for (tr, text) in [
         (-1, "invalid transmission risk: -1, must be >= 0 && <= 8"),
         (9, "invalid transmission risk: 9, must be >= 0 && <= 8"),
@@ -119,8 +124,9 @@ fn e5_transmission_risk_range_is_checked_on_the_client_value() {
     }
 }
 
+/// Reference cases E7, E9.
 #[test]
-fn e7_e9_embargo_of_still_valid_keys() {
+fn embargo_of_still_valid_keys() {
     let key = raw(&encode_std(&[1; 16]), now_iv(), 1, 0);
     let req = request(vec![key], claims(ReportType::Confirmed, 0));
     let out = ok(transform(&req, &PublishPolicy::default()));
@@ -174,9 +180,11 @@ fn embargo_example_of_the_spec() {
     );
 }
 
+/// Reference case E11.
 #[test]
-fn e11_seed_rule_key_must_start_inside_the_window() {
-    // Design §7.2 (the seed): rollingStartNumber >= interval(now - MAX_INTERVAL_AGE_ON_PUBLISH).
+fn seed_rule_key_must_start_inside_the_window() {
+    // A key must start inside the window: rollingStartNumber >=
+    // interval(now - MAX_INTERVAL_AGE_ON_PUBLISH).
     // The reference accepted a key that started before the window but ended inside it.
     let policy = PublishPolicy {
         max_interval_age: Duration::from_secs(120 * 3600),
@@ -206,8 +214,9 @@ fn e11_seed_rule_key_must_start_inside_the_window() {
     )));
 }
 
+/// Reference case E13.
 #[test]
-fn e13_bad_base64() {
+fn bad_base64_is_refused() {
     let req = request(
         vec![raw("QUJD2", d() - 144, 144, 0), k(2, 2)],
         claims(ReportType::Confirmed, 0),
@@ -219,8 +228,9 @@ fn e13_bad_base64() {
     );
 }
 
+/// Reference case E15.
 #[test]
-fn e15_no_keys_and_too_many_keys() {
+fn no_keys_and_too_many_keys_are_refused() {
     let r = rejected(transform(&request(vec![], None), &PublishPolicy::default()));
     assert_eq!(r.reason, Rejection::NoKeys);
     assert_eq!(r.reason.to_string(), "no exposure keys in publish request");
@@ -244,8 +254,9 @@ fn e15_no_keys_and_too_many_keys() {
     assert_eq!(out.exposures.len(), 30);
 }
 
+/// Reference case E17.
 #[test]
-fn e17_non_aligned_overlap() {
+fn non_aligned_overlaps_are_refused() {
     let s = d() - 3 * 144;
     let keys = vec![
         raw(&encode_std(&[1; 16]), s, 144, 0),
@@ -263,8 +274,9 @@ fn e17_non_aligned_overlap() {
     );
 }
 
+/// Reference case E19.
 #[test]
-fn e19_touching_keys_are_fine() {
+fn touching_keys_are_fine() {
     let s = d() - 3 * 144;
     let keys = vec![
         raw(&encode_std(&[2; 16]), s + 44, 100, 0),
@@ -276,8 +288,9 @@ fn e19_touching_keys_are_fine() {
     assert_eq!(out.exposures[0].interval_number, s);
 }
 
+/// Reference case E21.
 #[test]
-fn e21_too_many_same_start_keys() {
+fn more_than_three_keys_with_one_start_are_refused() {
     let s = d() - 3 * 144;
     let keys: Vec<RawKey> = [44, 88, 144, 88]
         .iter()
@@ -300,8 +313,9 @@ fn e21_too_many_same_start_keys() {
     assert_eq!(out.exposures.len(), 3);
 }
 
+/// Reference case E23.
 #[test]
-fn e23_traveler_regions_and_app_name() {
+fn traveler_regions_and_app_name() {
     let mut req = request(vec![k(1, 1)], None);
     req.traveler = true;
     req.regions = vec!["us".into(), "CA".into(), "Us".into()];

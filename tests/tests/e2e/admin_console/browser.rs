@@ -50,20 +50,7 @@ impl Browser {
                 panic!("cannot start {chromedriver}: {e}: run ./dev/test, which installs chromium-driver")
             });
         let url = format!("http://127.0.0.1:{port}");
-        let http = reqwest::Client::new();
-        wait_for(Duration::from_secs(30), "chromedriver to answer", || {
-            let http = http.clone();
-            let status = format!("{url}/status");
-            async move {
-                http.get(&status)
-                    .send()
-                    .await
-                    .ok()
-                    .filter(|r| r.status().is_success())
-                    .map(|_| ())
-            }
-        })
-        .await;
+        harness::wait_ok(&format!("{url}/status"), Duration::from_secs(30)).await;
 
         let profile =
             std::env::temp_dir().join(format!("console-chromium-{}", uuid::Uuid::new_v4()));
@@ -226,9 +213,9 @@ impl Browser {
             .unwrap();
     }
 
-    /// Saves a PNG of the window to `docs/screenshots/<name>.png`.
-    /// Saves a screenshot as `target/screenshots/<name>.png` (ignored by git: copy one into
-    /// `docs/screenshots/` on purpose when the page's look changed).
+    /// Saves a screenshot as `target/screenshots/<name>.png` (ignored by git; tests never write
+    /// tracked files). `./dev/refresh-screenshots` copies them into `docs/screenshots/` on
+    /// purpose when a page's look changed.
     pub async fn screenshot(&self, name: &str) {
         let png = self.client.screenshot().await.unwrap();
         let dir = harness::repo_root().join("target/screenshots");

@@ -1,0 +1,108 @@
+//! What the pages of every configuration entity share: the page shell with the entity's section
+//! and lead sentence, the list page (actions, then a table or a note that there is nothing yet),
+//! the page for an id that names nothing, and the buttons that close a form.
+
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use crate::console::auth::session::SignedIn;
+use crate::console::kit::html::Markup;
+use crate::console::pages::page::{Page, Section};
+use crate::console::ConsoleState;
+
+/// One kind of configuration entity as the console shows it.
+#[derive(Debug, Clone, Copy)]
+pub struct Entity {
+    pub section: Section,
+    /// One sentence under every page title: what the entity is for.
+    pub lead: &'static str,
+    /// The path of the list page, where the create form posts too.
+    pub list: &'static str,
+    /// The title of the page for an id that names nothing.
+    pub missing: &'static str,
+}
+
+/// The fixed parts of a list page.
+#[derive(Debug, Clone, Copy)]
+pub struct ListPage {
+    pub title: &'static str,
+    /// The `<div class="actions">` above the table.
+    pub actions: &'static str,
+    /// Shown instead of the table when there is nothing to list.
+    pub empty: &'static str,
+    /// The opening of the table, up to its `<tbody>`.
+    pub head: &'static str,
+}
+
+impl Entity {
+    /// A page of this entity's section, with the flash message waiting for the session.
+    pub fn page(
+        &self,
+        state: &ConsoleState,
+        signed: &SignedIn,
+        title: String,
+        body: Markup,
+        status: StatusCode,
+    ) -> Response {
+        Page {
+            section: self.section,
+            title,
+            lead: self.lead,
+            flash: state.sessions.take_flash(signed.key),
+            signed,
+            body,
+            status,
+        }
+        .render()
+    }
+
+    /// The list page: `rows` writes the table rows unless `empty`.
+    pub fn list_page(
+        &self,
+        state: &ConsoleState,
+        signed: &SignedIn,
+        list: &ListPage,
+        empty: bool,
+        rows: impl FnOnce(&mut Markup),
+    ) -> Response {
+        let mut body = Markup::new();
+        body.raw(list.actions);
+        if empty {
+            body.raw(list.empty);
+        } else {
+            body.raw(list.head);
+            rows(&mut body);
+            body.raw("</tbody></table>");
+        }
+        self.page(state, signed, list.title.to_owned(), body, StatusCode::OK)
+    }
+
+    /// The 404 page for an id that names no entity, with a way back to the list.
+    pub fn missing(&self, state: &ConsoleState, signed: &SignedIn) -> Response {
+        let mut body = Markup::new();
+        body.raw("<p><a")
+            .attr("href", self.list)
+            .raw(">Back to the list</a></p>");
+        self.page(
+            state,
+            signed,
+            self.missing.to_owned(),
+            body,
+            StatusCode::NOT_FOUND,
+        )
+    }
+}
+
+/// An entity id from the path; text that is not a number names nothing.
+pub fn parse_id(text: &str) -> Option<i64> {
+    text.parse().ok()
+}
+
+/// Closes a form: its submit button labelled `submit` and a link back to `cancel`.
+pub fn form_end(m: &mut Markup, submit: &'static str, cancel: &'static str) {
+    m.raw("<div class=\"actions\"><button type=\"submit\" class=\"primary\">")
+        .text(submit)
+        .raw("</button><a")
+        .attr("href", cancel)
+        .raw(">Cancel</a></div></form>");
+}

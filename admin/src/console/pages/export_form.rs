@@ -1,0 +1,294 @@
+//! The export configuration form: its fields as typed or saved, the console's parsing of the
+//! text boxes (times as RFC 3339, the period as seconds or a duration such as `4h`, region lists
+//! one per line, signature infos as checkboxes), and its rendering. The rules themselves are the
+//! REST API's ([`crate::validation`]).
+
+use config::ConfigSnapshot;
+use schemas::config::ExportConfig;
+
+use crate::console::kit::form::FormFields;
+use crate::console::kit::html::Markup;
+use crate::console::kit::problems::Problems;
+use crate::console::kit::time::{exact_time, parse_time};
+use crate::console::kit::widgets::{
+    card_form, checkbox, group_errors, inputs, valid_from, Input, Widget,
+};
+use crate::console::pages::entity::form_end;
+use crate::validation::{ExportConfigForm, MAX_SIGNATURE_INFOS};
+
+pub const INFOS: &str = "signatureInfoIds";
+pub const FIELDS: &[&str] = &[
+    "filenameRoot",
+    "periodSeconds",
+    "outputRegion",
+    "inputRegions",
+    "excludeRegions",
+    "onlyNonTravelers",
+    "from",
+    "thru",
+    "maxRecordsOverride",
+    INFOS,
+];
+
+/// The fields of the form, as typed or as saved.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConfigValues {
+    filename_root: String,
+    period: String,
+    output_region: String,
+    input_regions: String,
+    exclude_regions: String,
+    include_travelers: bool,
+    only_non_travelers: bool,
+    from: String,
+    thru: String,
+    max_records_override: String,
+    signature_infos: Vec<String>,
+}
+
+impl ConfigValues {
+    /// A new configuration: daily files including travelers, as the reference recommends.
+    pub fn fresh() -> Self {
+        Self {
+            period: "24h".to_owned(),
+            include_travelers: true,
+            ..Self::default()
+        }
+    }
+
+    pub fn of(config: &ExportConfig) -> Self {
+        Self {
+            filename_root: config.filename_root.clone(),
+            period: period_text(config.period_seconds),
+            output_region: config.output_region.clone(),
+            input_regions: config.input_regions.join("\n"),
+            exclude_regions: config.exclude_regions.join("\n"),
+            include_travelers: config.include_travelers,
+            only_non_travelers: config.only_non_travelers,
+            from: exact_time(config.from),
+            thru: config.thru.map(exact_time).unwrap_or_default(),
+            max_records_override: config
+                .max_records_override
+                .map(|m| m.to_string())
+                .unwrap_or_default(),
+            signature_infos: config
+                .signature_info_ids
+                .iter()
+                .map(i64::to_string)
+                .collect(),
+        }
+    }
+
+    pub fn from_form(fields: &FormFields) -> Self {
+        Self {
+            filename_root: fields.text("filenameRoot"),
+            period: fields.text("periodSeconds"),
+            output_region: fields.text("outputRegion"),
+            input_regions: fields.text("inputRegions"),
+            exclude_regions: fields.text("excludeRegions"),
+            include_travelers: fields.checked("includeTravelers"),
+            only_non_travelers: fields.checked("onlyNonTravelers"),
+            from: fields.text("from"),
+            thru: fields.text("thru"),
+            max_records_override: fields.text("maxRecordsOverride"),
+            signature_infos: fields.all(INFOS),
+        }
+    }
+
+    /// The REST API's form (then checked by the same rules), or the text boxes that do not
+    /// parse.
+    pub fn to_api(&self) -> Result<ExportConfigForm, Problems> {
+        let mut problems = Problems::none();
+        let period = parse_period(&mut problems, &self.period);
+        let from = parse_time(&mut problems, "from", &self.from);
+        let thru = parse_time(&mut problems, "thru", &self.thru);
+        let max_records_override = match self.max_records_override.trim() {
+            "" => None,
+            text => match text.parse::<i64>() {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    problems.add(
+                        "maxRecordsOverride",
+                        "maxRecordsOverride must be a whole number",
+                    );
+                    None
+                }
+            },
+        };
+        let mut ids = Vec::new();
+        for text in &self.signature_infos {
+            match text.trim().parse::<i64>() {
+                Ok(id) => ids.push(id),
+                Err(_) => problems.add(INFOS, format!("{text:?} is not a signature info id")),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let lines = |text: &str| text.lines().map(str::to_owned).collect::<Vec<_>>();
+        Ok(ExportConfigForm {
+            id: None,
+            filename_root: self.filename_root.clone(),
+            period_seconds: period,
+            output_region: self.output_region.clone(),
+            input_regions: lines(&self.input_regions),
+            exclude_regions: lines(&self.exclude_regions),
+            include_travelers: self.include_travelers,
+            only_non_travelers: self.only_non_travelers,
+            from,
+            thru,
+            max_records_override,
+            signature_info_ids: ids,
+        })
+    }
+}
+
+/// The period: seconds (`14400`) or a duration (`4h`, `30m`); blank means the default (24h).
+pub fn parse_period(problems: &mut Problems, text: &str) -> Option<i64> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    if let Ok(seconds) = text.parse::<i64>() {
+        return Some(seconds);
+    }
+    match platform::env::parse_duration(text) {
+        Ok(d) => Some(i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
+        Err(_) => {
+            problems.add(
+                "periodSeconds",
+                "the period must be seconds (14400) or a duration such as 4h",
+            );
+            None
+        }
+    }
+}
+
+pub fn period_text(seconds: i64) -> String {
+    match seconds {
+        s if s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}
+
+pub fn config_form(
+    m: &mut Markup,
+    snapshot: &ConfigSnapshot,
+    action: &str,
+    csrf: &str,
+    values: &ConfigValues,
+    problems: &Problems,
+    submit: &'static str,
+) {
+    card_form(m, action, csrf, problems, FIELDS);
+    m.raw("<div class=\"two\"><div>");
+    inputs(
+        m,
+        problems,
+        &[
+            Input::text("Filename root", "filenameRoot", &values.filename_root)
+                .hint("Path prefix of the files and of index.txt, e.g. us or exposures/us; unique."),
+            Input::text("Output region", "outputRegion", &values.output_region)
+                .hint("The region written into every file, e.g. US."),
+            Input::text("Input regions", "inputRegions", &values.input_regions)
+                .hint(
+                    "One per line; keys of these regions are exported. Empty means the output region.",
+                )
+                .widget(Widget::Textarea(3)),
+            Input::text("Exclude regions", "excludeRegions", &values.exclude_regions)
+                .hint("One per line; keys carrying any of these regions are left out.")
+                .widget(Widget::Textarea(2)),
+        ],
+    );
+    checkbox(
+        m,
+        "Include travelers",
+        "includeTravelers",
+        "on",
+        values.include_travelers,
+        Some("Also export every traveler key, whatever its regions."),
+    );
+    checkbox(
+        m,
+        "Only non-travelers",
+        "onlyNonTravelers",
+        "on",
+        values.only_non_travelers,
+        Some("Export only keys of non-travelers (not together with the box above)."),
+    );
+    group_errors(m, problems, "onlyNonTravelers");
+    m.raw("</div><div>");
+    inputs(
+        m,
+        problems,
+        &[
+            Input::text("Period", "periodSeconds", &values.period).hint(
+                "How often files are cut: seconds or a duration that divides 24h; at least 4h is advised (phones import only 15 to 20 files a day).",
+            ),
+            valid_from(&values.from),
+            Input::text("Valid until (UTC)", "thru", &values.thru)
+                .hint("Set it to retire this configuration; empty means no end."),
+            Input::text(
+                "Max records override",
+                "maxRecordsOverride",
+                &values.max_records_override,
+            )
+            .hint("Optional; most keys per file for this configuration."),
+        ],
+    );
+    m.raw("<fieldset><legend>Signature infos</legend><p class=\"hint\">The keys that sign the files (at most ")
+        .display(MAX_SIGNATURE_INFOS)
+        .raw("); tick a new one next to the old one to rotate.</p>");
+    let mut listed = Vec::new();
+    for info in snapshot.signature_infos() {
+        let id = info.id.to_string();
+        let label = format!(
+            "#{} {} (key id {}, version {})",
+            info.id, info.signing_key, info.signing_key_id, info.signing_key_version
+        );
+        let checked = values.signature_infos.iter().any(|v| v.trim() == id);
+        checkbox(m, &label, INFOS, &id, checked, None);
+        listed.push(id);
+    }
+    for stale in values
+        .signature_infos
+        .iter()
+        .filter(|v| !listed.contains(v))
+    {
+        checkbox(
+            m,
+            &format!("{stale} (not a signature info)"),
+            INFOS,
+            stale,
+            true,
+            None,
+        );
+    }
+    if listed.is_empty() {
+        m.raw("<p class=\"muted\">No signature info yet: <a href=\"/console/signature-infos/new\">create one</a> so the files are signed.</p>");
+    }
+    group_errors(m, problems, INFOS);
+    m.raw("</fieldset></div></div>");
+    form_end(m, submit, "/console/export-configs");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods_as_seconds_or_durations() {
+        let mut problems = Problems::none();
+        assert_eq!(parse_period(&mut problems, "14400"), Some(14_400));
+        assert_eq!(parse_period(&mut problems, " 4h "), Some(14_400));
+        assert_eq!(parse_period(&mut problems, "30m"), Some(1_800));
+        assert_eq!(parse_period(&mut problems, ""), None);
+        assert!(problems.is_empty());
+        assert_eq!(parse_period(&mut problems, "daily"), None);
+        assert!(!problems.is_empty());
+        assert_eq!(period_text(86_400), "24h");
+        assert_eq!(period_text(1_800), "30m");
+        assert_eq!(period_text(7), "7s");
+    }
+}

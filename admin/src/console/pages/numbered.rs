@@ -1,0 +1,198 @@
+//! The create and edit pages and handlers of the entities with a numeric id and a single form
+//! (export configurations, signature infos): each entity says only what is its own through
+//! [`NumberedForm`], and the routes use the generic handlers here.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use config::ConfigSnapshot;
+use schemas::config::ConfigChange;
+
+use crate::console::auth::session::SignedIn;
+use crate::console::kit::form::FormFields;
+use crate::console::kit::html::Markup;
+use crate::console::kit::problems::Problems;
+use crate::console::kit::shell::Flash;
+use crate::console::pages::entity::{parse_id, Entity};
+use crate::console::pages::save::{created, edit_flash, edited};
+use crate::console::ConsoleState;
+use crate::validation::ValidationError;
+use crate::writer::WriteKind;
+
+/// The pages of a numbered entity.
+#[derive(Debug, Clone, Copy)]
+pub struct Numbered {
+    pub entity: Entity,
+    /// The entity's name in titles ("Signature Info").
+    pub noun: &'static str,
+    /// The note above the edit form.
+    pub edit_note: &'static str,
+}
+
+/// The form of a numbered entity: its values as typed or as saved, and what ties them to the
+/// REST API's form, rules and events.
+pub trait NumberedForm: Sized + Send + Sync + 'static {
+    /// The REST API's form.
+    type Api: Send + Sync;
+    /// The saved entity.
+    type Saved: Clone + PartialEq + Send;
+    const PAGES: Numbered;
+    /// The write kinds of a create and of an edit.
+    const WRITES: (WriteKind, WriteKind);
+
+    /// The values of a new entity.
+    fn fresh() -> Self;
+    /// The values of a saved entity.
+    fn of(saved: &Self::Saved) -> Self;
+    /// The values as submitted.
+    fn from_form(fields: &FormFields) -> Self;
+    /// The REST API's form, or the text boxes the console could not parse.
+    fn to_api(&self) -> Result<Self::Api, Problems>;
+    /// Writes the form posting to `action`, with its submit label.
+    fn render(
+        &self,
+        m: &mut Markup,
+        snapshot: &ConfigSnapshot,
+        action: &str,
+        csrf: &str,
+        problems: &Problems,
+        submit: &'static str,
+    );
+    /// The saved entity `id`.
+    fn find(snapshot: &ConfigSnapshot, id: i64) -> Option<&Self::Saved>;
+    /// The REST API's rule for a create (`id` is `None`) or an edit of entity `id`.
+    fn rule(
+        id: Option<i64>,
+        form: &Self::Api,
+        snapshot: &ConfigSnapshot,
+        now: DateTime<Utc>,
+    ) -> Result<Self::Saved, ValidationError>;
+    /// The event that saves `saved`.
+    fn change(saved: Self::Saved) -> ConfigChange;
+    /// The message after a create.
+    fn created_message(saved: &Self::Saved) -> String;
+}
+
+/// The create page (`existing` is `None`) or the edit page of entity `existing`.
+fn form_page<F: NumberedForm>(
+    state: &ConsoleState,
+    signed: &SignedIn,
+    existing: Option<i64>,
+    values: &F,
+    problems: &Problems,
+    status: StatusCode,
+) -> Response {
+    let (noun, list) = (F::PAGES.noun, F::PAGES.entity.list);
+    let mut body = Markup::new();
+    let (title, action, submit) = match existing {
+        Some(id) => {
+            body.raw(F::PAGES.edit_note);
+            (
+                format!("{noun} {id}"),
+                format!("{list}/{id}"),
+                "Save changes",
+            )
+        }
+        None => (format!("Create new {noun}"), list.to_owned(), "Save"),
+    };
+    let snapshot = state.writer.snapshot();
+    values.render(
+        &mut body,
+        &snapshot,
+        &action,
+        &signed.csrf,
+        problems,
+        submit,
+    );
+    F::PAGES.entity.page(state, signed, title, body, status)
+}
+
+/// `GET {list}/new`.
+pub async fn new_form<F: NumberedForm>(
+    State(state): State<ConsoleState>,
+    signed: SignedIn,
+) -> Response {
+    let values = F::fresh();
+    form_page(
+        &state,
+        &signed,
+        None,
+        &values,
+        &Problems::none(),
+        StatusCode::OK,
+    )
+}
+
+/// `POST {list}`.
+pub async fn create<F: NumberedForm>(
+    State(state): State<ConsoleState>,
+    signed: SignedIn,
+    fields: FormFields,
+) -> Response {
+    let values = F::from_form(&fields);
+    let written = state.save(
+        &signed,
+        F::WRITES.0,
+        values.to_api(),
+        |form, snapshot, now| Ok(created(F::rule(None, form, snapshot, now)?, F::change)),
+    );
+    match written.await {
+        Ok(saved) => {
+            let flash = Flash::ok(F::created_message(&saved));
+            state.redirect(&signed, flash, F::PAGES.entity.list)
+        }
+        Err((status, problems)) => form_page(&state, &signed, None, &values, &problems, status),
+    }
+}
+
+/// `GET {list}/{id}`.
+pub async fn show<F: NumberedForm>(
+    State(state): State<ConsoleState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+) -> Response {
+    let snapshot = state.writer.snapshot();
+    let Some((id, saved)) = parse_id(&id).and_then(|id| Some((id, F::find(&snapshot, id)?))) else {
+        return F::PAGES.entity.missing(&state, &signed);
+    };
+    let values = F::of(saved);
+    form_page(
+        &state,
+        &signed,
+        Some(id),
+        &values,
+        &Problems::none(),
+        StatusCode::OK,
+    )
+}
+
+/// `POST {list}/{id}`: saves the edit; an unchanged form writes nothing.
+pub async fn update<F: NumberedForm>(
+    State(state): State<ConsoleState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+    fields: FormFields,
+) -> Response {
+    let exists = |id: &i64| F::find(&state.writer.snapshot(), *id).is_some();
+    let Some(id) = parse_id(&id).filter(exists) else {
+        return F::PAGES.entity.missing(&state, &signed);
+    };
+    let values = F::from_form(&fields);
+    let written = state.save(
+        &signed,
+        F::WRITES.1,
+        values.to_api(),
+        |form, snapshot, now| {
+            let saved = F::rule(Some(id), form, snapshot, now)?;
+            Ok(edited(F::find(snapshot, id), saved, F::change))
+        },
+    );
+    match written.await {
+        Ok(changed) => {
+            let to = format!("{}/{id}", F::PAGES.entity.list);
+            state.redirect(&signed, edit_flash(changed), &to)
+        }
+        Err((status, problems)) => form_page(&state, &signed, Some(id), &values, &problems, status),
+    }
+}
