@@ -13,6 +13,7 @@
 )]
 
 #[path = "../src/kit.rs"]
+#[allow(unused_imports)] // the bench uses part of the unit tests' kit
 mod kit;
 
 use base64::Engine as _;

@@ -31,9 +31,9 @@ pub async fn write(env: &TestEnv, change: ConfigChange) {
     .expect("config event acknowledged");
 }
 
-/// The conformance fixture as the end-to-end tests use it: health authority `iss1`/`aud1` (id
-/// 1) with key `v1` valid since a minute ago, and app `com.example.app` in region `US` accepting
-/// it (the first half of [`testkit::fixture::changes`]). Returns the signing key.
+/// The conformance fixture as the end-to-end tests use it: health authority `iss1`/`aud1`
+/// (id 1) with key `v1` valid since a minute ago, and app `com.example.app` in region `US`
+/// accepting it (the first half of [`testkit::fixture::changes`]). Returns the signing key.
 pub async fn seed_fixture(env: &TestEnv) -> SigningAuthority {
     let authority = SigningAuthority::generate("v1");
     seed_health_authority(env, 1, "iss1", "aud1", &authority).await;

@@ -335,7 +335,13 @@ pub async fn wait_ok(url: &str, timeout: Duration) {
     let client = reqwest::Client::new();
     wait_for(timeout, &format!("{url} to answer 2xx"), || {
         let request = client.get(url).send();
-        async move { request.await.ok().filter(|r| r.status().is_success()).map(|_| ()) }
+        async move {
+            request
+                .await
+                .ok()
+                .filter(|r| r.status().is_success())
+                .map(|_| ())
+        }
     })
     .await;
 }

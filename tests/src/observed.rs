@@ -5,8 +5,6 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde_json::{json, Value};
-
 use crate::keys::k;
 use crate::prometheus::Prometheus;
 use crate::stack::Stack;
@@ -30,7 +28,6 @@ impl Drop for Observed {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
-
 
 impl Observed {
     /// Starts Prometheus, then every service; `admin_env` adds admin settings (it gets

@@ -88,11 +88,11 @@ pub async fn assert_exactly_stored(
     assert_eq!(&stored, acknowledged, "exactly the acknowledged keys");
 }
 
-/// Rebuilds the test's store from its log into a fresh database; returns the rebuild's report
-/// and the live store's checksum, which a faithful rebuild reproduces.
+/// Rebuilds the test's store from its log into a fresh database; returns the rebuild's report,
+/// the live store's checksum (which a faithful rebuild reproduces) and the rebuilt database's URL.
 pub async fn rebuild_from_the_log(
     env: &crate::TestEnv,
-) -> (projector::rebuild::RebuildReport, String) {
+) -> (projector::rebuild::RebuildReport, String, String) {
     let (_, live) = projector::rebuild::checksum(env.database_url())
         .await
         .unwrap();
@@ -100,5 +100,5 @@ pub async fn rebuild_from_the_log(
     let report = projector::rebuild::rebuild(&env.kafka, &target)
         .await
         .unwrap();
-    (report, live)
+    (report, live, target)
 }

@@ -34,7 +34,8 @@ use auth::{guard, login};
 use kit::assets;
 pub use kit::{chart, form, html};
 use pages::{
-    apps, audit, authorities, export_form, exports, health, home, keys, signature_infos, stats_csv,
+    apps, audit, authorities, export_form, exports, health, home, keys, numbered, signature_infos,
+    stats_csv,
 };
 
 use std::sync::Arc;

@@ -13,10 +13,9 @@ use config::{ConfigLog, ConfigSnapshot};
 use harness::certs::SigningAuthority;
 use harness::kafka::read_all;
 use harness::{spawn, wait_for, wait_ready, Running, TestEnv};
-use p256::pkcs8::DecodePublicKey as _;
 use platform::ops::Ops;
 use reqwest::{Method, StatusCode};
-use schemas::config::{ConfigChange, ConfigEvent};
+use schemas::config::ConfigEvent;
 use schemas::topics::Topic;
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
@@ -111,7 +110,6 @@ impl Drop for Reader {
         self.shutdown.cancel();
     }
 }
-
 
 #[tokio::test]
 async fn changes_reach_an_independent_reader_within_a_second_and_survive_restarts() {

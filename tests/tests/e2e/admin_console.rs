@@ -19,18 +19,14 @@ mod health_page;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use admin::console::{Access, CONSOLE_ROUTES};
-use admin::routes::Verb;
 use admin::Admin;
 use harness::certs::{CertClaims, SigningAuthority};
 use harness::keys::{hmac_secret, k};
 use harness::stack::{publish, revision_token_keys};
 use harness::{spawn, wait_for, wait_ready, Running, TestEnv};
-use reqwest::StatusCode;
 use schemas::api::{ExposureKey, PublishRequest};
 use schemas::config::ConfigEvent;
 use schemas::topics::Topic;
-use serde_json::json;
 
 use browser::Browser;
 

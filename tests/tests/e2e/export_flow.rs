@@ -5,6 +5,7 @@
 //! independent Python reader (`tests/python/verify_export.py`), which verifies the signatures
 //! with the public key (conformance case C14).
 
+use p256::pkcs8::DecodePublicKey as _;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -13,8 +14,8 @@ use base64::Engine as _;
 use exporter::format::{proto::ReportType, read_file};
 use harness::keys::{k, today_midnight};
 use harness::stack::Stack;
-use harness::{repo_root, spawn, wait_for, wait_ready, Running};
-use serde_json::{json, Value};
+use harness::{repo_root, spawn, wait_for, wait_ready};
+use serde_json::Value;
 
 const ADMIN_TOKEN: &str = "e2e-export-admin-token-0123456789";
 
@@ -50,7 +51,6 @@ fn python_verify(public_pem: &Path, files: &[PathBuf]) -> Vec<Value> {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
 }
-
 
 /// Downloads `index.txt` and every file it names; `None` until the index names a file.
 async fn download_all(
@@ -102,7 +102,7 @@ async fn published_keys_are_exported_signed_and_downloadable() {
     wait_ready(&admin.ops_url()).await;
     harness::exports::configure(&http, &admin, ADMIN_TOKEN, "e2e/test").await;
 
-    let export_dir = dir.join("blobs");
+    let _export_dir = dir.join("blobs");
     let exporter = harness::exports::spawn_exporter(
         &stack.env,
         &dir,
@@ -112,7 +112,11 @@ async fn published_keys_are_exported_signed_and_downloadable() {
     .await;
     let base = exporter.url();
     // The first (empty) batch writes an empty index: batches are being cut before we publish.
-    harness::wait_ok(&format!("{base}/e2e/test/index.txt"), Duration::from_secs(30)).await;
+    harness::wait_ok(
+        &format!("{base}/e2e/test/index.txt"),
+        Duration::from_secs(30),
+    )
+    .await;
 
     // 12 consecutive daily keys, confirmed, onset two days before today's midnight.
     let keys: Vec<_> = (1..=12).map(k).collect();
@@ -139,7 +143,10 @@ async fn published_keys_are_exported_signed_and_downloadable() {
     })
     .await;
 
-    let verifying = p256::ecdsa::VerifyingKey::from(signing.public_key());
+    let verifying = p256::ecdsa::VerifyingKey::from_public_key_pem(
+        &std::fs::read_to_string(&public_pem).unwrap(),
+    )
+    .unwrap();
     let mut exported = BTreeMap::new();
     for (name, zip) in &files {
         assert!(

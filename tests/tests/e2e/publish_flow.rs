@@ -161,8 +161,12 @@ async fn degraded_mode_answers_while_the_projector_is_down_and_keys_arrive_later
         "degraded answer from the validated keys"
     );
     assert!(!body.revision_token.is_empty());
-    let degraded =
-        harness::edge::metric(&stack.ingest.ops_url(), "keyserver_publish_degraded_total", "").await;
+    let degraded = harness::edge::metric(
+        &stack.ingest.ops_url(),
+        "keyserver_publish_degraded_total",
+        "",
+    )
+    .await;
     assert_eq!(degraded, 1.0);
     let db = stack.env.db().await;
     assert_eq!(count(&db).await, 0);

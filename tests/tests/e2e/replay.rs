@@ -96,7 +96,7 @@ async fn kill_9_during_load_stores_every_acknowledged_key_exactly_once_and_rebui
     );
 
     // Rebuild from the log into a fresh database: same content.
-    let (report, live) = harness::store::rebuild_from_the_log(&env).await;
+    let (report, live, _) = harness::store::rebuild_from_the_log(&env).await;
     assert_eq!(report.rows, expected);
     assert_eq!(report.checksum, live);
     assert!(processor.terminate().await);

@@ -168,7 +168,7 @@ async fn statistics_count_verified_uploads_per_platform_and_revisions_and_rebuil
     assert_eq!(totals(&db, 1).await, expected);
 
     // A rebuild from the log reproduces the statistics exactly (they are in the checksum).
-    let (report, live) = harness::store::rebuild_from_the_log(&env).await;
+    let (report, live, target) = harness::store::rebuild_from_the_log(&env).await;
     assert_eq!(report.checksum, live);
     assert_eq!(
         totals(&harness::connect(&target).await, 1).await,

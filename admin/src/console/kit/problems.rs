@@ -61,7 +61,7 @@ impl Problems {
             .join("; ")
     }
 
-    fn for_field<'a>(&'a self, field: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    pub(crate) fn for_field<'a>(&'a self, field: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.0
             .iter()
             .filter(move |p| p.field == Some(field))

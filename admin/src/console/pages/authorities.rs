@@ -256,12 +256,25 @@ pub fn show_page(
     let action = page_of(ha.id);
     let mut body = Markup::new();
     let keys_url = format!("{}/{}/keys", AUTHORITIES.list, ha.id);
-    key_table::table(&mut body, &snapshot, ha, &keys_url, &signed.csrf, Utc::now());
+    key_table::table(
+        &mut body,
+        &snapshot,
+        ha,
+        &keys_url,
+        &signed.csrf,
+        Utc::now(),
+    );
     body.raw("<div class=\"two\"><section>");
     let (key_values, key_problems) = refusal
         .key
         .unwrap_or_else(|| (KeyValues::default(), Problems::none()));
-    key_table::add_form(&mut body, &keys_url, &signed.csrf, &key_values, &key_problems);
+    key_table::add_form(
+        &mut body,
+        &keys_url,
+        &signed.csrf,
+        &key_values,
+        &key_problems,
+    );
     body.raw("</section><section><h2>Settings</h2>");
     let (values, problems) = refusal
         .settings

@@ -2,29 +2,18 @@
 //! (revoke, clear expiry time, activate), and the form to add a key by pasting its PEM. The
 //! handlers of those forms are in the `keys` module; both are given the URL of the keys.
 
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::Response;
 use chrono::{DateTime, Utc};
 use config::ConfigSnapshot;
-use schemas::config::{ConfigChange, HealthAuthority, HealthAuthorityKey};
+use schemas::config::{HealthAuthority, HealthAuthorityKey};
 
-use crate::console::auth::session::SignedIn;
 use crate::console::kit::form::FormFields;
 use crate::console::kit::html::Markup;
 use crate::console::kit::problems::Problems;
-use crate::console::kit::shell::Flash;
 use crate::console::kit::time::time;
 use crate::console::kit::widgets::{
     badge, button_form, card_form, inputs, valid_from, Input, Widget,
 };
-use crate::console::pages::entity::parse_id;
-use crate::console::pages::save::created;
-use crate::console::ConsoleState;
-use crate::validation::{
-    self, key_status, HealthAuthorityKeyForm, KeyAction, KeyStatus, ValidationError,
-};
-use crate::writer::{Decision, WriteKind};
+use crate::validation::{key_status, HealthAuthorityKeyForm, KeyStatus};
 
 /// The fields of the add-key form, as typed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -36,7 +25,7 @@ pub struct KeyValues {
 }
 
 impl KeyValues {
-    fn from_form(fields: &FormFields) -> Self {
+    pub(crate) fn from_form(fields: &FormFields) -> Self {
         Self {
             version: fields.text("version"),
             public_key_pem: fields.text("publicKeyPem"),
@@ -46,7 +35,7 @@ impl KeyValues {
     }
 
     /// The REST API's form, checked by the same rules.
-    fn to_api(&self) -> HealthAuthorityKeyForm {
+    pub(crate) fn to_api(&self) -> HealthAuthorityKeyForm {
         HealthAuthorityKeyForm {
             version: self.version.clone(),
             public_key_pem: self.public_key_pem.clone(),
@@ -67,13 +56,7 @@ pub fn add_form(
     problems: &Problems,
 ) {
     m.raw("<h2>Add a key</h2>");
-    card_form(
-        m,
-        keys_url,
-        csrf,
-        problems,
-        FIELDS,
-    );
+    card_form(m, keys_url, csrf, problems, FIELDS);
     inputs(
         m,
         problems,

@@ -11,25 +11,17 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use config::ConfigSnapshot;
-use schemas::config::{ConfigChange, HealthAuthority, HealthAuthorityKey};
+use schemas::config::{ConfigChange, HealthAuthorityKey};
 
 use crate::console::auth::session::SignedIn;
 use crate::console::kit::form::FormFields;
-use crate::console::kit::html::Markup;
-use crate::console::kit::problems::Problems;
 use crate::console::kit::shell::Flash;
-use crate::console::kit::time::time;
-use crate::console::kit::widgets::{
-    badge, button_form, card_form, inputs, valid_from, Input, Widget,
-};
 use crate::console::pages::authorities::{show_page, Refusal, AUTHORITIES};
 use crate::console::pages::entity::parse_id;
-use crate::console::pages::key_table::{KeyValues, FIELDS};
+use crate::console::pages::key_table::KeyValues;
 use crate::console::pages::save::created;
 use crate::console::ConsoleState;
-use crate::validation::{
-    self, key_status, HealthAuthorityKeyForm, KeyAction, KeyStatus, ValidationError,
-};
+use crate::validation::{self, KeyAction, ValidationError};
 use crate::writer::{Decision, WriteKind};
 
 /// `POST /console/health-authorities/{id}/keys`.

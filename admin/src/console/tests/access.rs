@@ -5,10 +5,8 @@
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 
-use super::{console, console_with, Console, Session, OPERATOR, PASSWORD, TOKEN};
+use super::{console, TOKEN};
 use crate::console::session::random_token;
-use crate::console::settings::ConsoleSettings;
-use crate::console::throttle::FREE_FAILURES;
 use crate::console::{Access, CONSOLE_ROUTES};
 use crate::routes::Verb;
 

@@ -2,16 +2,13 @@
 //! every response, HTML pages and 404s, and the console merged with the REST API.
 
 use axum::body::Body;
-use axum::http::{header, Method, Request, StatusCode};
+use axum::http::{header, Request, StatusCode};
 
 use super::access::session_routes;
 use super::{console, console_with, Console, Session, OPERATOR, PASSWORD, TOKEN};
-use crate::console::session::random_token;
 use crate::console::settings::ConsoleSettings;
 use crate::console::throttle::FREE_FAILURES;
-use crate::console::{Access, CONSOLE_ROUTES};
 use crate::routes::Verb;
-
 
 #[tokio::test]
 async fn token_sign_in_starts_a_strict_session_and_redirects_to_the_page_asked_for() {

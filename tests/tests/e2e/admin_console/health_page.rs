@@ -9,15 +9,9 @@ use harness::TestEnv;
 use reqwest::StatusCode;
 
 use super::browser::Browser;
-use super::{sign_in, sign_in_with, start_admin};
+use harness::console::{client, sign_in};
 
-/// An HTTP client that shows redirects instead of following them (as the sign-in expects).
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
+use super::{start_admin, TOKEN};
 
 /// The Health page's HTML for a signed-in session.
 async fn health_page(http: &reqwest::Client, url: &str, cookie: &str) -> String {
@@ -36,7 +30,7 @@ async fn without_prometheus_the_page_says_how_to_configure_it() {
     let env = TestEnv::new().await;
     let (admin, _operators) = start_admin(&env).await;
     let http = client();
-    let (cookie, _) = sign_in(&http, &admin.url()).await;
+    let cookie = sign_in(&http, &admin.url(), TOKEN).await;
     let page = health_page(&http, &admin.url(), &cookie).await;
     assert!(page.contains("Prometheus is not configured"), "{page}");
     assert!(page.contains("<code>PROMETHEUS_URL</code>"), "{page}");
@@ -50,7 +44,7 @@ async fn the_health_page_charts_a_publish_run_from_prometheus() {
     };
     let url = observed.admin.url();
     let http = client();
-    let (cookie, _) = sign_in_with(&http, &url, ADMIN_TOKEN).await;
+    let cookie = sign_in(&http, &url, ADMIN_TOKEN).await;
 
     // Uploads keep arriving until every chart has data (charts have a point every 30 s, so the
     // run spans at least one).

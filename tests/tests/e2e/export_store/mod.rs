@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use chrono::{DateTime, TimeZone, Utc};
+use config::ConfigSnapshot;
 use exporter::batching::ranges::Window;
 use exporter::blob::DirectoryStore;
 use exporter::format::{proto::ReportType, read_file, ExportFile};
@@ -21,7 +22,6 @@ use exporter::worker::export::{export_next, BatchOutcome};
 use exporter::worker::{ExportContext, ExportError};
 use exporter::ExportSettings;
 use harness::TestEnv;
-use config::ConfigSnapshot;
 use schemas::config::{ConfigChange, ExportConfig, SignatureInfo};
 
 /// 2020-12-10T00:00Z: a fixed "today" for the database cases.
@@ -233,7 +233,7 @@ fn settings(min_records: usize, range: usize, max_records: usize) -> ExportSetti
     }
 }
 
-mod files;
+mod batch_files;
 mod leases;
 mod selection;
 mod signing_and_workers;

@@ -1,5 +1,6 @@
 //! Signing (no unsigned file, signers newest first), concurrent workers exporting every batch exactly once, and cleanup of expired files.
 
+use super::batch_files::export_once;
 use super::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,7 +3,7 @@
 use super::*;
 
 /// Cuts a batch `[s, e)` of `c` and runs the worker once at `now`.
-async fn export_once(
+pub(super) async fn export_once(
     f: &Fixture,
     snap: &ConfigSnapshot,
     c: &ExportConfig,
