@@ -20,6 +20,9 @@ use subtle::ConstantTimeEq as _;
 use crate::error::ApiError;
 use crate::metrics::AdminMetrics;
 
+/// The actor recorded on changes made through the API.
+pub const ACTOR: &str = "admin-token";
+
 /// Shortest accepted token: guessing must stay impractical.
 pub const MIN_TOKEN_LEN: usize = 16;
 

@@ -26,6 +26,7 @@ pub mod service;
 pub mod settings;
 pub mod store;
 pub mod validation;
+pub mod verb;
 pub mod writer;
 
 pub use service::Admin;

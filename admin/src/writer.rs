@@ -20,8 +20,6 @@
 //! copy is written after the change is durable; if it fails, the change stands and the failure
 //! is logged and counted (`admin_audit_write_failures_total`).
 
-pub mod ids;
-
 use std::sync::Arc;
 use std::time::Duration;
 

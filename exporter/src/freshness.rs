@@ -1,7 +1,7 @@
 //! Export freshness and signing-key validity as metrics, for the alert rules and dashboards:
 //! how late the stalest export config's batches are, when the newest batch ended, and the
 //! earliest moment an export config runs out of active signature infos. Pure rules here; the
-//! timer in [`crate::jobs`] feeds them the newest completed batch per config from the database.
+//! jobs' freshness timer feeds them the newest completed batch per config from the database.
 
 use std::collections::BTreeMap;
 

@@ -22,7 +22,7 @@ pub struct ExportMetrics {
     pub job_failures: IntCounterVec,
     /// Seconds to build, sign and store one batch's files.
     pub batch_seconds: Histogram,
-    /// Seconds the stalest active export config is behind (see [`crate::freshness`]).
+    /// Seconds the stalest active export config is behind (the freshness rules).
     pub late_seconds: Gauge,
     /// Unix time of the end of the newest completed batch (0 before the first).
     pub newest_batch_end: Gauge,

@@ -6,7 +6,7 @@
 //! were busy, with a spread the real answers do not have (they are woken by librdkafka's thread
 //! when the broker acknowledges). Woken from this thread instead, a chaff answer resumes the way
 //! a real one does; what overshoot remains is learned and subtracted
-//! ([`crate::chaff_tracker::ChaffTracker::compensate`]).
+//! (the tracker's `compensate`).
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;

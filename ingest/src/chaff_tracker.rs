@@ -1,6 +1,6 @@
 //! The chaff's memory of real traffic: the recent real accepted uploads (latency and sizes) a
 //! chaff answer imitates, and the recent overshoots of its delays. Shared by every request
-//! through the service state; the middleware that uses it is [`crate::chaff`].
+//! through the service state; the chaff middleware uses it.
 
 use std::collections::VecDeque;
 use std::sync::{Mutex, OnceLock};

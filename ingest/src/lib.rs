@@ -17,12 +17,14 @@
 
 pub mod api;
 pub mod body_deadline;
+pub mod body_read;
 pub mod certificate;
 pub mod chaff;
 pub mod chaff_clock;
 pub mod chaff_tracker;
 pub mod client_platform;
 pub mod codes;
+pub mod edge_rules;
 pub mod enqueue;
 pub mod gojson;
 pub mod metrics;

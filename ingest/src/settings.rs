@@ -15,7 +15,7 @@ use platform::http_server::HttpLimits;
 use platform::kafka::KafkaSettings;
 
 use crate::api::Padding;
-use crate::body_deadline::BodyDeadline;
+use crate::body_read::BodyDeadline;
 use crate::revision_token::KeyRing;
 
 /// Largest accepted `RESPONSE_PADDING_MIN_BYTES + RESPONSE_PADDING_RANGE`.

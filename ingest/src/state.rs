@@ -9,10 +9,10 @@ use config::{ConfigLog, ConfigSnapshot};
 use tokio::sync::Semaphore;
 
 use crate::chaff_tracker::ChaffTracker;
+use crate::edge_rules::EdgeRules;
 use crate::enqueue::EventSink;
 use crate::metrics::Metrics;
 use crate::outcome::OutcomeRouter;
-use crate::publish::EdgeRules;
 use crate::settings::HttpSettings;
 
 /// Where the configuration comes from.

@@ -1,5 +1,5 @@
 //! A TCP stream that records when bytes last moved in either direction, so the server can drop
-//! connections on which nothing happens (see [`crate::http_server`]).
+//! connections on which nothing happens (the hardened HTTP server's idle and header deadlines).
 
 use std::io;
 use std::pin::Pin;

@@ -1,7 +1,7 @@
 //! Kafka client settings, topic names and creation, and the idempotent producer.
 //!
 //! Every service builds its clients from one [`KafkaSettings`], so broker address, topic prefix,
-//! retention and security ([`crate::kafka_security`]) are read the same way everywhere.
+//! retention and security (`KafkaSecurity`) are read the same way everywhere.
 
 use std::time::Duration;
 
@@ -17,7 +17,7 @@ use schemas::topics::{Retention, Topic};
 use schemas::{Envelope, Event};
 
 use crate::env::Env;
-use crate::kafka_probe::{probe, WhenUnreachable, PROBE_TIMEOUT};
+use crate::kafka_probe::{probe, ProbeError, WhenUnreachable, PROBE_TIMEOUT};
 use crate::kafka_security::KafkaSecurity;
 
 /// `fetch.wait.max.ms` of every consumer: how long the broker may hold a fetch that has no new
@@ -198,6 +198,18 @@ impl KafkaSettings {
             .context("cannot create Kafka producer")
     }
 
+    /// Asks the brokers for metadata with these settings (see [`probe`]).
+    async fn probe(&self, unreachable: WhenUnreachable) -> Result<(), ProbeError> {
+        probe(
+            self.client_config(),
+            self.brokers.clone(),
+            self.security.to_string(),
+            PROBE_TIMEOUT,
+            unreachable,
+        )
+        .await
+    }
+
     /// What every service does at start-up: checks that the brokers can be reached, trusted and
     /// authenticated to ([`crate::kafka_probe`]), then [`KafkaSettings::ensure_topics`] when
     /// `KAFKA_CREATE_TOPICS` is on (the default).
@@ -207,7 +219,7 @@ impl KafkaSettings {
         } else {
             // Without topics to create a service starts without its broker (unready until it is
             // back), but never with credentials or a CA the broker refuses.
-            probe(self, PROBE_TIMEOUT, WhenUnreachable::Tolerate).await?;
+            self.probe(WhenUnreachable::Tolerate).await?;
         }
         Ok(())
     }
@@ -215,7 +227,7 @@ impl KafkaSettings {
     /// Creates every topic of [`schemas::topics`] that does not exist yet, with its retention
     /// settings, after checking the connection ([`crate::kafka_probe`]).
     pub async fn ensure_topics(&self) -> anyhow::Result<()> {
-        probe(self, PROBE_TIMEOUT, WhenUnreachable::Fail).await?;
+        self.probe(WhenUnreachable::Fail).await?;
         let admin: AdminClient<DefaultClientContext> = self
             .client_config()
             .create()

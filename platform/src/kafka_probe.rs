@@ -15,7 +15,7 @@ use rdkafka::error::KafkaError;
 use rdkafka::producer::{BaseProducer, DeliveryResult, Producer as _, ProducerContext};
 use rdkafka::types::RDKafkaErrorCode;
 
-use crate::kafka::KafkaSettings;
+use rdkafka::ClientConfig;
 
 /// How long start-up waits for the brokers' metadata.
 pub const PROBE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -95,17 +95,17 @@ impl Recorder {
     }
 }
 
-/// Fetches the cluster's metadata with `settings`' connection and security settings; fails
-/// with a clear reason as soon as a TLS handshake or SASL authentication is refused, and, when
-/// `unreachable` is [`WhenUnreachable::Fail`], after `timeout` when no broker answers.
+/// Fetches the cluster's metadata with a client made from `config` (the service's connection
+/// and security settings); fails with a clear reason as soon as a TLS handshake or SASL
+/// authentication is refused, and, when `unreachable` is [`WhenUnreachable::Fail`], after
+/// `timeout` when no broker answers. `brokers` and `security` only name the target in errors.
 pub async fn probe(
-    settings: &KafkaSettings,
+    config: ClientConfig,
+    brokers: String,
+    security: String,
     timeout: Duration,
     unreachable: WhenUnreachable,
 ) -> Result<(), ProbeError> {
-    let config = settings.client_config();
-    let brokers = settings.brokers.clone();
-    let security = settings.security.to_string();
     tokio::task::spawn_blocking(move || {
         let producer: BaseProducer<Recorder> = config
             .create_with_context(Recorder::default())

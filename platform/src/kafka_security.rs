@@ -1,7 +1,7 @@
 //! How every Kafka client authenticates and encrypts: `KAFKA_SECURITY_PROTOCOL` (PLAINTEXT, SSL,
 //! SASL_PLAINTEXT, SASL_SSL), SASL/SCRAM credentials and TLS trust, typed so that an invalid
 //! combination cannot be built, and applied to every client configuration in one place
-//! ([`KafkaSecurity::apply`], called by [`crate::kafka::KafkaSettings::client_config`]).
+//! ([`KafkaSecurity::apply`], called by `KafkaSettings::client_config`).
 //!
 //! Only SCRAM is offered for SASL (`SCRAM-SHA-256`, `SCRAM-SHA-512`): PLAIN would send the
 //! password itself, GSSAPI and OAUTHBEARER are not built in. TLS always verifies the broker's

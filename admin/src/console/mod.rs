@@ -52,7 +52,7 @@ use tracing::{Level, Span};
 
 use crate::auth::AdminTokens;
 use crate::prometheus::PrometheusClient;
-use crate::routes::Verb;
+use crate::verb::Verb;
 use crate::writer::ConfigWriter;
 use export_form::ConfigValues;
 use operators::Operators;

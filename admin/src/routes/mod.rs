@@ -31,14 +31,14 @@ use crate::auth::{require_admin_token, AdminTokens, AuthState};
 use crate::error::ApiError;
 use crate::jwks::JwksSync;
 use crate::validation::ValidationError;
+pub use crate::verb::Verb;
 use crate::writer::ConfigWriter;
 
 pub use document::{openapi_json, OPENAPI_YAML};
 pub use keys::KeyView;
 pub use operations::{DEFAULT_AUDIT_LIMIT, MAX_AUDIT_LIMIT};
 
-/// The actor recorded on changes made through the API.
-pub const ACTOR: &str = "admin-token";
+pub use crate::auth::ACTOR;
 
 /// Largest accepted request body (a PEM key is a few hundred bytes).
 const BODY_LIMIT: usize = 64 * 1024;
@@ -50,36 +50,6 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
 pub struct AppState {
     pub writer: Arc<ConfigWriter>,
     pub jwks: Arc<JwksSync>,
-}
-
-/// The HTTP methods the API uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verb {
-    Get,
-    Post,
-    Put,
-    Delete,
-}
-
-impl Verb {
-    /// Lower-case name, as in OpenAPI.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verb::Get => "get",
-            Verb::Post => "post",
-            Verb::Put => "put",
-            Verb::Delete => "delete",
-        }
-    }
-
-    fn filter(self) -> MethodFilter {
-        match self {
-            Verb::Get => MethodFilter::GET,
-            Verb::Post => MethodFilter::POST,
-            Verb::Put => MethodFilter::PUT,
-            Verb::Delete => MethodFilter::DELETE,
-        }
-    }
 }
 
 /// One route of the API.

@@ -18,8 +18,8 @@ use config::ConfigSnapshot;
 use schemas::config::{ExportConfig, SignatureInfo};
 use serde::Deserialize;
 
+use super::ids::{next_export_config_id, next_signature_info_id};
 use super::{Problems, ValidationError, MAX_TEXT_LEN};
-use crate::writer::ids::{next_export_config_id, next_signature_info_id};
 
 /// Most signature infos per export config (devices look at no more than 10).
 pub const MAX_SIGNATURE_INFOS: usize = 10;

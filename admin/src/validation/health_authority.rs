@@ -8,8 +8,8 @@ use config::ConfigSnapshot;
 use schemas::config::HealthAuthority;
 use serde::Deserialize;
 
+use super::ids::next_health_authority_id;
 use super::{Problems, ValidationError};
-use crate::writer::ids::next_health_authority_id;
 
 /// What an operator submits to create or replace a health authority.
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -16,6 +16,7 @@
 mod app;
 mod export;
 mod health_authority;
+pub mod ids;
 mod key;
 pub mod pem;
 

@@ -3,7 +3,17 @@
 use chrono::{DateTime, Utc};
 use tokio_postgres::GenericClient;
 
-use crate::stats::release::HourRow;
+/// One stored hourly row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HourRow {
+    pub hour: DateTime<Utc>,
+    pub publish: Vec<i64>,
+    pub teks: i64,
+    pub revisions: i64,
+    pub oldest_tek_days: Vec<i64>,
+    pub onset_age_days: Vec<i64>,
+    pub missing_onset: i64,
+}
 
 /// Every hourly row of `health_authority_id` before `before`, oldest first.
 pub async fn hourly(

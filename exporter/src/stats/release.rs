@@ -7,17 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, DurationRound, NaiveDate, TimeDelta, Utc};
 use serde::Serialize;
 
-/// One stored hourly row.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HourRow {
-    pub hour: DateTime<Utc>,
-    pub publish: Vec<i64>,
-    pub teks: i64,
-    pub revisions: i64,
-    pub oldest_tek_days: Vec<i64>,
-    pub onset_age_days: Vec<i64>,
-    pub missing_onset: i64,
-}
+pub use crate::repository::stats::HourRow;
 
 /// When a day is released.
 #[derive(Debug, Clone, PartialEq, Eq)]

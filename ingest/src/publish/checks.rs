@@ -5,33 +5,17 @@
 
 use chrono::{DateTime, Utc};
 use config::ConfigSnapshot;
-use domain::{
-    Claims, PublishPolicy, RawKey, TokenState, TransformOutcome, TransformRequest, Transformed,
-};
+use domain::{Claims, RawKey, TokenState, TransformOutcome, TransformRequest, Transformed};
 use http::StatusCode;
 use platform::log_text::{clip, DEFAULT_CLIP};
 use schemas::config::AuthorizedApp;
 use schemas::publish::Platform;
 
 use crate::api::PublishRequestData;
-use crate::certificate::{self, CertificateInput, KeyCache};
+use crate::certificate::{self, CertificateInput};
 use crate::codes::{ErrorCode, ResultLabel};
-use crate::revision_token::{Opened, TokenCodec};
-
-/// The edge's rules and the secrets they need.
-#[derive(Debug)]
-pub struct EdgeRules {
-    /// Transform settings.
-    pub policy: PublishPolicy,
-    /// `ALLOW_PARTIAL_REVISIONS`, carried to the pipeline.
-    pub allow_partial_revisions: bool,
-    /// `DEFAULT_REGION`.
-    pub default_region: Option<String>,
-    /// Revision-token codec.
-    pub tokens: TokenCodec,
-    /// Parsed health-authority keys.
-    pub certificate_keys: KeyCache,
-}
+pub use crate::edge_rules::EdgeRules;
+use crate::revision_token::Opened;
 
 /// A request refused at the edge.
 #[derive(Debug, Clone, PartialEq, Eq)]

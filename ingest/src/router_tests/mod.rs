@@ -106,7 +106,7 @@ fn http_settings() -> HttpSettings {
         request_timeout: Duration::from_secs(5),
         startup_ready_wait: Duration::from_secs(1),
         max_concurrent_requests: 64,
-        body_deadline: crate::body_deadline::BodyDeadline::default(),
+        body_deadline: crate::body_read::BodyDeadline::default(),
         ops_listen_addr: "127.0.0.1:0".into(),
         limits: platform::http_server::HttpLimits::default(),
     }

@@ -19,6 +19,7 @@ use axum::response::{IntoResponse as _, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
 
+use crate::auth::ACTOR;
 use crate::console::auth::cookies::{self, CookieSpec, LOGIN_COOKIE, SESSION_COOKIE};
 use crate::console::auth::session::{random_token, tokens_match, SignedIn};
 use crate::console::kit::form::{FormFields, CSRF_FIELD};
@@ -28,7 +29,6 @@ use crate::console::kit::shell::Flash;
 use crate::console::kit::shell::{bare_page, flash_box, refusal};
 use crate::console::kit::widgets::{csrf_input, input, Input, Widget};
 use crate::console::ConsoleState;
-use crate::routes::ACTOR;
 
 /// Where a signed-in operator lands by default.
 const HOME: &str = "/console";

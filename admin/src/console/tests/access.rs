@@ -8,7 +8,7 @@ use axum::http::{header, Method, Request, StatusCode};
 use super::{console, TOKEN};
 use crate::console::session::random_token;
 use crate::console::{Access, CONSOLE_ROUTES};
-use crate::routes::Verb;
+use crate::verb::Verb;
 
 /// The route's path with its parameters filled in with seeded entities.
 fn concrete(path: &str) -> String {

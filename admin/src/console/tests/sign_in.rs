@@ -8,7 +8,7 @@ use super::access::session_routes;
 use super::{console, console_with, Console, Session, OPERATOR, PASSWORD, TOKEN};
 use crate::console::settings::ConsoleSettings;
 use crate::console::throttle::FREE_FAILURES;
-use crate::routes::Verb;
+use crate::verb::Verb;
 
 #[tokio::test]
 async fn token_sign_in_starts_a_strict_session_and_redirects_to_the_page_asked_for() {

@@ -2,10 +2,12 @@
 //! transform (whole-batch and partial), and the answers built from an accepted request.
 
 use super::*;
+use crate::certificate::KeyCache;
 use crate::kit::{self as testkit, Signer, APP};
-use crate::revision_token::KeyRing;
+use crate::revision_token::{KeyRing, TokenCodec};
 use base64::Engine as _;
 use chrono::Duration;
+use domain::PublishPolicy;
 use domain::{ReportType, RevisableKey};
 use schemas::config::ConfigChange;
 use schemas::publish::RevisableKey as WireRevisableKey;

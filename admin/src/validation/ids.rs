@@ -1,7 +1,8 @@
-//! Ids of new entities: one more than the highest id the snapshot holds (1 for the first).
+//! Ids of new entities, given when a creation is validated: one more than the highest id the
+//! snapshot holds (1 for the first).
 //!
-//! Sound only because every write runs under the writer's lock against a snapshot that already
-//! shows the previous write ([`crate::writer`]): two creations can never be given the same id.
+//! Sound only because every write runs under the config writer's lock against a snapshot that
+//! already shows the previous write: two creations can never be given the same id.
 
 use config::ConfigSnapshot;
 
