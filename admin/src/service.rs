@@ -5,14 +5,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context as _;
 use axum::Router;
 use config::ConfigLog;
 use platform::env::Env;
-use platform::http_server::{HttpLimits, PeerAddress};
-use platform::ops::{log_ops_failure, Ops, OpsServer};
+use platform::http_server::PeerAddress;
+use platform::ops::Ops;
 use platform::service::Service;
-use tokio::net::TcpListener;
+use platform::skeleton::Skeleton;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -31,16 +30,11 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// The running admin service.
 #[derive(Debug)]
 pub struct Admin {
-    listener: TcpListener,
-    addr: SocketAddr,
+    skeleton: Skeleton,
     router: Router,
-    ops_server: OpsServer,
-    limits: HttpLimits,
-    ops: Ops,
     config: ConfigLog,
     config_task: JoinHandle<()>,
     jwks: Arc<JwksSync>,
-    shutdown: CancellationToken,
 }
 
 impl Service for Admin {
@@ -52,7 +46,15 @@ impl Service for Admin {
     }
 
     async fn build(settings: AdminSettings, shutdown: CancellationToken) -> anyhow::Result<Self> {
-        let ops = Ops::new(Self::NAME);
+        let skeleton = Skeleton::http(
+            Self::NAME,
+            &settings.listen_addr,
+            &settings.ops_listen_addr,
+            settings.http.clone(),
+            shutdown.clone(),
+        )
+        .await?;
+        let ops = skeleton.ops();
         settings.kafka.ensure_topics_if_enabled().await?;
         let (config, config_task) =
             ConfigLog::start(&settings.kafka, &ops.registry, shutdown.child_token())?;
@@ -78,70 +80,42 @@ impl Service for Admin {
         let router = console_router(console)
             .merge(api_router(state, tokens))
             .merge(Ops::liveness_router());
-        let listener = platform::ops::bind(&settings.listen_addr).await?;
-        let ops_server = OpsServer::bind(&settings.ops_listen_addr, &ops).await?;
-        let addr = listener
-            .local_addr()
-            .context("cannot read the bound address")?;
         Ok(Self {
-            listener,
-            addr,
+            skeleton,
             router,
-            ops_server,
-            limits: settings.http.clone(),
-            ops,
             config,
             config_task,
             jwks,
-            shutdown,
         })
     }
 
     fn local_addr(&self) -> SocketAddr {
-        self.addr
+        self.skeleton.local_addr()
     }
 
     fn ops_addr(&self) -> SocketAddr {
-        self.ops_server.local_addr()
+        self.skeleton.ops_addr()
     }
 
     async fn run(self) -> anyhow::Result<()> {
-        let Self {
-            listener,
-            router,
-            ops_server,
-            limits,
-            ops,
-            config,
-            config_task,
-            jwks,
-            shutdown,
-            ..
-        } = self;
         let tasks = TaskTracker::new();
-        tasks.spawn(become_ready(config, ops, jwks, shutdown.clone()));
-        tasks.spawn(log_ops_failure(
-            ops_server.serve(limits.clone(), shutdown.clone()),
+        tasks.spawn(become_ready(
+            self.config,
+            self.skeleton.ops().clone(),
+            self.jwks,
+            self.skeleton.shutdown().clone(),
         ));
-        tasks.close();
-
         // Served with the peer address, which only the console's sign-in throttle reads.
-        let serve = platform::http_server::serve_with(
-            listener,
-            router,
-            limits,
-            shutdown.clone(),
-            PeerAddress::ConnectInfo,
-        );
-        platform::ops::serve_until_stopped(
-            serve,
-            config_task,
-            tasks,
-            shutdown,
-            DRAIN_TIMEOUT,
-            "Background tasks",
-        )
-        .await
+        self.skeleton
+            .serve_http(
+                self.router,
+                PeerAddress::ConnectInfo,
+                self.config_task,
+                tasks,
+                DRAIN_TIMEOUT,
+                "Background tasks",
+            )
+            .await
     }
 }
 

@@ -9,7 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use platform::kafka::{EofAwareContext, KafkaSettings, FETCH_WAIT_MAX_MS};
+use platform::kafka::{EofAwareContext, KafkaSettings};
+use platform::kafka_consumers::ConsumerProfile;
 use prometheus::{IntCounterVec, IntGauge, Opts, Registry};
 use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::error::KafkaError;
@@ -66,16 +67,9 @@ impl ConfigLog {
         let metrics = ConfigMetrics::register(registry)?;
         let topic = settings.topic(Topic::Config);
         let consumer: StreamConsumer<EofAwareContext> = settings
-            .client_config()
-            .set(
-                "group.id",
-                format!("config-reader-{}", uuid::Uuid::new_v4()),
-            )
-            .set("enable.auto.commit", "false")
-            .set("enable.auto.offset.store", "false")
-            .set("enable.partition.eof", "true")
-            .set("auto.offset.reset", "earliest")
-            .set("fetch.wait.max.ms", FETCH_WAIT_MAX_MS)
+            .consumer_config(ConsumerProfile::Follower {
+                name: "config-reader",
+            })
             .create_with_context(EofAwareContext)
             .context("cannot create the config consumer")?;
         let mut assignment = TopicPartitionList::new();

@@ -34,9 +34,10 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use config::ConfigLog;
-use platform::ops::{Ops, OpsServer};
+use platform::http_server::PeerAddress;
+use platform::ops::Ops;
 use platform::service::Service;
-use tokio::net::TcpListener;
+use platform::skeleton::Skeleton;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -53,15 +54,10 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug)]
 pub struct Exporter {
     settings: ExporterSettings,
-    listener: TcpListener,
-    /// The bound address, read once at bind time.
-    addr: SocketAddr,
-    ops_server: OpsServer,
-    ops: Ops,
+    skeleton: Skeleton,
     ctx: ExportContext,
     config: ConfigLog,
     config_task: JoinHandle<()>,
-    shutdown: CancellationToken,
 }
 
 impl Exporter {
@@ -94,7 +90,15 @@ impl Service for Exporter {
     }
 
     async fn build(settings: Self::Settings, shutdown: CancellationToken) -> anyhow::Result<Self> {
-        let ops = Ops::new(Self::NAME);
+        let skeleton = Skeleton::http(
+            Self::NAME,
+            &settings.listen_addr,
+            &settings.ops_listen_addr,
+            settings.http.clone(),
+            shutdown.clone(),
+        )
+        .await?;
+        let ops = skeleton.ops();
         settings.kafka.ensure_topics_if_enabled().await?;
         if let Some(path) = &settings.signing_key_file {
             let public = check_signing_key(path).await?;
@@ -119,54 +123,44 @@ impl Service for Exporter {
         };
         let (config, config_task) =
             ConfigLog::start(&settings.kafka, &ops.registry, shutdown.child_token())?;
-        let listener = platform::ops::bind(&settings.listen_addr).await?;
-        let addr = listener.local_addr()?;
-        let ops_server = OpsServer::bind(&settings.ops_listen_addr, &ops).await?;
         Ok(Self {
             settings,
-            listener,
-            addr,
-            ops_server,
-            ops,
+            skeleton,
             ctx,
             config,
             config_task,
-            shutdown,
         })
     }
 
     fn local_addr(&self) -> SocketAddr {
-        self.addr
+        self.skeleton.local_addr()
     }
 
     fn ops_addr(&self) -> SocketAddr {
-        self.ops_server.local_addr()
+        self.skeleton.ops_addr()
     }
 
     async fn run(self) -> anyhow::Result<()> {
         let Self {
             settings,
-            listener,
-            addr: _,
-            ops_server,
-            ops,
+            skeleton,
             ctx,
             config,
             config_task,
-            shutdown,
         } = self;
         let stats_state = stats::handler::StatsState {
             pool: ctx.pool.clone(),
             config: config.clone(),
             settings: Arc::new(settings.stats.clone()),
         };
-        let ops_server = ops_server.merge(stats::csv_route::ops_router(stats_state.clone()));
+        let skeleton = skeleton.merge_ops(stats::csv_route::ops_router(stats_state.clone()));
         let router = download::router(Arc::clone(&ctx.blobs))
             .merge(stats::handler::router(stats_state))
             .merge(Ops::liveness_router());
         let tasks = tokio_util::task::TaskTracker::new();
         {
-            let (config, ops, shutdown) = (config.clone(), ops.clone(), shutdown.clone());
+            let (config, ops) = (config.clone(), skeleton.ops().clone());
+            let shutdown = skeleton.shutdown().clone();
             let schedule = settings.schedule.clone();
             tasks.spawn(async move {
                 let caught_up = tokio::select! {
@@ -179,19 +173,15 @@ impl Service for Exporter {
                 }
             });
         }
-        tasks.spawn(platform::ops::log_ops_failure(
-            ops_server.serve(settings.http.clone(), shutdown.clone()),
-        ));
-        tasks.close();
-        let serve = platform::ops::serve(listener, router, settings.http.clone(), shutdown.clone());
-        platform::ops::serve_until_stopped(
-            serve,
-            config_task,
-            tasks,
-            shutdown,
-            DRAIN_TIMEOUT,
-            "Export jobs",
-        )
-        .await
+        skeleton
+            .serve_http(
+                router,
+                PeerAddress::Discard,
+                config_task,
+                tasks,
+                DRAIN_TIMEOUT,
+                "Export jobs",
+            )
+            .await
     }
 }

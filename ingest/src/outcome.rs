@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use platform::kafka::KafkaSettings;
+use platform::kafka_consumers::ConsumerProfile;
 use rdkafka::consumer::{Consumer as _, StreamConsumer};
 use rdkafka::message::Message as _;
 use rdkafka::{Offset, TopicPartitionList};
@@ -171,12 +172,7 @@ async fn assign_at_end(
     reply_to: &str,
 ) -> anyhow::Result<StreamConsumer> {
     let consumer: StreamConsumer = kafka
-        .client_config()
-        .set("group.id", reply_to)
-        .set("enable.auto.commit", "false")
-        .set("enable.auto.offset.store", "false")
-        .set("fetch.wait.max.ms", platform::kafka::FETCH_WAIT_MAX_MS)
-        .set("auto.offset.reset", "latest")
+        .consumer_config(ConsumerProfile::Tail { group: reply_to })
         .create()
         .context("cannot create the outcome consumer")?;
     let consumer = Arc::new(consumer);

@@ -11,10 +11,11 @@ use std::time::Duration;
 use anyhow::Context as _;
 use axum::Router;
 use config::ConfigLog;
+use platform::http_server::PeerAddress;
 use platform::ops::Ops;
 use platform::service::Service;
+use platform::skeleton::Skeleton;
 use schemas::topics::Topic;
-use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -27,8 +28,6 @@ use crate::revision_token::TokenCodec;
 use crate::router::router;
 use crate::settings::Settings;
 use crate::state::{AppState, StateParts};
-use platform::http_server::HttpLimits;
-use platform::ops::OpsServer;
 
 /// How long the producer may take to deliver what is queued at shutdown.
 const FLUSH_TIMEOUT: Duration = Duration::from_secs(10);
@@ -36,17 +35,12 @@ const FLUSH_TIMEOUT: Duration = Duration::from_secs(10);
 /// The running edge service.
 #[derive(Debug)]
 pub struct Ingest {
-    listener: TcpListener,
-    addr: SocketAddr,
+    skeleton: Skeleton,
     router: Router,
-    ops_server: OpsServer,
-    limits: HttpLimits,
     sink: Arc<KafkaSink>,
-    shutdown: CancellationToken,
     tasks_shutdown: CancellationToken,
     tasks: Vec<JoinHandle<()>>,
     state: AppState,
-    ops: Ops,
     startup_ready_wait: Duration,
 }
 
@@ -70,16 +64,19 @@ impl Service for Ingest {
             .token_keys
             .clone()
             .context("no revision token keys configured")?;
-        let ops = Ops::new(Self::NAME);
+        let skeleton = Skeleton::http(
+            Self::NAME,
+            &settings.http.listen_addr,
+            &settings.http.ops_listen_addr,
+            settings.http.limits.clone(),
+            shutdown,
+        )
+        .await?;
+        let ops = skeleton.ops().clone();
         let metrics = Metrics::register(&ops.registry).context("cannot register metrics")?;
         metrics
             .register_token_key_age(&ops.registry, token_keys.current().and_then(|k| k.created))
             .context("cannot register the revision-token key age")?;
-        let listener = platform::ops::bind(&settings.http.listen_addr).await?;
-        let addr = listener
-            .local_addr()
-            .context("cannot read the bound address")?;
-        let ops_server = OpsServer::bind(&settings.http.ops_listen_addr, &ops).await?;
 
         let kafka = settings.kafka.clone();
         kafka.ensure_topics_if_enabled().await?;
@@ -123,60 +120,50 @@ impl Service for Ingest {
             clock: Arc::new(chrono::Utc::now),
         });
         tracing::info!(
-            addr = %addr,
+            addr = %skeleton.local_addr(),
             v1alpha1 = settings.http.enable_v1alpha1,
             maintenance = settings.http.maintenance_mode,
             partial_failure = settings.policy.allow_partial_failure,
             "Ingest built"
         );
         Ok(Self {
+            skeleton,
             router: router(state.clone()),
-            listener,
-            addr,
-            ops_server,
-            limits: settings.http.limits.clone(),
             sink,
-            shutdown,
             tasks_shutdown,
             tasks: vec![config_task, outcome_task, ready_task],
             state,
-            ops,
             startup_ready_wait: settings.http.startup_ready_wait,
         })
     }
 
     fn local_addr(&self) -> SocketAddr {
-        self.addr
+        self.skeleton.local_addr()
     }
 
     fn ops_addr(&self) -> SocketAddr {
-        self.ops_server.local_addr()
+        self.skeleton.ops_addr()
     }
 
     async fn run(self) -> anyhow::Result<()> {
+        let (ops, shutdown) = (
+            self.skeleton.ops().clone(),
+            self.skeleton.shutdown().clone(),
+        );
         // The ops port stays up while the public one drains, and stops with the background tasks.
-        let ops = tokio::spawn(platform::ops::log_ops_failure(
-            self.ops_server
-                .serve(self.limits.clone(), self.tasks_shutdown.clone()),
-        ));
+        let (public, ops_task) = self.skeleton.serve_ops(self.tasks_shutdown.clone());
         // Connections wait in the accept queue until the configuration is loaded (bounded).
-        if !wait_ready(&self.ops, self.startup_ready_wait, &self.shutdown).await {
+        if !wait_ready(&ops, self.startup_ready_wait, &shutdown).await {
             tracing::warn!(
                 waited = ?self.startup_ready_wait,
                 "Serving before the configuration was loaded (STARTUP_READY_WAIT passed)"
             );
         }
-        let served = platform::http_server::serve(
-            self.listener,
-            self.router,
-            self.limits,
-            self.shutdown.clone(),
-        )
-        .await;
+        let served = public.serve(self.router, PeerAddress::Discard).await;
         tracing::info!("HTTP server drained; flushing");
         self.sink.flush(FLUSH_TIMEOUT).await;
         self.tasks_shutdown.cancel();
-        for task in self.tasks.into_iter().chain([ops]) {
+        for task in self.tasks.into_iter().chain([ops_task]) {
             if tokio::time::timeout(Duration::from_secs(5), task)
                 .await
                 .is_err()

@@ -16,10 +16,8 @@ mod settings;
 
 use std::net::SocketAddr;
 
-use anyhow::Context as _;
-use platform::ops::Ops;
 use platform::service::Service;
-use tokio::net::TcpListener;
+use platform::skeleton::Skeleton;
 use tokio_util::sync::CancellationToken;
 
 pub use convert::{process, processed_event};
@@ -29,11 +27,7 @@ pub use settings::ProcessorSettings;
 #[derive(Debug)]
 pub struct Processor {
     settings: ProcessorSettings,
-    listener: TcpListener,
-    /// The bound address, read once at bind time.
-    addr: SocketAddr,
-    ops: Ops,
-    shutdown: CancellationToken,
+    skeleton: Skeleton,
 }
 
 impl Service for Processor {
@@ -46,36 +40,24 @@ impl Service for Processor {
 
     async fn build(settings: Self::Settings, shutdown: CancellationToken) -> anyhow::Result<Self> {
         settings.kafka.ensure_topics_if_enabled().await?;
-        let listener = platform::ops::bind(&settings.listen_addr).await?;
-        let addr = listener.local_addr()?;
-        Ok(Self {
-            settings,
-            listener,
-            addr,
-            ops: Ops::new(Self::NAME),
+        let skeleton = Skeleton::worker(
+            Self::NAME,
+            &settings.listen_addr,
+            settings.http.clone(),
             shutdown,
-        })
+        )
+        .await?;
+        Ok(Self { settings, skeleton })
     }
 
     fn local_addr(&self) -> SocketAddr {
-        self.addr
+        self.skeleton.local_addr()
     }
 
     async fn run(self) -> anyhow::Result<()> {
-        let metrics = metrics::Metrics::register(&self.ops.registry)?;
+        let metrics = metrics::Metrics::register(&self.skeleton.ops().registry)?;
         let pipeline = pipeline::Pipeline::new(&self.settings, metrics)?;
-        let router = self.ops.router();
-        let http = tokio::spawn(platform::ops::serve(
-            self.listener,
-            router,
-            self.settings.http.clone(),
-            self.shutdown.clone(),
-        ));
-        self.ops.set_ready(true);
-        let result = pipeline.run(self.shutdown.clone()).await;
-        // Whatever ended the pipeline, stop the HTTP side too.
-        self.shutdown.cancel();
-        http.await.context("ops server task")??;
-        result
+        let shutdown = self.skeleton.shutdown().clone();
+        self.skeleton.run_worker(pipeline.run(shutdown)).await
     }
 }

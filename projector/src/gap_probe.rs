@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
+use platform::kafka_consumers::ConsumerProfile;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
@@ -40,11 +41,10 @@ impl GapProbe {
         topic: &str,
     ) -> anyhow::Result<Self> {
         let consumer: BaseConsumer = kafka
-            .client_config()
-            .set("group.id", format!("{group}-gap-probe"))
-            .set("enable.auto.commit", "false")
-            .set("enable.auto.offset.store", "false")
-            .set("isolation.level", "read_committed")
+            .consumer_config(ConsumerProfile::Reader {
+                group: &format!("{group}-gap-probe"),
+            })
+            // A probe's fetch is answered quickly even when the range holds no record.
             .set("fetch.wait.max.ms", "100")
             .create()
             .context("cannot create the gap probe consumer")?;

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use platform::kafka::KafkaSettings;
+use platform::kafka_consumers::ConsumerProfile;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use tokio_util::sync::CancellationToken;
 
@@ -26,9 +27,9 @@ pub async fn run(
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
     let client: BaseConsumer = kafka
-        .client_config()
-        .set("group.id", format!("{group}-lag"))
-        .set("enable.auto.commit", "false")
+        .consumer_config(ConsumerProfile::Reader {
+            group: &format!("{group}-lag"),
+        })
         .create()
         .context("cannot create the lag client")?;
     let client = std::sync::Arc::new(client);

@@ -30,11 +30,11 @@ pub mod stats_repository;
 use std::net::SocketAddr;
 
 use anyhow::Context as _;
-use platform::ops::Ops;
+use platform::kafka_consumers::ConsumerProfile;
 use platform::service::Service;
+use platform::skeleton::Skeleton;
 use rdkafka::consumer::{Consumer, StreamConsumer};
 use schemas::topics::Topic;
-use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 pub use settings::ProjectorSettings;
@@ -43,12 +43,8 @@ pub use settings::ProjectorSettings;
 #[derive(Debug)]
 pub struct Projector {
     settings: ProjectorSettings,
-    listener: TcpListener,
-    /// The bound address, read once at bind time.
-    addr: SocketAddr,
+    skeleton: Skeleton,
     pool: deadpool_postgres::Pool,
-    ops: Ops,
-    shutdown: CancellationToken,
 }
 
 impl Service for Projector {
@@ -65,37 +61,36 @@ impl Service for Projector {
         platform::pg::migrate(&pool, migrations::MIGRATIONS)
             .await
             .context("cannot migrate the query store")?;
-        let listener = platform::ops::bind(&settings.listen_addr).await?;
-        let addr = listener.local_addr()?;
+        let skeleton = Skeleton::worker(
+            Self::NAME,
+            &settings.listen_addr,
+            settings.http.clone(),
+            shutdown,
+        )
+        .await?;
         Ok(Self {
             settings,
-            listener,
-            addr,
+            skeleton,
             pool,
-            ops: Ops::new(Self::NAME),
-            shutdown,
         })
     }
 
     fn local_addr(&self) -> SocketAddr {
-        self.addr
+        self.skeleton.local_addr()
     }
 
     async fn run(self) -> anyhow::Result<()> {
-        let metrics = metrics::Metrics::register(&self.ops.registry)?;
+        let metrics = metrics::Metrics::register(&self.skeleton.ops().registry)?;
+        let shutdown = self.skeleton.shutdown().clone();
         let input = self.settings.kafka.topic(Topic::PublishProcessed);
+        // Offsets are stored after each committed batch: only a hint where to resume;
+        // PostgreSQL's stored offsets decide what is applied.
         let consumer: StreamConsumer = self
             .settings
             .kafka
-            .group_consumer_config(&self.settings.group_id)
-            // Offsets are stored after each committed batch and sent to Kafka once a second:
-            // only a hint where to resume; PostgreSQL's stored offsets decide what is applied.
-            .set("enable.auto.commit", "true")
-            .set("auto.commit.interval.ms", "1000")
-            .set("enable.auto.offset.store", "false")
-            .set("auto.offset.reset", "earliest")
-            .set("isolation.level", "read_committed")
-            .set("fetch.wait.max.ms", platform::kafka::FETCH_WAIT_MAX_MS)
+            .consumer_config(ConsumerProfile::Worker {
+                group: &self.settings.group_id,
+            })
             .create()
             .context("cannot create the projector consumer")?;
         consumer.subscribe(&[&input]).context("cannot subscribe")?;
@@ -120,7 +115,7 @@ impl Service for Projector {
                 self.settings.retention,
                 self.settings.cleanup_interval,
                 metrics.clone(),
-                self.shutdown.clone(),
+                shutdown.clone(),
             ));
         }
         tracker.spawn(lag::run(
@@ -131,19 +126,10 @@ impl Service for Projector {
             self.settings.kafka.topic(Topic::PublishReceived),
             worker.metrics.clone(),
             std::time::Duration::from_secs(5),
-            self.shutdown.clone(),
-        ));
-        let http = tracker.spawn(platform::ops::serve(
-            self.listener,
-            self.ops.router(),
-            self.settings.http.clone(),
-            self.shutdown.clone(),
+            shutdown.clone(),
         ));
         tracker.close();
-        self.ops.set_ready(true);
-        let result = worker.run(self.shutdown.clone()).await;
-        self.shutdown.cancel();
-        http.await.context("ops server task")??;
+        let result = self.skeleton.run_worker(worker.run(shutdown)).await;
         tracker.wait().await;
         result
     }

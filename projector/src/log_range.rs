@@ -10,6 +10,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use platform::kafka::KafkaSettings;
+use platform::kafka_consumers::ConsumerProfile;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
@@ -73,10 +74,9 @@ impl LogRange {
         to: Option<DateTime<Utc>>,
     ) -> anyhow::Result<Self> {
         let consumer: BaseConsumer = kafka
-            .client_config()
-            .set("group.id", format!("replay-{}", uuid::Uuid::new_v4()))
-            .set("enable.auto.commit", "false")
-            .set("isolation.level", "read_committed")
+            .consumer_config(ConsumerProfile::Reader {
+                group: &format!("replay-{}", uuid::Uuid::new_v4()),
+            })
             .create()
             .context("cannot create replay consumer")?;
         let timeout = Duration::from_secs(10);

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use platform::kafka::EofAwareContext;
 use platform::kafka::KafkaSettings;
+use platform::kafka_consumers::ConsumerProfile;
 use rdkafka::consumer::{Consumer as _, StreamConsumer};
 use rdkafka::error::KafkaError;
 use rdkafka::message::Message as _;
@@ -28,15 +29,9 @@ pub async fn read_recent(
     let deadline = tokio::time::Instant::now() + timeout;
     let topic = settings.topic(Topic::ConfigAudit);
     let consumer: StreamConsumer<EofAwareContext> = settings
-        .client_config()
-        .set(
-            "group.id",
-            format!("admin-audit-reader-{}", uuid::Uuid::new_v4()),
-        )
-        .set("enable.auto.commit", "false")
-        .set("enable.auto.offset.store", "false")
-        .set("enable.partition.eof", "true")
-        .set("auto.offset.reset", "earliest")
+        .consumer_config(ConsumerProfile::Follower {
+            name: "admin-audit-reader",
+        })
         .create_with_context(EofAwareContext)
         .map_err(|e| StoreError::AuditRead(format!("cannot create a consumer: {e}")))?;
     let consumer = Arc::new(consumer);

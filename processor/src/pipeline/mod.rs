@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use futures::future::join_all;
+use platform::kafka_consumers::ConsumerProfile;
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
 use rdkafka::error::KafkaError;
 use rdkafka::message::{BorrowedMessage, Message};
@@ -58,16 +59,13 @@ impl std::fmt::Debug for Pipeline {
 impl Pipeline {
     pub fn new(settings: &ProcessorSettings, metrics: Metrics) -> anyhow::Result<Self> {
         let input = settings.kafka.topic(Topic::PublishReceived);
+        // Offsets are stored once a batch is acknowledged: a commit lost in a crash only means
+        // that batch is produced again.
         let consumer: StreamConsumer = settings
             .kafka
-            .group_consumer_config(&settings.group_id)
-            // Offsets are stored once a batch is acknowledged and committed once a second (and
-            // on shutdown): a commit lost in a crash only means that batch is produced again.
-            .set("enable.auto.commit", "true")
-            .set("auto.commit.interval.ms", "1000")
-            .set("enable.auto.offset.store", "false")
-            .set("auto.offset.reset", "earliest")
-            .set("fetch.wait.max.ms", platform::kafka::FETCH_WAIT_MAX_MS)
+            .consumer_config(ConsumerProfile::Worker {
+                group: &settings.group_id,
+            })
             .create()
             .context("cannot create the processor consumer")?;
         Ok(Self {
