@@ -1,7 +1,6 @@
 //! The admin service as a [`Service`]: build (topics, config reader, producer, router, JWKS job)
 //! and run (HTTP, readiness, periodic JWKS sync) until shutdown.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -89,12 +88,8 @@ impl Service for Admin {
         })
     }
 
-    fn local_addr(&self) -> SocketAddr {
-        self.skeleton.local_addr()
-    }
-
-    fn ops_addr(&self) -> SocketAddr {
-        self.skeleton.ops_addr()
+    fn skeleton(&self) -> &Skeleton {
+        &self.skeleton
     }
 
     async fn run(self) -> anyhow::Result<()> {

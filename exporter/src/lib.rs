@@ -28,7 +28,6 @@ pub mod signing;
 pub mod stats;
 pub mod worker;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -132,12 +131,8 @@ impl Service for Exporter {
         })
     }
 
-    fn local_addr(&self) -> SocketAddr {
-        self.skeleton.local_addr()
-    }
-
-    fn ops_addr(&self) -> SocketAddr {
-        self.skeleton.ops_addr()
+    fn skeleton(&self) -> &Skeleton {
+        &self.skeleton
     }
 
     async fn run(self) -> anyhow::Result<()> {

@@ -4,7 +4,6 @@
 //! background tasks. Both listeners (public and ops) run on [`platform::http_server`], which
 //! never records a peer address.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -137,12 +136,8 @@ impl Service for Ingest {
         })
     }
 
-    fn local_addr(&self) -> SocketAddr {
-        self.skeleton.local_addr()
-    }
-
-    fn ops_addr(&self) -> SocketAddr {
-        self.skeleton.ops_addr()
+    fn skeleton(&self) -> &Skeleton {
+        &self.skeleton
     }
 
     async fn run(self) -> anyhow::Result<()> {

@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use tokio_util::sync::CancellationToken;
 
 use crate::env::Env;
+use crate::skeleton::Skeleton;
 
 /// A long-running service with an HTTP port.
 pub trait Service: Sized + Send + 'static {
@@ -29,13 +30,18 @@ pub trait Service: Sized + Send + 'static {
         shutdown: CancellationToken,
     ) -> impl Future<Output = anyhow::Result<Self>> + Send;
 
+    /// The service's bound listeners, ops state and shutdown token.
+    fn skeleton(&self) -> &Skeleton;
+
     /// The bound public HTTP address (useful with port 0). A service without a public API
     /// (processor, projector) returns its ops address.
-    fn local_addr(&self) -> SocketAddr;
+    fn local_addr(&self) -> SocketAddr {
+        self.skeleton().local_addr()
+    }
 
     /// The bound ops address (`OPS_LISTEN_ADDR`: `/health`, `/ready`, `/metrics`).
     fn ops_addr(&self) -> SocketAddr {
-        self.local_addr()
+        self.skeleton().ops_addr()
     }
 
     /// Runs until the shutdown token is cancelled, then drains. An error means a task failed.

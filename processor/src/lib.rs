@@ -14,7 +14,6 @@ mod metrics;
 mod pipeline;
 mod settings;
 
-use std::net::SocketAddr;
 
 use platform::service::Service;
 use platform::skeleton::Skeleton;
@@ -50,8 +49,8 @@ impl Service for Processor {
         Ok(Self { settings, skeleton })
     }
 
-    fn local_addr(&self) -> SocketAddr {
-        self.skeleton.local_addr()
+    fn skeleton(&self) -> &Skeleton {
+        &self.skeleton
     }
 
     async fn run(self) -> anyhow::Result<()> {

@@ -1,7 +1,7 @@
 //! The projector: the only writer of the query store's `exposure` table.
 //!
-//! It consumes `en.publish.processed` (read-committed, so it sees only what the processor's
-//! transactions committed) in batches; each batch is applied in one PostgreSQL transaction with
+//! It consumes `en.publish.processed` (as a `Worker` consumer: offsets stored only after the
+//! batch is durable) in batches; each batch is applied in one PostgreSQL transaction with
 //! the revision rules of the `domain` crate, together with the consumer offsets it consumed
 //! ([`batch`]), so every event changes the store exactly once even across crashes, redeliveries
 //! and rebalances. After the commit it produces one `PublishOutcome` per request for the ingest
@@ -27,7 +27,6 @@ mod settings;
 pub mod stats;
 pub mod stats_repository;
 
-use std::net::SocketAddr;
 
 use anyhow::Context as _;
 use platform::kafka_consumers::ConsumerProfile;
@@ -75,8 +74,8 @@ impl Service for Projector {
         })
     }
 
-    fn local_addr(&self) -> SocketAddr {
-        self.skeleton.local_addr()
+    fn skeleton(&self) -> &Skeleton {
+        &self.skeleton
     }
 
     async fn run(self) -> anyhow::Result<()> {
