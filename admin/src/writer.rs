@@ -20,12 +20,16 @@
 //! copy is written after the change is durable; if it fails, the change stands and the failure
 //! is logged and counted (`admin_audit_write_failures_total`).
 
+mod decision;
+
+pub use decision::{Decision, Saved};
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use config::ConfigSnapshot;
-use schemas::config::{ConfigChange, ConfigEvent};
+use schemas::config::ConfigEvent;
 use schemas::Envelope;
 use tokio::sync::Mutex;
 
@@ -70,31 +74,6 @@ impl WriteKind {
             WriteKind::ExportConfigUpdate => "export_config_update",
             WriteKind::SignatureInfoCreate => "signature_info_create",
             WriteKind::SignatureInfoUpdate => "signature_info_update",
-        }
-    }
-}
-
-/// The events a write produces (possibly none) and the value it answers with.
-#[derive(Debug)]
-pub struct Decision<T> {
-    pub changes: Vec<ConfigChange>,
-    pub result: T,
-}
-
-impl<T> Decision<T> {
-    /// One event.
-    pub fn one(change: ConfigChange, result: T) -> Self {
-        Self {
-            changes: vec![change],
-            result,
-        }
-    }
-
-    /// No event (the state already is as asked).
-    pub fn none(result: T) -> Self {
-        Self {
-            changes: Vec::new(),
-            result,
         }
     }
 }

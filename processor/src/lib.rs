@@ -14,7 +14,6 @@ mod metrics;
 mod pipeline;
 mod settings;
 
-
 use platform::service::Service;
 use platform::skeleton::Skeleton;
 use tokio_util::sync::CancellationToken;

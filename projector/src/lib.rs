@@ -27,7 +27,6 @@ mod settings;
 pub mod stats;
 pub mod stats_repository;
 
-
 use anyhow::Context as _;
 use platform::kafka_consumers::ConsumerProfile;
 use platform::service::Service;

@@ -1,12 +1,12 @@
 //! `/admin/v1/authorized-apps`: list, create, read, replace (or rename), delete.
 
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::Json;
-use schemas::config::{AuthorizedApp, ConfigChange};
+use schemas::config::AuthorizedApp;
 
-use super::{AppState, ACTOR};
+use super::{created, AppState, ACTOR};
 use crate::error::{ApiError, ApiJson};
 use crate::validation::{self, AuthorizedAppForm, ValidationError};
 use crate::writer::{Decision, WriteKind};
@@ -24,22 +24,13 @@ pub async fn create(
     let app = state
         .writer
         .write(ACTOR, WriteKind::AppCreate, |snapshot, _now| {
-            let app = validation::create_app(&form, snapshot)?;
-            Ok(Decision::one(
-                ConfigChange::AuthorizedAppSaved {
-                    entity: app.clone(),
-                },
-                app,
-            ))
+            Ok(Decision::created(validation::create_app(&form, snapshot)?))
         })
         .await?;
-    let location = format!("/admin/v1/authorized-apps/{}", app.health_authority_id);
-    Ok((
-        StatusCode::CREATED,
-        [(header::LOCATION, location)],
-        Json(app),
-    )
-        .into_response())
+    Ok(created(
+        format!("/admin/v1/authorized-apps/{}", app.health_authority_id),
+        app,
+    ))
 }
 
 /// `GET /{healthAuthorityID}` (case-insensitive).

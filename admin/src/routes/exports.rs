@@ -3,12 +3,11 @@
 //! its `thru` (rotation: add the new info to the config, then end the old one).
 
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Json;
-use schemas::config::{ConfigChange, ExportConfig, SignatureInfo};
+use schemas::config::{ExportConfig, SignatureInfo};
 
-use super::{AppState, ACTOR};
+use super::{created, AppState, ACTOR};
 use crate::error::{ApiError, ApiJson};
 use crate::validation::{self, ExportConfigForm, SignatureInfoForm, ValidationError};
 use crate::writer::{Decision, WriteKind};
@@ -17,15 +16,6 @@ use crate::writer::{Decision, WriteKind};
 fn parse_id(kind: &str, text: &str) -> Result<i64, ApiError> {
     text.parse()
         .map_err(|_| ValidationError::not_found(format!("no {kind} with id {text:?}")).into())
-}
-
-fn created<T: serde::Serialize>(location: String, body: T) -> Response {
-    (
-        StatusCode::CREATED,
-        [(header::LOCATION, location)],
-        Json(body),
-    )
-        .into_response()
 }
 
 /// `GET /export-configs`: every export config, by id.
@@ -41,13 +31,9 @@ pub async fn create_config(
     let config = state
         .writer
         .write(ACTOR, WriteKind::ExportConfigCreate, |snapshot, now| {
-            let config = validation::create_export_config(&form, snapshot, now)?;
-            Ok(Decision::one(
-                ConfigChange::ExportConfigSaved {
-                    entity: config.clone(),
-                },
-                config,
-            ))
+            Ok(Decision::created(validation::create_export_config(
+                &form, snapshot, now,
+            )?))
         })
         .await?;
     Ok(created(
@@ -82,15 +68,7 @@ pub async fn update_config(
         .writer
         .write(ACTOR, WriteKind::ExportConfigUpdate, |snapshot, now| {
             let config = validation::update_export_config(id, &form, snapshot, now)?;
-            if snapshot.export_config(id) == Some(&config) {
-                return Ok(Decision::none(config));
-            }
-            Ok(Decision::one(
-                ConfigChange::ExportConfigSaved {
-                    entity: config.clone(),
-                },
-                config,
-            ))
+            Ok(Decision::edited(snapshot.export_config(id), config))
         })
         .await?;
     Ok(Json(config))
@@ -109,13 +87,9 @@ pub async fn create_info(
     let info = state
         .writer
         .write(ACTOR, WriteKind::SignatureInfoCreate, |snapshot, _now| {
-            let info = validation::create_signature_info(&form, snapshot)?;
-            Ok(Decision::one(
-                ConfigChange::SignatureInfoSaved {
-                    entity: info.clone(),
-                },
-                info,
-            ))
+            Ok(Decision::created(validation::create_signature_info(
+                &form, snapshot,
+            )?))
         })
         .await?;
     Ok(created(
@@ -150,15 +124,7 @@ pub async fn update_info(
         .writer
         .write(ACTOR, WriteKind::SignatureInfoUpdate, |snapshot, _now| {
             let info = validation::update_signature_info(id, &form, snapshot)?;
-            if snapshot.signature_info(id) == Some(&info) {
-                return Ok(Decision::none(info));
-            }
-            Ok(Decision::one(
-                ConfigChange::SignatureInfoSaved {
-                    entity: info.clone(),
-                },
-                info,
-            ))
+            Ok(Decision::edited(snapshot.signature_info(id), info))
         })
         .await?;
     Ok(Json(info))

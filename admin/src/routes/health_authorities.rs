@@ -1,12 +1,11 @@
 //! `/admin/v1/health-authorities`: list, create, read, replace.
 
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Json;
-use schemas::config::{ConfigChange, HealthAuthority};
+use schemas::config::HealthAuthority;
 
-use super::{parse_authority_id, AppState, ACTOR};
+use super::{created, parse_authority_id, AppState, ACTOR};
 use crate::error::{ApiError, ApiJson};
 use crate::validation::{self, HealthAuthorityForm};
 use crate::writer::{Decision, WriteKind};
@@ -31,22 +30,15 @@ pub async fn create(
     let authority = state
         .writer
         .write(ACTOR, WriteKind::HealthAuthorityCreate, |snapshot, _now| {
-            let authority = validation::create_health_authority(&form, snapshot)?;
-            Ok(Decision::one(
-                ConfigChange::HealthAuthoritySaved {
-                    entity: authority.clone(),
-                },
-                authority,
-            ))
+            Ok(Decision::created(validation::create_health_authority(
+                &form, snapshot,
+            )?))
         })
         .await?;
-    let location = format!("/admin/v1/health-authorities/{}", authority.id);
-    Ok((
-        StatusCode::CREATED,
-        [(header::LOCATION, location)],
-        Json(authority),
-    )
-        .into_response())
+    Ok(created(
+        format!("/admin/v1/health-authorities/{}", authority.id),
+        authority,
+    ))
 }
 
 /// `GET /{id}`.
@@ -78,15 +70,7 @@ pub async fn update(
         .writer
         .write(ACTOR, WriteKind::HealthAuthorityUpdate, |snapshot, _now| {
             let authority = validation::update_health_authority(id, &form, snapshot)?;
-            if snapshot.health_authority(id) == Some(&authority) {
-                return Ok(Decision::none(authority));
-            }
-            Ok(Decision::one(
-                ConfigChange::HealthAuthoritySaved {
-                    entity: authority.clone(),
-                },
-                authority,
-            ))
+            Ok(Decision::edited(snapshot.health_authority(id), authority))
         })
         .await?;
     Ok(Json(authority))

@@ -2,15 +2,14 @@
 //! actions. Keys are answered with their status at the time of the answer.
 
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use config::ConfigSnapshot;
-use schemas::config::{ConfigChange, HealthAuthorityKey};
+use schemas::config::HealthAuthorityKey;
 use serde::Serialize;
 
-use super::{parse_authority_id, AppState, ACTOR};
+use super::{created, parse_authority_id, AppState, ACTOR};
 use crate::error::{ApiError, ApiJson};
 use crate::validation::{self, HealthAuthorityKeyForm, KeyAction, KeyStatus, ValidationError};
 use crate::writer::{Decision, WriteKind};
@@ -63,24 +62,16 @@ pub async fn add(
         .writer
         .write(ACTOR, WriteKind::KeyAdd, |snapshot, now| {
             let key = validation::add_key(id, &form, snapshot, now)?;
-            Ok(Decision::one(
-                ConfigChange::HealthAuthorityKeySaved {
-                    entity: key.clone(),
-                },
-                KeyView::at(key, now),
-            ))
+            Ok(Decision::created(key).map(|key| KeyView::at(key, now)))
         })
         .await?;
-    let location = format!(
-        "/admin/v1/health-authorities/{id}/keys/{}",
-        view.key.version
-    );
-    Ok((
-        StatusCode::CREATED,
-        [(header::LOCATION, location)],
-        Json(view),
-    )
-        .into_response())
+    Ok(created(
+        format!(
+            "/admin/v1/health-authorities/{id}/keys/{}",
+            view.key.version
+        ),
+        view,
+    ))
 }
 
 /// `POST /{version}/revoke`: ends the key now (never before its start).
@@ -122,12 +113,12 @@ async fn act(
         .writer
         .write(ACTOR, kind, |snapshot, now| {
             let (key, changed) = rule(id, &version, snapshot, now)?;
-            let view = KeyView::at(key.clone(), now);
-            Ok(if changed {
-                Decision::one(ConfigChange::HealthAuthorityKeySaved { entity: key }, view)
+            let decision = if changed {
+                Decision::created(key)
             } else {
-                Decision::none(view)
-            })
+                Decision::none(key)
+            };
+            Ok(decision.map(|key| KeyView::at(key, now)))
         })
         .await?;
     Ok(Json(view))

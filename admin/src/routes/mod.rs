@@ -45,6 +45,17 @@ const BODY_LIMIT: usize = 64 * 1024;
 /// Longest a request may take; a JWKS sync trigger waits for its fetches.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// `201 Created` with the new entity's `Location` and the entity.
+fn created<T: serde::Serialize>(location: String, body: T) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    (
+        StatusCode::CREATED,
+        [(axum::http::header::LOCATION, location)],
+        axum::Json(body),
+    )
+        .into_response()
+}
+
 /// State shared by the handlers.
 #[derive(Debug, Clone)]
 pub struct AppState {

@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use config::ConfigSnapshot;
-use schemas::config::{AuthorizedApp, ConfigChange};
+use schemas::config::AuthorizedApp;
 
 use crate::console::auth::session::SignedIn;
 use crate::console::kit::form::FormFields;
@@ -20,7 +20,6 @@ use crate::console::kit::widgets::{
 };
 use crate::console::pages::entity::{form_end, Entity, ListPage};
 use crate::console::pages::page::Section;
-use crate::console::pages::save::created;
 use crate::console::ConsoleState;
 use crate::validation::{self, AuthorizedAppForm};
 use crate::writer::{Decision, WriteKind};
@@ -248,9 +247,7 @@ pub async fn create(
     let kind = WriteKind::AppCreate;
     let written = state.save(&signed, kind, values.to_api(), |form, snapshot, _| {
         let app = validation::create_app(form, snapshot)?;
-        Ok(created(app, |entity| ConfigChange::AuthorizedAppSaved {
-            entity,
-        }))
+        Ok(Decision::created(app))
     });
     match written.await {
         Ok(app) => {

@@ -9,7 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Utc;
-use schemas::config::{ConfigChange, HealthAuthority};
+use schemas::config::HealthAuthority;
 
 use crate::console::auth::session::SignedIn;
 use crate::console::kit::form::FormFields;
@@ -20,10 +20,10 @@ use crate::console::kit::widgets::{card_form, checkbox, inputs, Input};
 use crate::console::pages::entity::{form_end, parse_id, Entity, ListPage};
 use crate::console::pages::key_table::{self, KeyValues};
 use crate::console::pages::page::Section;
-use crate::console::pages::save::{created, edit_flash, edited};
+use crate::console::pages::save::edit_flash;
 use crate::console::ConsoleState;
 use crate::validation::{self, key_status, HealthAuthorityForm, KeyStatus};
-use crate::writer::WriteKind;
+use crate::writer::{Decision, WriteKind};
 
 /// The pages of health authority key configurations.
 pub const AUTHORITIES: Entity = Entity {
@@ -199,9 +199,7 @@ pub async fn create(
     let kind = WriteKind::HealthAuthorityCreate;
     let written = state.save(&signed, kind, Ok(values.to_api()), |form, snapshot, _| {
         let authority = validation::create_health_authority(form, snapshot)?;
-        Ok(created(authority, |entity| {
-            ConfigChange::HealthAuthoritySaved { entity }
-        }))
+        Ok(Decision::created(authority))
     });
     match written.await {
         Ok(authority) => {
@@ -324,9 +322,7 @@ pub async fn update(
     let written = state.save(&signed, kind, Ok(values.to_api()), |form, snapshot, _| {
         let authority = validation::update_health_authority(id, form, snapshot)?;
         let saved = snapshot.health_authority(id);
-        Ok(edited(saved, authority, |entity| {
-            ConfigChange::HealthAuthoritySaved { entity }
-        }))
+        Ok(Decision::edited(saved, authority).changed())
     });
     match written.await {
         Ok(changed) => state.redirect(&signed, edit_flash(changed), &page_of(id)),

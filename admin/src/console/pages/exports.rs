@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use config::ConfigSnapshot;
-use schemas::config::{ConfigChange, ExportConfig};
+use schemas::config::ExportConfig;
 
 use crate::console::auth::session::SignedIn;
 use crate::console::kit::form::FormFields;
@@ -131,10 +131,6 @@ impl NumberedForm for ConfigValues {
             None => validation::create_export_config(form, snapshot, now),
             Some(id) => validation::update_export_config(id, form, snapshot, now),
         }
-    }
-
-    fn change(entity: ExportConfig) -> ConfigChange {
-        ConfigChange::ExportConfigSaved { entity }
     }
 
     fn created_message(saved: &ExportConfig) -> String {

@@ -19,7 +19,6 @@ use crate::console::kit::shell::Flash;
 use crate::console::pages::authorities::{show_page, Refusal, AUTHORITIES};
 use crate::console::pages::entity::parse_id;
 use crate::console::pages::key_table::KeyValues;
-use crate::console::pages::save::created;
 use crate::console::ConsoleState;
 use crate::validation::{self, KeyAction, ValidationError};
 use crate::writer::{Decision, WriteKind};
@@ -41,9 +40,7 @@ pub async fn add(
         Ok(values.to_api()),
         |form, snapshot, now| {
             let key = validation::add_key(id, form, snapshot, now)?;
-            Ok(created(key, |entity| {
-                ConfigChange::HealthAuthorityKeySaved { entity }
-            }))
+            Ok(Decision::created(key))
         },
     );
     match written.await {

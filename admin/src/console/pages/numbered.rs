@@ -7,7 +7,6 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use config::ConfigSnapshot;
-use schemas::config::ConfigChange;
 
 use crate::console::auth::session::SignedIn;
 use crate::console::kit::form::FormFields;
@@ -15,10 +14,10 @@ use crate::console::kit::html::Markup;
 use crate::console::kit::problems::Problems;
 use crate::console::kit::shell::Flash;
 use crate::console::pages::entity::{parse_id, Entity};
-use crate::console::pages::save::{created, edit_flash, edited};
+use crate::console::pages::save::edit_flash;
 use crate::console::ConsoleState;
 use crate::validation::ValidationError;
-use crate::writer::WriteKind;
+use crate::writer::{Decision, Saved, WriteKind};
 
 /// The pages of a numbered entity.
 #[derive(Debug, Clone, Copy)]
@@ -36,7 +35,7 @@ pub trait NumberedForm: Sized + Send + Sync + 'static {
     /// The REST API's form.
     type Api: Send + Sync;
     /// The saved entity.
-    type Saved: Clone + PartialEq + Send;
+    type Saved: Saved + Send;
     const PAGES: Numbered;
     /// The write kinds of a create and of an edit.
     const WRITES: (WriteKind, WriteKind);
@@ -68,8 +67,6 @@ pub trait NumberedForm: Sized + Send + Sync + 'static {
         snapshot: &ConfigSnapshot,
         now: DateTime<Utc>,
     ) -> Result<Self::Saved, ValidationError>;
-    /// The event that saves `saved`.
-    fn change(saved: Self::Saved) -> ConfigChange;
     /// The message after a create.
     fn created_message(saved: &Self::Saved) -> String;
 }
@@ -135,7 +132,7 @@ pub async fn create<F: NumberedForm>(
         &signed,
         F::WRITES.0,
         values.to_api(),
-        |form, snapshot, now| Ok(created(F::rule(None, form, snapshot, now)?, F::change)),
+        |form, snapshot, now| Ok(Decision::created(F::rule(None, form, snapshot, now)?)),
     );
     match written.await {
         Ok(saved) => {
@@ -185,7 +182,7 @@ pub async fn update<F: NumberedForm>(
         values.to_api(),
         |form, snapshot, now| {
             let saved = F::rule(Some(id), form, snapshot, now)?;
-            Ok(edited(F::find(snapshot, id), saved, F::change))
+            Ok(Decision::edited(F::find(snapshot, id), saved).changed())
         },
     );
     match written.await {

@@ -7,7 +7,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse as _, Redirect, Response};
 use chrono::{DateTime, Utc};
 use config::ConfigSnapshot;
-use schemas::config::ConfigChange;
 
 use crate::console::auth::session::SignedIn;
 use crate::console::kit::problems::{refused, Problems};
@@ -42,25 +41,6 @@ impl ConsoleState {
     pub fn redirect(&self, signed: &SignedIn, flash: Flash, to: &str) -> Response {
         self.sessions.set_flash(signed.key, flash);
         Redirect::to(to).into_response()
-    }
-}
-
-/// A new entity: its one "saved" event, and the entity as the result.
-pub fn created<E: Clone>(entity: E, change: impl FnOnce(E) -> ConfigChange) -> Decision<E> {
-    Decision::one(change(entity.clone()), entity)
-}
-
-/// An edited entity: its "saved" event unless it equals what is `saved` already; the result
-/// says whether anything changed.
-pub fn edited<E: PartialEq>(
-    saved: Option<&E>,
-    entity: E,
-    change: impl FnOnce(E) -> ConfigChange,
-) -> Decision<bool> {
-    if saved == Some(&entity) {
-        Decision::none(false)
-    } else {
-        Decision::one(change(entity), true)
     }
 }
 

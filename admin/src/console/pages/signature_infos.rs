@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use config::ConfigSnapshot;
-use schemas::config::{ConfigChange, SignatureInfo};
+use schemas::config::SignatureInfo;
 
 use crate::console::auth::session::SignedIn;
 use crate::console::kit::form::FormFields;
@@ -175,10 +175,6 @@ impl NumberedForm for InfoValues {
             None => validation::create_signature_info(form, snapshot),
             Some(id) => validation::update_signature_info(id, form, snapshot),
         }
-    }
-
-    fn change(entity: SignatureInfo) -> ConfigChange {
-        ConfigChange::SignatureInfoSaved { entity }
     }
 
     fn created_message(saved: &SignatureInfo) -> String {
