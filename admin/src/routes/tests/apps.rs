@@ -27,100 +27,88 @@ async fn authorized_app_lifecycle_and_errors() {
         json!({"healthAuthorityID": "com.example.app", "regions": ["US", "CA"], "allowedHealthAuthorityIDs": [ha],
                "bypassHealthAuthorityVerification": false, "bypassRevisionToken": false})
     );
-    let (status, _) = api
-        .call(
-            Method::POST,
-            apps,
-            Some(json!({"healthAuthorityID": "com.example.APP", "regions": ["US"]})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CONFLICT);
-    let (status, body) = api
-        .call(
-            Method::POST,
-            apps,
-            Some(json!({"healthAuthorityID": "other", "regions": [" "]})),
-        )
-        .await;
-    assert_eq!(
-        (status, body["field"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("regions"))
-    );
-    let (status, body) = api
-        .call(Method::POST, apps, Some(json!({"healthAuthorityID": "other", "regions": ["US"], "allowedHealthAuthorityIDs": [77]})))
-        .await;
-    assert_eq!(
-        (status, body["field"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("allowedHealthAuthorityIDs"))
-    );
+    api.expect(
+        Method::POST,
+        apps,
+        Some(json!({"healthAuthorityID": "com.example.APP", "regions": ["US"]})),
+        StatusCode::CONFLICT,
+    )
+    .await;
+    api.refuses(
+        Method::POST,
+        apps,
+        json!({"healthAuthorityID": "other", "regions": [" "]}),
+        StatusCode::BAD_REQUEST,
+        "regions",
+    )
+    .await;
+    api.refuses(
+        Method::POST,
+        apps,
+        json!({"healthAuthorityID": "other", "regions": ["US"], "allowedHealthAuthorityIDs": [77]}),
+        StatusCode::BAD_REQUEST,
+        "allowedHealthAuthorityIDs",
+    )
+    .await;
 
-    let (status, body) = api
-        .call(
+    let body = api
+        .expect(
             Method::GET,
             "/admin/v1/authorized-apps/COM.EXAMPLE.APP",
             None,
+            StatusCode::OK,
         )
         .await;
-    assert_eq!(
-        (status, body["regions"].clone()),
-        (StatusCode::OK, json!(["US", "CA"]))
-    );
-    let (status, body) = api
-        .call(
+    assert_eq!(body["regions"].clone(), json!(["US", "CA"]));
+    let body = api
+        .expect(
             Method::PUT,
             "/admin/v1/authorized-apps/com.example.app",
             Some(json!({"regions": ["DE"], "bypassRevisionToken": true})),
+            StatusCode::OK,
         )
         .await;
-    assert_eq!(
-        (status, body["bypassRevisionToken"].as_bool()),
-        (StatusCode::OK, Some(true)),
-        "{body}"
-    );
-    let (status, body) = api
-        .call(
+    assert_eq!(body["bypassRevisionToken"].as_bool(), Some(true), "{body}");
+    let body = api
+        .expect(
             Method::PUT,
             "/admin/v1/authorized-apps/com.example.app",
             Some(json!({"healthAuthorityID": "com.example.new", "regions": ["DE"]})),
+            StatusCode::OK,
         )
         .await;
-    assert_eq!(
-        (status, body["healthAuthorityID"].as_str()),
-        (StatusCode::OK, Some("com.example.new"))
-    );
-    let (status, _) = api
-        .call(
-            Method::GET,
-            "/admin/v1/authorized-apps/com.example.app",
-            None,
-        )
-        .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _) = api
-        .call(
-            Method::PUT,
-            "/admin/v1/authorized-apps/unknown",
-            Some(json!({"regions": ["DE"]})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["healthAuthorityID"].as_str(), Some("com.example.new"));
+    api.expect(
+        Method::GET,
+        "/admin/v1/authorized-apps/com.example.app",
+        None,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    api.expect(
+        Method::PUT,
+        "/admin/v1/authorized-apps/unknown",
+        Some(json!({"regions": ["DE"]})),
+        StatusCode::NOT_FOUND,
+    )
+    .await;
 
-    let (status, body) = api
-        .call(
+    let body = api
+        .expect(
             Method::DELETE,
             "/admin/v1/authorized-apps/com.example.new",
             None,
+            StatusCode::NO_CONTENT,
         )
         .await;
-    assert_eq!((status, body), (StatusCode::NO_CONTENT, Value::Null));
-    let (status, _) = api
-        .call(
-            Method::DELETE,
-            "/admin/v1/authorized-apps/com.example.new",
-            None,
-        )
-        .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body, Value::Null);
+    api.expect(
+        Method::DELETE,
+        "/admin/v1/authorized-apps/com.example.new",
+        None,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
     let (_, body) = api.call(Method::GET, apps, None).await;
     assert_eq!(body, json!([]));
 }
@@ -168,18 +156,24 @@ async fn malformed_requests_get_the_error_shape() {
         api.send(request(Some("application/json"), &big)).await.0,
         StatusCode::PAYLOAD_TOO_LARGE
     );
-    let (status, body) = api.call(Method::GET, "/admin/v1/nothing", None).await;
-    assert_eq!(
-        (status, body["error"].is_string()),
-        (StatusCode::NOT_FOUND, true)
-    );
-    let (status, body) = api
-        .call(Method::DELETE, "/admin/v1/health-authorities", None)
+    let body = api
+        .expect(
+            Method::GET,
+            "/admin/v1/nothing",
+            None,
+            StatusCode::NOT_FOUND,
+        )
         .await;
-    assert_eq!(
-        (status, body["error"].is_string()),
-        (StatusCode::METHOD_NOT_ALLOWED, true)
-    );
+    assert_eq!(body["error"].is_string(), true);
+    let body = api
+        .expect(
+            Method::DELETE,
+            "/admin/v1/health-authorities",
+            None,
+            StatusCode::METHOD_NOT_ALLOWED,
+        )
+        .await;
+    assert_eq!(body["error"].is_string(), true);
     assert!(api.store.events().is_empty());
 }
 

@@ -25,29 +25,24 @@ async fn health_authority_lifecycle_and_errors() {
     );
     assert_eq!(api.create_authority("other").await, 2);
 
-    let (status, body) = api
-        .call(
-            Method::POST,
-            "/admin/v1/health-authorities",
-            Some(json!({"issuer": "gov.example.iss", "audience": "a", "name": "n"})),
-        )
-        .await;
-    assert_eq!(
-        (status, body["field"].as_str()),
-        (StatusCode::CONFLICT, Some("issuer"))
-    );
+    api.refuses(
+        Method::POST,
+        "/admin/v1/health-authorities",
+        json!({"issuer": "gov.example.iss", "audience": "a", "name": "n"}),
+        StatusCode::CONFLICT,
+        "issuer",
+    )
+    .await;
 
-    let (status, body) = api
-        .call(
+    let body = api
+        .refuses(
             Method::POST,
             "/admin/v1/health-authorities",
-            Some(json!({"issuer": "", "audience": "a"})),
+            json!({"issuer": "", "audience": "a"}),
+            StatusCode::BAD_REQUEST,
+            "issuer",
         )
         .await;
-    assert_eq!(
-        (status, body["field"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("issuer"))
-    );
     assert_eq!(body["problems"].as_array().map(Vec::len), Some(2), "{body}");
 
     let (status, body) = api
@@ -82,14 +77,13 @@ async fn health_authority_lifecycle_and_errors() {
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
         assert!(body["error"].is_string());
     }
-    let (status, _) = api
-        .call(
-            Method::PUT,
-            "/admin/v1/health-authorities/99",
-            Some(json!({"issuer": "x", "audience": "a", "name": "n"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    api.expect(
+        Method::PUT,
+        "/admin/v1/health-authorities/99",
+        Some(json!({"issuer": "x", "audience": "a", "name": "n"})),
+        StatusCode::NOT_FOUND,
+    )
+    .await;
 
     let events = api.store.events();
     assert_eq!(events.len(), 3);
@@ -135,85 +129,74 @@ async fn key_lifecycle_and_errors() {
         ),
         ("nope", "PEM"),
     ] {
-        let (status, body) = api
-            .call(
+        let body = api
+            .expect(
                 Method::POST,
                 &keys,
                 Some(json!({"version": "v2", "publicKeyPem": pem})),
+                StatusCode::BAD_REQUEST,
             )
             .await;
-        assert_eq!(
-            (status, body["field"].as_str()),
-            (StatusCode::BAD_REQUEST, Some("publicKeyPem")),
-            "{body}"
-        );
+        assert_eq!(body["field"].as_str(), Some("publicKeyPem"), "{body}");
         assert!(
             body["error"].as_str().is_some_and(|e| e.contains(needle)),
             "{body}"
         );
     }
-    let (status, body) = api
-        .call(
-            Method::POST,
-            &keys,
-            Some(json!({"version": "v1", "publicKeyPem": P256_PEM})),
-        )
-        .await;
-    assert_eq!(
-        (status, body["field"].as_str()),
-        (StatusCode::CONFLICT, Some("version"))
-    );
-    let (status, _) = api
-        .call(
-            Method::POST,
-            "/admin/v1/health-authorities/42/keys",
-            Some(json!({"version": "v1", "publicKeyPem": P256_PEM})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, body) = api
-        .call(
-            Method::POST,
-            &keys,
-            Some(json!({"version": "future", "publicKeyPem": P256_PEM, "from": "2999-01-01T00:00:00Z", "thru": "2998-01-01T00:00:00Z"})),
-        )
-        .await;
-    assert_eq!(
-        (status, body["field"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("thru"))
-    );
-    let (status, body) = api
-        .call(Method::POST, &keys, Some(json!({"version": "future", "publicKeyPem": P256_PEM, "from": "2999-01-01T00:00:00Z"})))
-        .await;
-    assert_eq!(
-        (status, body["status"].as_str()),
-        (StatusCode::CREATED, Some("future"))
-    );
+    api.refuses(
+        Method::POST,
+        &keys,
+        json!({"version": "v1", "publicKeyPem": P256_PEM}),
+        StatusCode::CONFLICT,
+        "version",
+    )
+    .await;
+    api.expect(
+        Method::POST,
+        "/admin/v1/health-authorities/42/keys",
+        Some(json!({"version": "v1", "publicKeyPem": P256_PEM})),
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    api.refuses(Method::POST, &keys, json!({"version": "future", "publicKeyPem": P256_PEM, "from": "2999-01-01T00:00:00Z", "thru": "2998-01-01T00:00:00Z"}), StatusCode::BAD_REQUEST, "thru").await;
+    let body = api.expect(Method::POST, &keys, Some(json!({"version": "future", "publicKeyPem": P256_PEM, "from": "2999-01-01T00:00:00Z"})), StatusCode::CREATED).await;
+    assert_eq!(body["status"].as_str(), Some("future"));
 
-    let (status, body) = api
-        .call(Method::POST, &format!("{keys}/v1/revoke"), None)
+    let body = api
+        .expect(
+            Method::POST,
+            &format!("{keys}/v1/revoke"),
+            None,
+            StatusCode::OK,
+        )
         .await;
-    assert_eq!(
-        (status, body["status"].as_str()),
-        (StatusCode::OK, Some("inactive")),
-        "{body}"
-    );
+    assert_eq!(body["status"].as_str(), Some("inactive"), "{body}");
     assert!(body["thru"].is_string());
-    let (status, body) = api
-        .call(Method::POST, &format!("{keys}/v1/reinstate"), None)
+    let body = api
+        .expect(
+            Method::POST,
+            &format!("{keys}/v1/reinstate"),
+            None,
+            StatusCode::OK,
+        )
         .await;
-    assert_eq!((status, body.get("thru")), (StatusCode::OK, None));
-    let (status, body) = api
-        .call(Method::POST, &format!("{keys}/future/activate"), None)
+    assert_eq!(body.get("thru"), None);
+    let body = api
+        .expect(
+            Method::POST,
+            &format!("{keys}/future/activate"),
+            None,
+            StatusCode::OK,
+        )
         .await;
-    assert_eq!(
-        (status, body["status"].as_str()),
-        (StatusCode::OK, Some("current"))
-    );
-    let (status, _) = api
-        .call(Method::POST, &format!("{keys}/nope/revoke"), None)
-        .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["status"].as_str(), Some("current"));
+    api.expect(
+        Method::POST,
+        &format!("{keys}/nope/revoke"),
+        None,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
 
     let (status, body) = api.call(Method::GET, &keys, None).await;
     assert_eq!(status, StatusCode::OK);

@@ -20,17 +20,14 @@ async fn signature_info_and_export_config_lifecycle() {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{info}");
     assert_eq!(info["id"], 1);
-    let (status, body) = api
-        .call(
-            Method::POST,
-            "/admin/v1/signature-infos",
-            Some(json!({"signingKey": "../etc/key.pem"})),
-        )
-        .await;
-    assert_eq!(
-        (status, body["field"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("signingKey"))
-    );
+    api.refuses(
+        Method::POST,
+        "/admin/v1/signature-infos",
+        json!({"signingKey": "../etc/key.pem"}),
+        StatusCode::BAD_REQUEST,
+        "signingKey",
+    )
+    .await;
 
     let configs = "/admin/v1/export-configs";
     let (status, config) = api
@@ -57,28 +54,22 @@ async fn signature_info_and_export_config_lifecycle() {
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    let (status, body) = api
-        .call(
-            Method::POST,
-            configs,
-            Some(json!({"filenameRoot": "x", "outputRegion": "US", "periodSeconds": 25200})),
-        )
-        .await;
-    assert_eq!(
-        (status, body["field"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("periodSeconds"))
-    );
-    let (status, body) = api
-        .call(
-            Method::POST,
-            configs,
-            Some(json!({"filenameRoot": "x", "outputRegion": "US", "signatureInfoIds": [5]})),
-        )
-        .await;
-    assert_eq!(
-        (status, body["field"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("signatureInfoIds"))
-    );
+    api.refuses(
+        Method::POST,
+        configs,
+        json!({"filenameRoot": "x", "outputRegion": "US", "periodSeconds": 25200}),
+        StatusCode::BAD_REQUEST,
+        "periodSeconds",
+    )
+    .await;
+    api.refuses(
+        Method::POST,
+        configs,
+        json!({"filenameRoot": "x", "outputRegion": "US", "signatureInfoIds": [5]}),
+        StatusCode::BAD_REQUEST,
+        "signatureInfoIds",
+    )
+    .await;
 
     let (status, body) = api
         .call(
@@ -93,18 +84,17 @@ async fn signature_info_and_export_config_lifecycle() {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["periodSeconds"], 7200);
-    let (status, body) = api
-        .call(Method::GET, "/admin/v1/export-configs/1", None)
+    let body = api
+        .expect(
+            Method::GET,
+            "/admin/v1/export-configs/1",
+            None,
+            StatusCode::OK,
+        )
         .await;
-    assert_eq!(
-        (status, body["thru"].as_str()),
-        (StatusCode::OK, Some("2030-01-01T00:00:00Z"))
-    );
-    let (status, body) = api.call(Method::GET, configs, None).await;
-    assert_eq!(
-        (status, body.as_array().map(Vec::len)),
-        (StatusCode::OK, Some(1))
-    );
+    assert_eq!(body["thru"].as_str(), Some("2030-01-01T00:00:00Z"));
+    let body = api.expect(Method::GET, configs, None, StatusCode::OK).await;
+    assert_eq!(body.as_array().map(Vec::len), Some(1));
     for missing in [
         "/admin/v1/export-configs/9",
         "/admin/v1/export-configs/x",
@@ -117,27 +107,33 @@ async fn signature_info_and_export_config_lifecycle() {
         );
     }
 
-    let (status, body) = api
-        .call(
+    let body = api
+        .expect(
             Method::PUT,
             "/admin/v1/signature-infos/1",
             Some(
                 json!({"signingKey": "export-signing-key.pem", "signingKeyId": "310",
                         "signingKeyVersion": "v1", "thru": "2030-01-01T00:00:00Z"}),
             ),
+            StatusCode::OK,
         )
         .await;
     assert_eq!(
-        (status, body["thru"].as_str()),
-        (StatusCode::OK, Some("2030-01-01T00:00:00Z")),
+        body["thru"].as_str(),
+        Some("2030-01-01T00:00:00Z"),
         "{body}"
     );
-    let (status, body) = api
-        .call(Method::GET, "/admin/v1/signature-infos", None)
+    let body = api
+        .expect(
+            Method::GET,
+            "/admin/v1/signature-infos",
+            None,
+            StatusCode::OK,
+        )
         .await;
     assert_eq!(
-        (status, body[0]["bundleId"].clone()),
-        (StatusCode::OK, serde_json::Value::Null),
+        body[0]["bundleId"].clone(),
+        serde_json::Value::Null,
         "a replace drops fields not sent"
     );
     let (status, body) = api

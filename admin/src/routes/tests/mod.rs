@@ -133,6 +133,33 @@ impl Api {
         self.call_as(Some(TOKEN), method, path, body).await
     }
 
+    /// Calls with the admin token and checks the answer's status; returns the body.
+    pub(super) async fn expect(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        status: StatusCode,
+    ) -> Value {
+        let (got, answer) = self.call(method.clone(), path, body).await;
+        assert_eq!(got, status, "{method} {path}: {answer}");
+        answer
+    }
+
+    /// A refused write: `status`, naming the offending `field`; returns the answer.
+    pub(super) async fn refuses(
+        &self,
+        method: Method,
+        path: &str,
+        body: Value,
+        status: StatusCode,
+        field: &str,
+    ) -> Value {
+        let answer = self.expect(method, path, Some(body), status).await;
+        assert_eq!(answer["field"].as_str(), Some(field), "{answer}");
+        answer
+    }
+
     pub(super) async fn create_authority(&self, issuer: &str) -> i64 {
         let (status, body) = self
             .call(
