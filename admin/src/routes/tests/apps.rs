@@ -164,7 +164,7 @@ async fn malformed_requests_get_the_error_shape() {
             StatusCode::NOT_FOUND,
         )
         .await;
-    assert_eq!(body["error"].is_string(), true);
+    assert!(body["error"].is_string());
     let body = api
         .expect(
             Method::DELETE,
@@ -173,7 +173,7 @@ async fn malformed_requests_get_the_error_shape() {
             StatusCode::METHOD_NOT_ALLOWED,
         )
         .await;
-    assert_eq!(body["error"].is_string(), true);
+    assert!(body["error"].is_string());
     assert!(api.store.events().is_empty());
 }
 
