@@ -161,18 +161,8 @@ mod tests {
 
     #[test]
     fn an_override_replaces_only_its_setting() {
-        let mut settings = PublishSettings {
-            max_keys_on_publish: 30,
-            max_same_start_interval_keys: 3,
-            max_interval_age_seconds: 360 * 3600,
-            truncate_window_seconds: 3600,
-            max_symptom_onset_days: 21,
-            max_valid_symptom_onset_report_days: 28,
-            default_symptom_onset_days_ago: 4,
-            debug_release_same_day_keys: false,
-            allow_partial_failure: false,
-            allow_partial_revisions: false,
-        };
+        let mut settings =
+            domain::convert::publish_settings(&domain::PublishPolicy::default(), false);
         let before = settings.clone();
         Override::MaxSymptomOnsetDays(14).apply(&mut settings);
         assert_eq!(settings.max_symptom_onset_days, 14);

@@ -5,11 +5,7 @@ use super::*;
 #[tokio::test]
 async fn chaff_before_any_traffic_and_an_empty_chaff_header_is_real() {
     let h = harness(SinkMode::Accept, |_| {});
-    let request = Request::post("/v1/publish")
-        .header("x-chaff", "1")
-        .body(Body::from("garbage"))
-        .unwrap();
-    let reply = h.send(request).await;
+    let reply = h.chaff("1", Body::from("garbage")).await;
     assert_eq!(reply.status, StatusCode::OK);
     // Before any real traffic: padding from the real answers' distribution, the same headers.
     let padding = reply.json()["padding"].as_str().unwrap().len();
@@ -48,11 +44,7 @@ async fn chaff_imitates_real_accepted_uploads() {
     let real = h.post("/v1/publish", "application/json", body).await;
     assert_eq!(real.status, StatusCode::OK);
     assert_eq!(h.state.chaff().len(), 1);
-    let request = Request::post("/v1/publish")
-        .header("x-chaff", "yes")
-        .body(Body::from("{}"))
-        .unwrap();
-    let chaff = h.send(request).await;
+    let chaff = h.chaff("yes", Body::from("{}")).await;
     assert_eq!(chaff.status, StatusCode::OK);
     assert_eq!(chaff.body.len(), real.body.len(), "the drawn real length");
     let names = |headers: &http::HeaderMap| {
@@ -77,14 +69,7 @@ async fn chaff_delay_is_capped() {
         header_bytes: 0,
     });
     let started = std::time::Instant::now();
-    let reply = h
-        .send(
-            Request::post("/v1/publish")
-                .header("x-chaff", "1")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let reply = h.chaff("1", Body::empty()).await;
     let elapsed = started.elapsed();
     assert_eq!(reply.status, StatusCode::OK);
     assert!(
@@ -104,14 +89,7 @@ async fn maintenance_mode_answers_429_except_to_chaff_and_ops() {
         "application/json"
     );
     assert_eq!(reply.api_version(), None);
-    let reply = h
-        .send(
-            Request::post("/v1/publish")
-                .header("x-chaff", "1")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let reply = h.chaff("1", Body::empty()).await;
     assert_eq!(reply.status, StatusCode::OK);
     // Ops endpoints are not in maintenance.
     let reply = h

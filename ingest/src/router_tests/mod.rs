@@ -192,6 +192,15 @@ impl Harness {
         }
     }
 
+    /// A publish request with header `X-Chaff: value` and `body`.
+    async fn chaff(&self, value: &str, body: Body) -> Reply {
+        let request = Request::post("/v1/publish")
+            .header("x-chaff", value)
+            .body(body)
+            .unwrap();
+        self.send(request).await
+    }
+
     async fn post(&self, path: &str, content_type: &str, body: impl Into<Body>) -> Reply {
         let request = Request::builder()
             .method(Method::POST)
