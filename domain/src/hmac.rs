@@ -162,8 +162,9 @@ mod tests {
         ]
     }
 
+    /// Conformance case D19.
     #[test]
-    fn d19_cleartext_uses_literal_strings_in_sorted_order() {
+    fn cleartext_uses_literal_strings_in_sorted_order() {
         let forms = canonical_forms(&d19_keys()).unwrap();
         assert_eq!(
             forms.with_risk,
@@ -183,8 +184,9 @@ mod tests {
         assert_eq!(order, ["5AUy", "IRgY", "dPCp"]);
     }
 
+    /// Conformance case D19.
     #[test]
-    fn d19_known_answer() {
+    fn known_answer() {
         // Independently computed HMAC-SHA256 (secret "d19") over the D19 cleartext.
         let mac = compute(b"d19", &d19_keys()).unwrap();
         let hex: String = mac.iter().map(|b| format!("{b:02x}")).collect();

@@ -224,8 +224,9 @@ mod tests {
         assert_eq!(settings.key_dir, PathBuf::from("/keys"));
     }
 
+    /// Conformance case C37 and C39.
     #[test]
-    fn c37_c39_cleanup_ttl_bounds() {
+    fn cleanup_ttl_bounds() {
         assert!(read(&[("CLEANUP_TTL", "-10m")]).1.is_err());
         assert!(read(&[("CLEANUP_TTL", "216h")]).1.is_err());
         let (settings, result) = read(&[

@@ -24,8 +24,9 @@ fn fields(e: &ValidationError) -> Vec<&'static str> {
     e.problems.iter().filter_map(|p| p.field).collect()
 }
 
+/// Conformance case C45.
 #[test]
-fn c45_periods_must_divide_a_day() {
+fn periods_must_divide_a_day() {
     let snapshot = ConfigSnapshot::default();
     for bad in [25 * 3600, 0, 7 * 3600, -60, 86_401] {
         let Err(e) = create_export_config(&config_form("r", bad), &snapshot, now()) else {

@@ -34,8 +34,9 @@ pub fn plan_files(primaries: usize, revised: usize, max_records: usize) -> Vec<F
 mod tests {
     use super::*;
 
+    /// Conformance case C21.
     #[test]
-    fn c21_every_max_size_covers_all_keys_once() {
+    fn every_max_size_covers_all_keys_once() {
         for max in 1..=20 {
             let plans = plan_files(20, 0, max);
             let covered: Vec<usize> = plans.iter().flat_map(|p| p.primaries.clone()).collect();
@@ -45,15 +46,17 @@ mod tests {
         }
     }
 
+    /// Conformance case C41.
     #[test]
-    fn c41_ceil_n_over_m_files() {
+    fn ceil_n_over_m_files() {
         assert_eq!(plan_files(10, 0, 3).len(), 4);
         assert_eq!(plan_files(9, 0, 3).len(), 3);
         assert_eq!(plan_files(0, 0, 3), []);
     }
 
+    /// Conformance case C43.
     #[test]
-    fn c43_last_primaries_share_a_file_with_the_first_revised_keys() {
+    fn last_primaries_share_a_file_with_the_first_revised_keys() {
         assert_eq!(
             plan_files(3, 2, 4),
             [

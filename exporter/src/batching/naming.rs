@@ -32,8 +32,9 @@ pub fn index_content(names: impl IntoIterator<Item = String>) -> String {
 mod tests {
     use super::*;
 
+    /// Conformance case C15 and C17.
     #[test]
-    fn c15_c17_file_names() {
+    fn file_names() {
         assert_eq!(file_name("v1", 0, 0, 1, 0), "v1/0-0-00001.zip");
         assert_eq!(file_name("v2", 100, 300, 1, 3), "v2/103-303-00001.zip");
         assert_eq!(

@@ -71,8 +71,9 @@ mod tests {
         padding_range: 10,
     };
 
+    /// Conformance case C18.
     #[test]
-    fn c18_nothing_to_pad_without_keys() {
+    fn nothing_to_pad_without_keys() {
         let settings = PaddingSettings {
             min_records: 1000,
             padding_range: 100,
@@ -84,8 +85,9 @@ mod tests {
         );
     }
 
+    /// Conformance case C19.
     #[test]
-    fn c19_round_robin_up_to_the_target() {
+    fn round_robin_up_to_the_target() {
         for _ in 0..50 {
             let target = padding_target(SETTINGS, &mut rand::rngs::OsRng);
             let sources = padding_sources(3, 3, 1000, SETTINGS, target);
@@ -98,8 +100,9 @@ mod tests {
         }
     }
 
+    /// Conformance case C20.
     #[test]
-    fn c20_the_random_extra_covers_both_ends() {
+    fn the_random_extra_covers_both_ends() {
         let settings = PaddingSettings {
             min_records: 0,
             padding_range: 8,

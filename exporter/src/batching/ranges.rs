@@ -80,18 +80,21 @@ mod tests {
         got.into_iter().map(|w| (w.start, w.end)).collect()
     }
 
+    /// Conformance case C1.
     #[test]
-    fn c1_nothing_when_the_latest_batch_is_current() {
+    fn nothing_when_the_latest_batch_is_current() {
         assert_eq!(windows(H, Some(at(10, 0))), []);
     }
 
+    /// Conformance case C3.
     #[test]
-    fn c3_one_hour() {
+    fn one_hour() {
         assert_eq!(windows(H, Some(at(9, 0))), [(at(9, 0), at(10, 0))]);
     }
 
+    /// Conformance case C5.
     #[test]
-    fn c5_four_quarter_hours() {
+    fn four_quarter_hours() {
         assert_eq!(
             windows(15 * M, Some(at(9, 0))),
             [
@@ -103,8 +106,9 @@ mod tests {
         );
     }
 
+    /// Conformance case C7.
     #[test]
-    fn c7_two_daily_batches() {
+    fn two_daily_batches() {
         let day = 24 * H;
         assert_eq!(
             windows(day, Some(at(0, 0) - 2 * day)),
@@ -115,13 +119,15 @@ mod tests {
         );
     }
 
+    /// Conformance case C9.
     #[test]
-    fn c9_misaligned_latest_end_overlaps() {
+    fn misaligned_latest_end_overlaps() {
         assert_eq!(windows(H, Some(at(9, 15))), [(at(9, 0), at(10, 0))]);
     }
 
+    /// Conformance case C11.
     #[test]
-    fn c11_first_batch_has_no_backfill() {
+    fn first_batch_has_no_backfill() {
         assert_eq!(windows(10 * M, None), [(at(9, 50), at(10, 0))]);
         assert_eq!(windows(10 * M, Some(0)), [(at(9, 50), at(10, 0))]);
     }

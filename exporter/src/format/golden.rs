@@ -86,8 +86,9 @@ fn g1() -> Vec<u8> {
     .unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// Conformance case G1.
 #[test]
-fn g1_export_bin_matches_byte_for_byte() {
+fn export_bin_matches_byte_for_byte() {
     let expected = hex(
         "454b204578706f727420763120202020 098066ab5e00000000 119074ab5e00000000 1a025553 2001 2801
          321d 1a0131 2203333130 2a13312e322e3834302e31303034352e342e332e32
@@ -102,8 +103,9 @@ fn g1_export_bin_matches_byte_for_byte() {
     assert_eq!(digest, "ho9AqUPleXoGs4wc5PEUU7MvbToDryEnQ+rJ8Fb1Hvc=");
 }
 
+/// Conformance case G1.
 #[tokio::test]
-async fn g1_decodes_as_the_conformance_case_says_and_signed_files_verify() {
+async fn decodes_as_the_conformance_case_says_and_signed_files_verify() {
     let signer = LocalSigner::new(p256::ecdsa::SigningKey::random(&mut rand::rngs::OsRng));
     let identity = SignerIdentity {
         key_version: "1".into(),

@@ -277,8 +277,9 @@ pub async fn configs_with_batches(
 mod tests {
     use super::*;
 
+    /// Conformance case C23.
     #[test]
-    fn c23_effective_input_regions_and_max_records() {
+    fn effective_input_regions_and_max_records() {
         assert_eq!(effective_input_regions("US", &[]), ["US"]);
         let inputs = vec!["WA".to_owned(), "OR".to_owned()];
         assert_eq!(effective_input_regions("US", &inputs), ["WA", "OR"]);

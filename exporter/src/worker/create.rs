@@ -63,8 +63,9 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
+    /// Conformance case C26.
     #[test]
-    fn c26_configs_active_at_now() {
+    fn configs_active_at_now() {
         let now = Utc
             .timestamp_opt(1_700_000_000, 0)
             .single()
