@@ -110,6 +110,11 @@ impl ServiceProcess {
         *self = spawn_bin_at(env, &self.name, &extra, self.ports).await;
     }
 
+    /// The exit status, if the process has ended (without waiting).
+    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+
     /// Sends `signal` (e.g. `STOP`, `CONT`) to the process.
     pub fn signal(&self, signal: &str) {
         if let Some(pid) = self.child.id() {

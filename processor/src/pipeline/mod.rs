@@ -90,6 +90,10 @@ impl Pipeline {
                 () = shutdown.cancelled() => break,
                 batch = self.next_batch() => batch,
             };
+            // A fatal consumer error (e.g. fenced by the group coordinator) never clears: the
+            // consumer would return it forever while its partitions stand still. Exit, so the
+            // service is restarted with a fresh consumer.
+            let batch = batch.context("fatal Kafka consumer error")?;
             if batch.is_empty() {
                 continue;
             }
@@ -150,15 +154,17 @@ impl Pipeline {
     }
 
     /// Waits for the first record, then takes whatever else is already fetched, up to the batch
-    /// size, without waiting for more.
-    async fn next_batch(&self) -> Vec<BorrowedMessage<'_>> {
+    /// size, without waiting for more. Only a fatal consumer error is returned; others are
+    /// logged and give an empty batch.
+    async fn next_batch(&self) -> Result<Vec<BorrowedMessage<'_>>, KafkaError> {
         let mut batch = Vec::new();
         match self.consumer.recv().await {
             Ok(message) => batch.push(message),
+            Err(e @ KafkaError::MessageConsumptionFatal(_)) => return Err(e),
             Err(e) => {
                 log_consumer_error(&e);
                 tokio::time::sleep(Duration::from_millis(100)).await;
-                return batch;
+                return Ok(batch);
             }
         }
         while batch.len() < self.batch_size {
@@ -172,7 +178,7 @@ impl Pipeline {
                 Err(_) => break,
             }
         }
-        batch
+        Ok(batch)
     }
 
     async fn process_batch(&self, batch: &[BorrowedMessage<'_>]) -> Result<(), BatchError> {

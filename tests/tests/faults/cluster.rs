@@ -46,6 +46,18 @@ impl Cluster {
     }
 
     /// A readable name of instance `i` (`ingest#1`).
+    /// What an orchestrator does: starts again every instance that ended by itself (a service
+    /// exits on an error it cannot recover from, such as a fenced consumer). Says which, so a
+    /// run shows it; the suite's verdict still judges every answer.
+    pub async fn restart_exited(&mut self, env: &TestEnv) {
+        for i in 0..self.instances.len() {
+            if let Some(status) = self.instances[i].exited() {
+                eprintln!("{} exited by itself ({status}); restarted", self.label(i));
+                self.instances[i].restart(env).await;
+            }
+        }
+    }
+
     pub fn label(&self, i: usize) -> String {
         let name = &self.instances[i].name;
         let n = self.instances[..i]

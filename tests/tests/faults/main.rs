@@ -90,6 +90,7 @@ async fn no_acknowledged_upload_is_lost_or_doubled_under_faults() {
             .expect("load task")
             .expect("loadgen run (registration and warm-up must succeed)");
     }
+    cluster.restart_exited(&env).await;
 
     let answers = verdict::read_records(&records);
     let outcome = verdict::check(&env, &answers, &windows).await;

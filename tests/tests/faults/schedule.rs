@@ -148,6 +148,7 @@ pub async fn run(plan: &Plan, cluster: &mut Cluster, env: &TestEnv) -> Vec<Windo
             }
         };
         eprintln!("fault done: {label}");
+        cluster.restart_exited(env).await;
         windows.push(Window {
             label,
             start_ms,
