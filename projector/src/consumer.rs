@@ -37,6 +37,9 @@ pub struct Loop {
     pub probe: GapProbe,
     /// Gaps the probe found empty, accepted when the batch is applied again.
     pub empty_gaps: std::sync::Mutex<EmptyGaps>,
+    /// A fatal consumer error (a fenced group member never recovers): the loop ends with it,
+    /// so the service is restarted with a fresh consumer.
+    pub fatal: std::sync::Mutex<Option<String>>,
 }
 
 impl std::fmt::Debug for Loop {
@@ -58,6 +61,9 @@ impl Loop {
         tracing::info!(topic = %self.input, group = %self.group, "Projecting");
         let mut next = self.fetch_prepared(&shutdown).await;
         while !shutdown.is_cancelled() {
+            if let Some(error) = self.fatal_error() {
+                anyhow::bail!("fatal Kafka consumer error: {error}");
+            }
             let (records, prepared) = next;
             if records.is_empty() {
                 next = self.fetch_prepared(&shutdown).await;
@@ -107,11 +113,23 @@ impl Loop {
         }
     }
 
+    /// The fatal consumer error seen, if any.
+    fn fatal_error(&self) -> Option<String> {
+        self.fatal.lock().ok().and_then(|fatal| fatal.clone())
+    }
+
     async fn next_batch(&self) -> Vec<Record> {
         let mut records = Vec::new();
         // Block for the first record, then fill the batch for at most `batch_wait`.
         match self.consumer.recv().await {
             Ok(m) => records.push(to_record(&m)),
+            Err(e @ KafkaError::MessageConsumptionFatal(_)) => {
+                tracing::error!(error = %e, "Fatal consumer error; stopping");
+                if let Ok(mut fatal) = self.fatal.lock() {
+                    *fatal = Some(e.to_string());
+                }
+                return records;
+            }
             Err(e) => {
                 log_consumer_error(&e);
                 tokio::time::sleep(Duration::from_millis(100)).await;

@@ -95,6 +95,7 @@ impl Service for Projector {
         let worker = consumer::Loop {
             probe: gap_probe::GapProbe::new(&self.settings.kafka, &self.settings.group_id, &input)?,
             empty_gaps: std::sync::Mutex::default(),
+            fatal: std::sync::Mutex::default(),
             consumer,
             producer: self.settings.kafka.producer()?,
             pool: self.pool.clone(),
