@@ -126,9 +126,13 @@ impl Skeleton {
     /// Serves the ops listener until `stop` is cancelled (a failure is logged; the service goes
     /// on without it), and returns the public side to serve.
     pub fn serve_ops(self, stop: CancellationToken) -> (Public, JoinHandle<()>) {
-        let ops = tokio::spawn(log_ops_failure(
-            self.ops_server.serve(self.limits.clone(), stop),
-        ));
+        let (public, ops) = self.split(stop);
+        (public, tokio::spawn(ops))
+    }
+
+    /// The public side, and the ops listener's serving (not yet spawned) until `stop`.
+    fn split(self, stop: CancellationToken) -> (Public, impl Future<Output = ()> + Send) {
+        let ops = log_ops_failure(self.ops_server.serve(self.limits.clone(), stop));
         let public = Public {
             listener: self.public.map(|(listener, _)| listener),
             limits: self.limits,
@@ -150,10 +154,8 @@ impl Skeleton {
         tasks_name: &str,
     ) -> anyhow::Result<()> {
         let shutdown = self.shutdown.clone();
-        let (public, ops) = self.serve_ops(shutdown.clone());
-        tasks.spawn(async move {
-            let _ = ops.await;
-        });
+        let (public, ops) = self.split(shutdown.clone());
+        tasks.spawn(ops);
         tasks.close();
         serve_until_stopped(
             public.serve(router, peer),
