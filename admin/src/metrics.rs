@@ -1,6 +1,7 @@
 //! Prometheus metrics of the admin service. Labels come from small fixed sets.
 
-use prometheus::{IntCounter, IntCounterVec, Opts, Registry};
+use platform::metrics::Registrar;
+use prometheus::{IntCounter, IntCounterVec, Registry};
 
 /// Counters of the admin service.
 #[derive(Debug, Clone)]
@@ -13,53 +14,36 @@ pub struct AdminMetrics {
     jwks_keys: IntCounterVec,
 }
 
-fn counter_vec(
-    registry: &Registry,
-    name: &str,
-    help: &str,
-    labels: &[&str],
-) -> anyhow::Result<IntCounterVec> {
-    let counter = IntCounterVec::new(Opts::new(name, help), labels)?;
-    registry.register(Box::new(counter.clone()))?;
-    Ok(counter)
-}
-
 impl AdminMetrics {
     /// Creates the metrics and registers them in `registry`.
     pub fn register(registry: &Registry) -> anyhow::Result<Self> {
-        let audit_failures = IntCounter::new(
-            "admin_audit_write_failures_total",
-            "Configuration events saved whose copy to the audit trail failed",
-        )?;
-        registry.register(Box::new(audit_failures.clone()))?;
+        let r = Registrar::new(registry);
         Ok(Self {
-            config_writes: counter_vec(
-                registry,
+            config_writes: r.counters(
                 "admin_config_writes_total",
                 "Configuration write requests, by kind of write and result",
                 &["kind", "result"],
             )?,
-            audit_failures,
-            auth_failures: counter_vec(
-                registry,
+            audit_failures: r.counter(
+                "admin_audit_write_failures_total",
+                "Configuration events saved whose copy to the audit trail failed",
+            )?,
+            auth_failures: r.counters(
                 "admin_auth_failures_total",
                 "Admin API requests refused for a missing or wrong token",
                 &["reason"],
             )?,
-            jwks_runs: counter_vec(
-                registry,
+            jwks_runs: r.counters(
                 "admin_jwks_sync_runs_total",
                 "JWKS sync runs, by result (failed = at least one health authority failed)",
                 &["result"],
             )?,
-            jwks_failures: counter_vec(
-                registry,
+            jwks_failures: r.counters(
                 "admin_jwks_sync_failures_total",
                 "Health authorities whose JWKS sync failed, by reason",
                 &["reason"],
             )?,
-            jwks_keys: counter_vec(
-                registry,
+            jwks_keys: r.counters(
                 "admin_jwks_sync_keys_total",
                 "Keys changed by the JWKS sync, by action",
                 &["action"],

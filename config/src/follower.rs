@@ -11,7 +11,8 @@ use std::time::Duration;
 use anyhow::Context as _;
 use platform::kafka::{EofAwareContext, KafkaSettings};
 use platform::kafka_consumers::ConsumerProfile;
-use prometheus::{IntCounterVec, IntGauge, Opts, Registry};
+use platform::metrics::Registrar;
+use prometheus::{IntCounterVec, IntGauge, Registry};
 use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::error::KafkaError;
 use rdkafka::message::Message;
@@ -35,17 +36,15 @@ struct ConfigMetrics {
 
 impl ConfigMetrics {
     fn register(registry: &Registry) -> anyhow::Result<Self> {
-        let events = IntCounterVec::new(
-            Opts::new(
+        let r = Registrar::new(registry);
+        Ok(Self {
+            events: r.counters(
                 "config_events_total",
                 "Configuration events read, by result",
-            ),
-            &["result"],
-        )?;
-        let position = IntGauge::new("config_position", "Next en.config offset to apply")?;
-        registry.register(Box::new(events.clone()))?;
-        registry.register(Box::new(position.clone()))?;
-        Ok(Self { events, position })
+                &["result"],
+            )?,
+            position: r.int_gauge("config_position", "Next en.config offset to apply")?,
+        })
     }
 }
 

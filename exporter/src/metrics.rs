@@ -1,6 +1,7 @@
 //! Metrics of the exporter (counters end in `_total`; labels from small fixed sets).
 
-use prometheus::{Gauge, Histogram, HistogramOpts, IntCounter, IntCounterVec, Opts, Registry};
+use platform::metrics::Registrar;
+use prometheus::{Gauge, Histogram, IntCounter, IntCounterVec, Registry};
 
 /// The exporter's metrics.
 #[derive(Debug, Clone)]
@@ -33,72 +34,53 @@ pub struct ExportMetrics {
 impl ExportMetrics {
     /// Registers the metrics in `registry`.
     pub fn register(registry: &Registry) -> anyhow::Result<Self> {
-        let metrics = Self {
-            batches_created: IntCounter::new(
+        let r = Registrar::new(registry);
+        Ok(Self {
+            batches_created: r.counter(
                 "export_batches_created_total",
                 "Export batches cut from export configs",
             )?,
-            batches: IntCounterVec::new(
-                Opts::new(
-                    "export_batches_total",
-                    "Export batches processed, by result",
-                ),
+            batches: r.counters(
+                "export_batches_total",
+                "Export batches processed, by result",
                 &["result"],
             )?,
-            files_written: IntCounter::new("export_files_written_total", "Export files written")?,
-            keys_exported: IntCounterVec::new(
-                Opts::new(
-                    "export_keys_total",
-                    "Keys written into export files, by kind",
-                ),
+            files_written: r.counter("export_files_written_total", "Export files written")?,
+            keys_exported: r.counters(
+                "export_keys_total",
+                "Keys written into export files, by kind",
                 &["kind"],
             )?,
-            keys_dropped: IntCounter::new(
+            keys_dropped: r.counter(
                 "export_keys_dropped_total",
                 "Stored keys skipped because they are not 16 bytes",
             )?,
-            files_deleted: IntCounter::new(
+            files_deleted: r.counter(
                 "export_files_deleted_total",
                 "Export files deleted past retention",
             )?,
-            job_failures: IntCounterVec::new(
-                Opts::new(
-                    "export_job_failures_total",
-                    "Failed exporter job runs, by job",
-                ),
+            job_failures: r.counters(
+                "export_job_failures_total",
+                "Failed exporter job runs, by job",
                 &["job"],
             )?,
-            batch_seconds: Histogram::with_opts(
-                HistogramOpts::new(
-                    "export_batch_seconds",
-                    "Seconds to build, sign and store one batch",
-                )
-                .buckets(vec![0.01, 0.05, 0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0]),
+            batch_seconds: r.histogram(
+                "export_batch_seconds",
+                "Seconds to build, sign and store one batch",
+                &[0.01, 0.05, 0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0],
             )?,
-            late_seconds: Gauge::new(
+            late_seconds: r.gauge(
                 "export_late_seconds",
                 "Seconds the stalest active export config is behind, beyond one period",
             )?,
-            newest_batch_end: Gauge::new(
+            newest_batch_end: r.gauge(
                 "export_newest_batch_end_timestamp_seconds",
                 "Unix time of the end of the newest completed export batch",
             )?,
-            signers_valid_until: Gauge::new(
+            signers_valid_until: r.gauge(
                 "export_signers_valid_until_timestamp_seconds",
                 "Unix time until which every active export config has an active signing key",
             )?,
-        };
-        registry.register(Box::new(metrics.late_seconds.clone()))?;
-        registry.register(Box::new(metrics.newest_batch_end.clone()))?;
-        registry.register(Box::new(metrics.signers_valid_until.clone()))?;
-        registry.register(Box::new(metrics.batches_created.clone()))?;
-        registry.register(Box::new(metrics.batches.clone()))?;
-        registry.register(Box::new(metrics.files_written.clone()))?;
-        registry.register(Box::new(metrics.keys_exported.clone()))?;
-        registry.register(Box::new(metrics.keys_dropped.clone()))?;
-        registry.register(Box::new(metrics.files_deleted.clone()))?;
-        registry.register(Box::new(metrics.job_failures.clone()))?;
-        registry.register(Box::new(metrics.batch_seconds.clone()))?;
-        Ok(metrics)
+        })
     }
 }

@@ -2,10 +2,8 @@
 //! from small fixed sets (reference `result`/`blame` values, key outcome types); never a health
 //! authority, app, key or message text.
 
-use prometheus::{
-    Gauge, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts,
-    Registry,
-};
+use platform::metrics::Registrar;
+use prometheus::{Gauge, Histogram, HistogramVec, IntCounter, IntCounterVec, IntGauge, Registry};
 
 use crate::codes::ResultLabel;
 
@@ -49,99 +47,74 @@ pub struct Metrics {
 impl Metrics {
     /// Creates and registers every metric.
     pub fn register(registry: &Registry) -> prometheus::Result<Self> {
-        let latency_buckets = vec![
+        const LATENCY_BUCKETS: &[f64] = &[
             0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
         ];
-        let metrics = Self {
-            requests: IntCounterVec::new(
-                Opts::new(
-                    "publish_requests_total",
-                    "Publish requests answered, by result",
-                ),
+        let r = Registrar::new(registry);
+        Ok(Self {
+            requests: r.counters(
+                "publish_requests_total",
+                "Publish requests answered, by result",
                 &["result", "blame"],
             )?,
-            latency: HistogramVec::new(
-                HistogramOpts::new(
-                    "publish_request_duration_seconds",
-                    "Publish request latency",
-                )
-                .buckets(latency_buckets.clone()),
+            latency: r.histograms(
+                "publish_request_duration_seconds",
+                "Publish request latency",
                 &["result"],
+                LATENCY_BUCKETS,
             )?,
-            chaff: IntCounter::new("publish_chaff_total", "Chaff requests answered")?,
-            degraded: IntCounter::new(
+            chaff: r.counter("publish_chaff_total", "Chaff requests answered")?,
+            degraded: r.counter(
                 "publish_degraded_total",
                 "Publish requests answered without their outcome (degraded mode)",
             )?,
-            verification_bypassed: IntCounter::new(
+            verification_bypassed: r.counter(
                 "publish_verification_bypassed_total",
                 "Failed certificates accepted because the app bypasses verification",
             )?,
-            jwt_not_yet_valid: IntCounter::new(
+            jwt_not_yet_valid: r.counter(
                 "publish_jwt_not_yet_valid_total",
                 "Certificates rejected because iat or nbf is in the future",
             )?,
-            exposures: IntCounterVec::new(
-                Opts::new(
-                    "publish_exposures_total",
-                    "Keys of answered publish requests, by type",
-                ),
+            exposures: r.counters(
+                "publish_exposures_total",
+                "Keys of answered publish requests, by type",
                 &["type"],
             )?,
-            enqueue_failures: IntCounter::new(
+            enqueue_failures: r.counter(
                 "publish_enqueue_failures_total",
                 "PublishReceived events Kafka did not acknowledge",
             )?,
-            enqueue_latency: Histogram::with_opts(
-                HistogramOpts::new(
-                    "publish_enqueue_duration_seconds",
-                    "Time until Kafka acknowledged a PublishReceived event",
-                )
-                .buckets(latency_buckets),
+            enqueue_latency: r.histogram(
+                "publish_enqueue_duration_seconds",
+                "Time until Kafka acknowledged a PublishReceived event",
+                LATENCY_BUCKETS,
             )?,
-            revision_tokens: IntCounterVec::new(
-                Opts::new(
-                    "publish_revision_tokens_total",
-                    "Revision tokens presented, by state",
-                ),
+            revision_tokens: r.counters(
+                "publish_revision_tokens_total",
+                "Revision tokens presented, by state",
                 &["state"],
             )?,
-            outcomes: IntCounterVec::new(
-                Opts::new(
-                    "publish_outcome_events_total",
-                    "Outcome events read, by disposition",
-                ),
+            outcomes: r.counters(
+                "publish_outcome_events_total",
+                "Outcome events read, by disposition",
                 &["disposition"],
             )?,
-            pending_outcomes: IntGauge::new(
+            pending_outcomes: r.int_gauge(
                 "publish_pending_outcomes",
                 "Publish requests waiting for their outcome",
             )?,
-            overloaded: IntCounter::new(
+            overloaded: r.counter(
                 "publish_overloaded_total",
                 "Requests refused at the concurrency limit",
             )?,
-            timeouts: IntCounter::new("publish_request_timeouts_total", "Requests that timed out")?,
+            timeouts: r.counter("publish_request_timeouts_total", "Requests that timed out")?,
+            // Registered only once its value is known (`register_token_key_age`).
             token_key_created: Gauge::new(
                 "publish_revision_token_key_created_timestamp_seconds",
                 "Unix time (UTC midnight) the revision-token key that encrypts was created",
             )?,
-        };
-        registry.register(Box::new(metrics.requests.clone()))?;
-        registry.register(Box::new(metrics.latency.clone()))?;
-        registry.register(Box::new(metrics.chaff.clone()))?;
-        registry.register(Box::new(metrics.degraded.clone()))?;
-        registry.register(Box::new(metrics.verification_bypassed.clone()))?;
-        registry.register(Box::new(metrics.jwt_not_yet_valid.clone()))?;
-        registry.register(Box::new(metrics.exposures.clone()))?;
-        registry.register(Box::new(metrics.enqueue_failures.clone()))?;
-        registry.register(Box::new(metrics.enqueue_latency.clone()))?;
-        registry.register(Box::new(metrics.revision_tokens.clone()))?;
-        registry.register(Box::new(metrics.outcomes.clone()))?;
-        registry.register(Box::new(metrics.pending_outcomes.clone()))?;
-        registry.register(Box::new(metrics.overloaded.clone()))?;
-        registry.register(Box::new(metrics.timeouts.clone()))?;
-        Ok(metrics)
+        })
     }
 
     /// Registers the creation time of the encrypting revision-token key, when it is known (the

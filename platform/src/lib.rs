@@ -4,6 +4,7 @@
 //! - [`env`]: typed settings from environment variables, reporting every problem at once;
 //! - [`telemetry`]: one tracing setup for all services;
 //! - [`shutdown`]: SIGTERM/SIGINT into one cancellation token;
+//! - [`metrics`]: Prometheus metrics made and registered in one step;
 //! - [`ops`]: `/health`, `/ready` and `/metrics` on a service's ops listener;
 //! - [`http_server`]: the hardened HTTP/1 server every listener runs on ([`io_activity`]);
 //! - [`log_text`]: clipping client input before it reaches a log line;
@@ -23,6 +24,7 @@ pub mod kafka_consumers;
 pub mod kafka_probe;
 pub mod kafka_security;
 pub mod log_text;
+pub mod metrics;
 pub mod ops;
 pub mod pg;
 pub mod service;

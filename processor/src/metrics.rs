@@ -1,6 +1,7 @@
 //! Prometheus metrics of the processor.
 
-use prometheus::{Histogram, HistogramOpts, IntCounter, IntCounterVec, Opts, Registry};
+use platform::metrics::Registrar;
+use prometheus::{Histogram, IntCounter, IntCounterVec, Registry};
 
 /// Processor metrics.
 #[derive(Debug, Clone)]
@@ -16,40 +17,31 @@ pub struct Metrics {
 }
 
 impl Metrics {
+    /// Creates and registers every metric.
     pub fn register(registry: &Registry) -> anyhow::Result<Self> {
-        let events = IntCounterVec::new(
-            Opts::new(
+        let r = Registrar::new(registry);
+        Ok(Self {
+            events: r.counters(
                 "processor_events_total",
                 "Received events handled, by result",
-            ),
-            &["result"],
-        )?;
-        let batch_size = Histogram::with_opts(
-            HistogramOpts::new("processor_batch_events", "Events per batch")
-                .buckets(vec![1.0, 2.0, 5.0, 10.0, 50.0, 100.0, 250.0, 500.0, 1000.0]),
-        )?;
-        let batch_seconds = Histogram::with_opts(
-            HistogramOpts::new(
+                &["result"],
+            )?,
+            batch_size: r.histogram(
+                "processor_batch_events",
+                "Events per batch",
+                &[1.0, 2.0, 5.0, 10.0, 50.0, 100.0, 250.0, 500.0, 1000.0],
+            )?,
+            batch_seconds: r.histogram(
                 "processor_batch_seconds",
                 "Duration of a batch, first produce to last acknowledgement",
-            )
-            .buckets(vec![
-                0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
-            ]),
-        )?;
-        let retries = IntCounter::new(
-            "processor_batch_retries_total",
-            "Batches produced again after a record was refused",
-        )?;
-        registry.register(Box::new(events.clone()))?;
-        registry.register(Box::new(batch_size.clone()))?;
-        registry.register(Box::new(batch_seconds.clone()))?;
-        registry.register(Box::new(retries.clone()))?;
-        Ok(Self {
-            events,
-            batch_size,
-            batch_seconds,
-            retries,
+                &[
+                    0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
+                ],
+            )?,
+            retries: r.counter(
+                "processor_batch_retries_total",
+                "Batches produced again after a record was refused",
+            )?,
         })
     }
 }

@@ -1,8 +1,7 @@
 //! Prometheus metrics of the projector.
 
-use prometheus::{
-    Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry,
-};
+use platform::metrics::Registrar;
+use prometheus::{Histogram, IntCounter, IntCounterVec, IntGaugeVec, Registry};
 
 /// Projector metrics.
 #[derive(Debug, Clone)]
@@ -35,74 +34,56 @@ pub struct Metrics {
 }
 
 impl Metrics {
+    /// Creates and registers every metric.
     pub fn register(registry: &Registry) -> anyhow::Result<Self> {
-        let m = Self {
-            outcomes: IntCounterVec::new(
-                Opts::new("projector_outcomes_total", "Publish outcomes, by result"),
+        let r = Registrar::new(registry);
+        Ok(Self {
+            outcomes: r.counters(
+                "projector_outcomes_total",
+                "Publish outcomes, by result",
                 &["result"],
             )?,
-            keys_inserted: IntCounter::new("projector_keys_inserted_total", "Keys inserted")?,
-            keys_revised: IntCounter::new("projector_keys_revised_total", "Keys revised")?,
-            duplicates: IntCounter::new(
+            keys_inserted: r.counter("projector_keys_inserted_total", "Keys inserted")?,
+            keys_revised: r.counter("projector_keys_revised_total", "Keys revised")?,
+            duplicates: r.counter(
                 "projector_duplicates_skipped_total",
                 "Redelivered records skipped because they were already applied",
             )?,
-            undecodable: IntCounter::new(
+            undecodable: r.counter(
                 "projector_undecodable_total",
                 "Records that were not decodable events",
             )?,
-            batch_size: Histogram::with_opts(
-                HistogramOpts::new(
-                    "projector_batch_events",
-                    "Events per PostgreSQL transaction",
-                )
-                .buckets(vec![
+            batch_size: r.histogram(
+                "projector_batch_events",
+                "Events per PostgreSQL transaction",
+                &[
                     1.0, 2.0, 5.0, 10.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2000.0,
-                ]),
+                ],
             )?,
-            transaction_seconds: Histogram::with_opts(HistogramOpts::new(
+            transaction_seconds: r.histogram(
                 "projector_transaction_seconds",
                 "Duration of a PostgreSQL transaction, begin to commit",
-            ))?,
-            transaction_failures: IntCounter::new(
+                prometheus::DEFAULT_BUCKETS,
+            )?,
+            transaction_failures: r.counter(
                 "projector_transaction_failures_total",
                 "Transactions that failed and were retried",
             )?,
-            rewinds: IntCounter::new(
+            rewinds: r.counter(
                 "projector_rewinds_total",
                 "Times the consumer was past the store's position and read again from it",
             )?,
-            lag: IntGaugeVec::new(
-                Opts::new(
-                    "projector_consumer_lag",
-                    "Records behind the high watermark",
-                ),
+            lag: r.int_gauges(
+                "projector_consumer_lag",
+                "Records behind the high watermark",
                 &["partition"],
             )?,
-            pipeline_lag: IntGaugeVec::new(
-                Opts::new(
-                    "projector_pipeline_lag",
-                    "Received events behind the high watermark of en.publish.received, against the source offsets stored with the data",
-                ),
+            pipeline_lag: r.int_gauges(
+                "projector_pipeline_lag",
+                "Received events behind the high watermark of en.publish.received, against the source offsets stored with the data",
                 &["partition"],
             )?,
-            keys_expired: IntCounter::new(
-                "projector_keys_expired_total",
-                "Keys deleted by retention",
-            )?,
-        };
-        registry.register(Box::new(m.outcomes.clone()))?;
-        registry.register(Box::new(m.keys_inserted.clone()))?;
-        registry.register(Box::new(m.keys_revised.clone()))?;
-        registry.register(Box::new(m.duplicates.clone()))?;
-        registry.register(Box::new(m.undecodable.clone()))?;
-        registry.register(Box::new(m.batch_size.clone()))?;
-        registry.register(Box::new(m.transaction_seconds.clone()))?;
-        registry.register(Box::new(m.transaction_failures.clone()))?;
-        registry.register(Box::new(m.rewinds.clone()))?;
-        registry.register(Box::new(m.lag.clone()))?;
-        registry.register(Box::new(m.pipeline_lag.clone()))?;
-        registry.register(Box::new(m.keys_expired.clone()))?;
-        Ok(m)
+            keys_expired: r.counter("projector_keys_expired_total", "Keys deleted by retention")?,
+        })
     }
 }
