@@ -54,6 +54,7 @@ use crate::auth::AdminTokens;
 use crate::prometheus::PrometheusClient;
 use crate::verb::Verb;
 use crate::writer::ConfigWriter;
+use authorities::AuthorityValues;
 use export_form::ConfigValues;
 use operators::Operators;
 use session::SessionStore;
@@ -147,8 +148,8 @@ pub const CONSOLE_ROUTES: &[ConsoleRoute] = &[
     route!(Get "/" Session => home::root),
     route!(Get "/console" Session => home::page),
     route!(Get "/console/health-authorities" Session => authorities::list),
-    route!(Get "/console/health-authorities/new" Session => authorities::new_form),
-    route!(Post "/console/health-authorities" Session => authorities::create),
+    route!(Get "/console/health-authorities/new" Session => numbered::new_form::<AuthorityValues>),
+    route!(Post "/console/health-authorities" Session => numbered::create::<AuthorityValues>),
     route!(Get "/console/health-authorities/{id}" Session => authorities::show),
     route!(Post "/console/health-authorities/{id}" Session => authorities::update),
     route!(Get "/console/health-authorities/{id}/stats.csv" Session => stats_csv::download),

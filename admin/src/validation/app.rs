@@ -12,27 +12,24 @@ use config::ConfigSnapshot;
 use schemas::config::{AuthorizedApp, ConfigChange};
 use serde::Deserialize;
 
-use super::{Problems, ValidationError};
+use super::{distinct, Problems, ValidationError};
 
 /// What an operator submits to create or replace an authorized app.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
 pub struct AuthorizedAppForm {
     /// The app's `healthAuthorityID`. On update, blank keeps the name from the path; a different
     /// name renames the app.
-    #[serde(default, rename = "healthAuthorityID")]
+    #[serde(rename = "healthAuthorityID")]
     pub health_authority_id: String,
     /// Regions stamped on its keys; at least one.
-    #[serde(default)]
     pub regions: Vec<String>,
     /// Health authorities whose certificates it accepts.
-    #[serde(default, rename = "allowedHealthAuthorityIDs")]
+    #[serde(rename = "allowedHealthAuthorityIDs")]
     pub allowed_health_authority_ids: Vec<i64>,
     /// Accept uploads whose certificate fails verification (development only).
-    #[serde(default)]
     pub bypass_health_authority_verification: bool,
     /// Allow revisions without a valid revision token (development only).
-    #[serde(default)]
     pub bypass_revision_token: bool,
 }
 
@@ -43,21 +40,30 @@ pub struct AppUpdate {
     pub changes: Vec<ConfigChange>,
 }
 
+/// A conflict on `healthAuthorityID`, worded by `message`, when an app is named `name` already.
+fn free_name(
+    snapshot: &ConfigSnapshot,
+    name: &str,
+    message: impl FnOnce(&str) -> String,
+) -> Result<(), ValidationError> {
+    match snapshot.app(name) {
+        Some(_) => Err(ValidationError::conflict(
+            "healthAuthorityID",
+            message(name),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Validates a new app; its id must not be taken.
 pub fn create_app(
     form: &AuthorizedAppForm,
     snapshot: &ConfigSnapshot,
 ) -> Result<AuthorizedApp, ValidationError> {
     let app = checked(form, &form.health_authority_id, snapshot)?;
-    if snapshot.app(&app.health_authority_id).is_some() {
-        return Err(ValidationError::conflict(
-            "healthAuthorityID",
-            format!(
-                "authorized app {:?} already exists",
-                app.health_authority_id
-            ),
-        ));
-    }
+    free_name(snapshot, &app.health_authority_id, |name| {
+        format!("authorized app {name:?} already exists")
+    })?;
     Ok(app)
 }
 
@@ -83,15 +89,9 @@ pub fn update_app(
         entity: app.clone(),
     }];
     if app.health_authority_id != old_name {
-        if snapshot.app(&app.health_authority_id).is_some() {
-            return Err(ValidationError::conflict(
-                "healthAuthorityID",
-                format!(
-                    "cannot rename to {:?}: that authorized app already exists",
-                    app.health_authority_id
-                ),
-            ));
-        }
+        free_name(snapshot, &app.health_authority_id, |name| {
+            format!("cannot rename to {name:?}: that authorized app already exists")
+        })?;
         changes.push(ConfigChange::AuthorizedAppDeleted {
             health_authority_id: old_name,
         });
@@ -139,23 +139,13 @@ fn checked(
     if regions.is_empty() && form.regions.iter().all(|r| r.trim().is_empty()) {
         problems.add("regions", "at least one region is required");
     }
-    let mut allowed: Vec<i64> = Vec::new();
-    for id in &form.allowed_health_authority_ids {
-        if !allowed.contains(id) {
-            allowed.push(*id);
-        }
-    }
-    let unknown: Vec<String> = allowed
-        .iter()
-        .filter(|id| snapshot.health_authority(**id).is_none())
-        .map(i64::to_string)
-        .collect();
-    if !unknown.is_empty() {
-        problems.add(
-            "allowedHealthAuthorityIDs",
-            format!("no health authority with id {}", unknown.join(", ")),
-        );
-    }
+    let allowed = distinct(&form.allowed_health_authority_ids);
+    problems.unknown_ids(
+        "allowedHealthAuthorityIDs",
+        "health authority",
+        &allowed,
+        |id| snapshot.health_authority(id).is_some(),
+    );
     problems.finish()?;
     Ok(AuthorizedApp {
         health_authority_id: name,

@@ -19,7 +19,7 @@ use schemas::config::{ExportConfig, SignatureInfo};
 use serde::Deserialize;
 
 use super::ids::{next_export_config_id, next_signature_info_id};
-use super::{Problems, ValidationError, MAX_TEXT_LEN};
+use super::{distinct, Problems, ValidationError, MAX_TEXT_LEN};
 
 /// Most signature infos per export config (devices look at no more than 10).
 pub const MAX_SIGNATURE_INFOS: usize = 10;
@@ -28,55 +28,36 @@ const DAY_SECONDS: i64 = 86_400;
 
 /// What an operator submits to create or replace an export config.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
 pub struct ExportConfigForm {
     /// Ignored on create; on update it must equal the id in the path when present.
-    #[serde(default)]
     pub id: Option<i64>,
-    #[serde(default)]
     pub filename_root: String,
     /// Defaults to 86400 (24 h).
-    #[serde(default)]
     pub period_seconds: Option<i64>,
-    #[serde(default)]
     pub output_region: String,
-    #[serde(default)]
     pub input_regions: Vec<String>,
-    #[serde(default)]
     pub exclude_regions: Vec<String>,
-    #[serde(default)]
     pub include_travelers: bool,
-    #[serde(default)]
     pub only_non_travelers: bool,
     /// Defaults to now.
-    #[serde(default)]
     pub from: Option<DateTime<Utc>>,
-    #[serde(default)]
     pub thru: Option<DateTime<Utc>>,
-    #[serde(default)]
     pub max_records_override: Option<i64>,
-    #[serde(default)]
     pub signature_info_ids: Vec<i64>,
 }
 
 /// What an operator submits to create or replace a signature info.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
 pub struct SignatureInfoForm {
     /// Ignored on create; on update it must equal the id in the path when present.
-    #[serde(default)]
     pub id: Option<i64>,
-    #[serde(default)]
     pub signing_key: String,
-    #[serde(default)]
     pub signing_key_id: String,
-    #[serde(default)]
     pub signing_key_version: String,
-    #[serde(default)]
     pub app_package_name: Option<String>,
-    #[serde(default)]
     pub bundle_id: Option<String>,
-    #[serde(default)]
     pub thru: Option<DateTime<Utc>>,
 }
 
@@ -190,29 +171,19 @@ fn checked_config(
     if let Some(thru) = form.thru.filter(|thru| *thru <= from) {
         problems.add("thru", format!("thru ({thru}) must be after from ({from})"));
     }
-    let mut signature_info_ids: Vec<i64> = Vec::new();
-    for info in &form.signature_info_ids {
-        if !signature_info_ids.contains(info) {
-            signature_info_ids.push(*info);
-        }
-    }
+    let signature_info_ids = distinct(&form.signature_info_ids);
     if signature_info_ids.len() > MAX_SIGNATURE_INFOS {
         problems.add(
             "signatureInfoIds",
             format!("at most {MAX_SIGNATURE_INFOS} signature infos per export config"),
         );
     }
-    let unknown: Vec<String> = signature_info_ids
-        .iter()
-        .filter(|id| snapshot.signature_info(**id).is_none())
-        .map(i64::to_string)
-        .collect();
-    if !unknown.is_empty() {
-        problems.add(
-            "signatureInfoIds",
-            format!("no signature info with id {}", unknown.join(", ")),
-        );
-    }
+    problems.unknown_ids(
+        "signatureInfoIds",
+        "signature info",
+        &signature_info_ids,
+        |id| snapshot.signature_info(id).is_some(),
+    );
     problems.finish()?;
     if let Some(other) = snapshot
         .export_configs()

@@ -1,14 +1,12 @@
 //! Tests of `export`.
 
 use super::*;
+use crate::validation::test_support::at;
 use crate::validation::Rejection;
-use chrono::TimeZone;
 use schemas::config::ConfigChange;
 
 fn now() -> DateTime<Utc> {
-    Utc.timestamp_opt(1_700_000_000, 0)
-        .single()
-        .unwrap_or_default()
+    at(0)
 }
 
 fn config_form(root: &str, period: i64) -> ExportConfigForm {

@@ -8,6 +8,7 @@
 //! without Kafka and the console can re-render a form with the same messages the API returns.
 //!
 //! Decisions documented here once:
+//! - every form field may be omitted: it then takes its default (blank, empty, none, false);
 //! - text fields are trimmed; `name`, `issuer`, `audience` and app ids must be non-empty after it;
 //! - an `allowedHealthAuthorityIDs` entry that names no health authority is a **400** on that
 //!   field (the body is wrong), while an unknown id in the *path* is a **404**;
@@ -22,16 +23,15 @@ pub mod pem;
 
 use std::fmt;
 
+use chrono::{DateTime, Utc};
+
 pub use app::{create_app, delete_app, update_app, AppUpdate, AuthorizedAppForm};
 pub use export::{
     create_export_config, create_signature_info, update_export_config, update_signature_info,
     ExportConfigForm, SignatureInfoForm, MAX_SIGNATURE_INFOS,
 };
 pub use health_authority::{create_health_authority, update_health_authority, HealthAuthorityForm};
-pub use key::{
-    activate_key, add_key, key_status, reinstate_key, revoke_key, HealthAuthorityKeyForm,
-    KeyAction, KeyStatus,
-};
+pub use key::{add_key, key_status, HealthAuthorityKeyForm, KeyAction, KeyStatus};
 
 /// Longest accepted text field; generous, but bounds what an event carries.
 pub const MAX_TEXT_LEN: usize = 1024;
@@ -106,6 +106,29 @@ impl fmt::Display for ValidationError {
 
 impl std::error::Error for ValidationError {}
 
+/// An optional RFC 3339 time typed into `field`: blank is `None`; text that does not parse is
+/// refused with the message to show on the field.
+pub fn rfc3339_time(field: &str, text: &str) -> Result<Option<DateTime<Utc>>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    DateTime::parse_from_rfc3339(text)
+        .map(|time| Some(time.with_timezone(&Utc)))
+        .map_err(|e| format!("{field} is not an RFC 3339 time (e.g. 2025-05-01T00:00:00Z): {e}"))
+}
+
+/// The `ids` without repeats, in their order.
+fn distinct(ids: &[i64]) -> Vec<i64> {
+    let mut out: Vec<i64> = Vec::new();
+    for id in ids {
+        if !out.contains(id) {
+            out.push(*id);
+        }
+    }
+    out
+}
+
 /// Collects the field problems of one form, so all of them are reported together.
 #[derive(Debug, Default)]
 struct Problems(Vec<FieldProblem>);
@@ -137,6 +160,25 @@ impl Problems {
         value.to_owned()
     }
 
+    /// The `ids` that `exists` does not know, as one problem on `field` ("no {noun} with id
+    /// 3, 4").
+    fn unknown_ids(
+        &mut self,
+        field: &'static str,
+        noun: &str,
+        ids: &[i64],
+        exists: impl Fn(i64) -> bool,
+    ) {
+        let unknown: Vec<String> = ids
+            .iter()
+            .filter(|id| !exists(**id))
+            .map(i64::to_string)
+            .collect();
+        if !unknown.is_empty() {
+            self.add(field, format!("no {noun} with id {}", unknown.join(", ")));
+        }
+    }
+
     fn finish(self) -> Result<(), ValidationError> {
         if self.0.is_empty() {
             Ok(())
@@ -151,10 +193,18 @@ impl Problems {
 
 #[cfg(test)]
 pub(crate) mod test_support {
-    //! Keys and snapshots shared by the validation tests.
+    //! Times, keys and snapshots shared by the validation tests.
 
+    use chrono::{DateTime, TimeZone as _, Utc};
     use config::ConfigSnapshot;
     use schemas::config::{ConfigChange, HealthAuthority};
+
+    /// `secs` seconds after a fixed instant (2023-11-14T22:13:20Z).
+    pub fn at(secs: i64) -> DateTime<Utc> {
+        Utc.timestamp_opt(1_700_000_000 + secs, 0)
+            .single()
+            .unwrap_or_default()
+    }
 
     /// A P-256 public key (PKIX PEM).
     pub const P256_PEM: &str = "-----BEGIN PUBLIC KEY-----

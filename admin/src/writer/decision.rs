@@ -59,42 +59,36 @@ impl<E: Saved> Decision<E> {
 
     /// An edited entity: its saved event unless it equals `before`; the entity as the result.
     pub fn edited(before: Option<&E>, entity: E) -> Self {
-        if before == Some(&entity) {
-            Self::none(entity)
-        } else {
+        Self::saved_if(before != Some(&entity), entity)
+    }
+
+    /// An entity whose saved event is written only if it `changed`; the entity as the result.
+    pub fn saved_if(changed: bool, entity: E) -> Self {
+        if changed {
             Self::created(entity)
+        } else {
+            Self::none(entity)
         }
     }
 }
 
-impl Saved for HealthAuthority {
-    fn saved(self) -> ConfigChange {
-        ConfigChange::HealthAuthoritySaved { entity: self }
-    }
+/// `Saved` for each entity kind: its state goes into the `ConfigChange` variant named.
+macro_rules! saved_as {
+    ($($entity:ty => $variant:ident),+ $(,)?) => {$(
+        impl Saved for $entity {
+            fn saved(self) -> ConfigChange {
+                ConfigChange::$variant { entity: self }
+            }
+        }
+    )+};
 }
 
-impl Saved for HealthAuthorityKey {
-    fn saved(self) -> ConfigChange {
-        ConfigChange::HealthAuthorityKeySaved { entity: self }
-    }
-}
-
-impl Saved for AuthorizedApp {
-    fn saved(self) -> ConfigChange {
-        ConfigChange::AuthorizedAppSaved { entity: self }
-    }
-}
-
-impl Saved for ExportConfig {
-    fn saved(self) -> ConfigChange {
-        ConfigChange::ExportConfigSaved { entity: self }
-    }
-}
-
-impl Saved for SignatureInfo {
-    fn saved(self) -> ConfigChange {
-        ConfigChange::SignatureInfoSaved { entity: self }
-    }
+saved_as! {
+    HealthAuthority => HealthAuthoritySaved,
+    HealthAuthorityKey => HealthAuthorityKeySaved,
+    AuthorizedApp => AuthorizedAppSaved,
+    ExportConfig => ExportConfigSaved,
+    SignatureInfo => SignatureInfoSaved,
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use crate::console::kit::html::{url_component, Markup};
 use crate::console::kit::problems::Problems;
 use crate::console::kit::shell::Flash;
 use crate::console::kit::widgets::{
-    badge, button_form, card_form, checkbox, group_errors, inputs, Input, Widget,
+    badge, button_form, card_form, checkbox, group_errors, inputs, ticked_boxes, Input, Widget,
 };
 use crate::console::pages::entity::{form_end, Entity, ListPage};
 use crate::console::pages::page::Section;
@@ -131,31 +131,13 @@ fn app_form(
         ],
     );
     m.raw("<fieldset><legend>Health Authority Certificates to Accept</legend><p class=\"hint\">Tick the verification servers whose certificates this app trusts.</p>");
-    let mut listed = Vec::new();
-    for ha in snapshot.health_authorities() {
-        let id = ha.id.to_string();
-        let checked = values.allowed.iter().any(|a| a.trim() == id);
-        checkbox(
-            m,
-            &format!("{} ({})", ha.name, ha.issuer),
-            ALLOWED,
-            &id,
-            checked,
-            None,
-        );
-        listed.push(id);
-    }
-    for stale in values.allowed.iter().filter(|a| !listed.contains(a)) {
-        checkbox(
-            m,
-            &format!("{stale} (not a configured health authority)"),
-            ALLOWED,
-            stale,
-            true,
-            None,
-        );
-    }
-    if listed.is_empty() {
+    let options = snapshot
+        .health_authorities()
+        .map(|ha| (ha.id.to_string(), format!("{} ({})", ha.name, ha.issuer)));
+    let any = ticked_boxes(m, ALLOWED, options, &values.allowed, |stale| {
+        format!("{stale} (not a configured health authority)")
+    });
+    if !any {
         m.raw("<p class=\"muted\">No health authority key configuration exists yet: <a href=\"/console/health-authorities/new\">create one</a> first.</p>");
     }
     group_errors(m, problems, ALLOWED);
@@ -183,36 +165,33 @@ fn app_form(
 /// `GET /console/authorized-apps`.
 pub async fn list(State(state): State<ConsoleState>, signed: SignedIn) -> Response {
     let snapshot = state.writer.snapshot();
-    let empty = snapshot.apps().next().is_none();
-    APPS.list_page(&state, &signed, &LIST, empty, |body| {
-        for app in snapshot.apps() {
-            body.raw("<tr><td><a")
-                .attr("href", &edit_path(&app.health_authority_id))
-                .raw(">")
-                .text(&app.health_authority_id)
-                .raw("</a></td><td>")
-                .text(&app.regions.join(", "))
-                .raw("</td><td>");
-            let names: Vec<String> = app
-                .allowed_health_authority_ids
-                .iter()
-                .map(|id| {
-                    snapshot
-                        .health_authority(*id)
-                        .map_or_else(|| format!("#{id}"), |ha| ha.name.clone())
-                })
-                .collect();
-            body.text(if names.is_empty() { "—" } else { "" })
-                .text(&names.join(", "))
-                .raw("</td><td>");
-            if app.bypass_health_authority_verification {
-                badge(body, "bypasses verification", "badge warn");
-            }
-            if app.bypass_revision_token {
-                badge(body, "bypasses revision token", "badge warn");
-            }
-            body.raw("</td></tr>");
+    APPS.list_page(&state, &signed, &LIST, snapshot.apps(), |body, app| {
+        body.raw("<tr><td><a")
+            .attr("href", &edit_path(&app.health_authority_id))
+            .raw(">")
+            .text(&app.health_authority_id)
+            .raw("</a></td><td>")
+            .text(&app.regions.join(", "))
+            .raw("</td><td>");
+        let names: Vec<String> = app
+            .allowed_health_authority_ids
+            .iter()
+            .map(|id| {
+                snapshot
+                    .health_authority(*id)
+                    .map_or_else(|| format!("#{id}"), |ha| ha.name.clone())
+            })
+            .collect();
+        body.text(if names.is_empty() { "—" } else { "" })
+            .text(&names.join(", "))
+            .raw("</td><td>");
+        if app.bypass_health_authority_verification {
+            badge(body, "bypasses verification", "badge warn");
         }
+        if app.bypass_revision_token {
+            badge(body, "bypasses revision token", "badge warn");
+        }
+        body.raw("</td></tr>");
     })
 }
 

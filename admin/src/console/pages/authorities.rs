@@ -1,5 +1,6 @@
 //! "Health Authority Key Configuration" pages: list, create, and the page of one configuration
-//! (its settings form, its keys and the form to add one, from `key_table`).
+//! (its settings form, its keys and the form to add one, from `key_table`); the create page is
+//! the generic one of [`crate::console::pages::numbered`].
 //!
 //! As the publishing guide describes, a configuration is created with its issuer, audience and
 //! name first; its public key is added after that first save, on the configuration's page.
@@ -9,16 +10,17 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Utc;
+use config::ConfigSnapshot;
 use schemas::config::HealthAuthority;
 
 use crate::console::auth::session::SignedIn;
 use crate::console::kit::form::FormFields;
 use crate::console::kit::html::Markup;
 use crate::console::kit::problems::Problems;
-use crate::console::kit::shell::Flash;
 use crate::console::kit::widgets::{card_form, checkbox, inputs, Input};
 use crate::console::pages::entity::{form_end, parse_id, Entity, ListPage};
 use crate::console::pages::key_table::{self, KeyValues};
+use crate::console::pages::numbered::{Numbered, NumberedForm};
 use crate::console::pages::page::Section;
 use crate::console::pages::save::edit_flash;
 use crate::console::ConsoleState;
@@ -55,7 +57,21 @@ pub struct AuthorityValues {
     pub enable_stats: bool,
 }
 
-impl AuthorityValues {
+const PAGES: Numbered = Numbered {
+    entity: AUTHORITIES,
+    noun: "Health Authority Key Configuration",
+    new_title: "Create New Health Authority Key Configuration",
+    new_note: "<p class=\"note\">After this first save, add the verification server's public key on the configuration's page.</p>",
+    edit_note: "",
+};
+
+/// The create page is [`crate::console::pages::numbered`]'s; the page of one configuration is
+/// [`show_page`].
+impl NumberedForm for AuthorityValues {
+    type Api = HealthAuthorityForm;
+    type Saved = HealthAuthority;
+    const PAGES: Numbered = PAGES;
+
     fn fresh() -> Self {
         Self {
             enable_stats: true,
@@ -84,15 +100,38 @@ impl AuthorityValues {
     }
 
     /// The REST API's form, checked by the same rules.
-    fn to_api(&self) -> HealthAuthorityForm {
-        HealthAuthorityForm {
+    fn to_api(&self) -> Result<HealthAuthorityForm, Problems> {
+        Ok(HealthAuthorityForm {
             id: None,
             issuer: self.issuer.clone(),
             audience: self.audience.clone(),
             name: self.name.clone(),
             jwks_uri: Some(self.jwks_uri.clone()),
             enable_stats: Some(self.enable_stats),
-        }
+        })
+    }
+
+    fn render(
+        &self,
+        m: &mut Markup,
+        _snapshot: &ConfigSnapshot,
+        action: &str,
+        csrf: &str,
+        problems: &Problems,
+        submit: &'static str,
+    ) {
+        settings_form(m, action, csrf, self, problems, submit);
+    }
+
+    fn created_message(authority: &HealthAuthority) -> String {
+        format!(
+            "Saved {}. Now add the verification server's public key below.",
+            authority.name
+        )
+    }
+
+    fn created_page(authority: &HealthAuthority) -> String {
+        page_of(authority.id)
     }
 }
 
@@ -139,9 +178,12 @@ fn settings_form(
 pub async fn list(State(state): State<ConsoleState>, signed: SignedIn) -> Response {
     let snapshot = state.writer.snapshot();
     let now = Utc::now();
-    let empty = snapshot.health_authorities().next().is_none();
-    AUTHORITIES.list_page(&state, &signed, &LIST, empty, |body| {
-        for ha in snapshot.health_authorities() {
+    AUTHORITIES.list_page(
+        &state,
+        &signed,
+        &LIST,
+        snapshot.health_authorities(),
+        |body, ha| {
             let keys: Vec<KeyStatus> = snapshot
                 .keys_of(ha.id)
                 .map(|key| key_status(key, now))
@@ -164,53 +206,8 @@ pub async fn list(State(state): State<ConsoleState>, signed: SignedIn) -> Respon
                 .raw(" current / ")
                 .display(keys.len())
                 .raw("</td></tr>");
-        }
-    })
-}
-
-fn new_page(
-    state: &ConsoleState,
-    signed: &SignedIn,
-    values: &AuthorityValues,
-    problems: &Problems,
-    status: StatusCode,
-) -> Response {
-    let mut body = Markup::new();
-    body.raw("<p class=\"note\">After this first save, add the verification server's public key on the configuration's page.</p>");
-    let action = AUTHORITIES.list;
-    settings_form(&mut body, action, &signed.csrf, values, problems, "Save");
-    let title = "Create New Health Authority Key Configuration".to_owned();
-    AUTHORITIES.page(state, signed, title, body, status)
-}
-
-/// `GET /console/health-authorities/new`.
-pub async fn new_form(State(state): State<ConsoleState>, signed: SignedIn) -> Response {
-    let values = AuthorityValues::fresh();
-    new_page(&state, &signed, &values, &Problems::none(), StatusCode::OK)
-}
-
-/// `POST /console/health-authorities`.
-pub async fn create(
-    State(state): State<ConsoleState>,
-    signed: SignedIn,
-    fields: FormFields,
-) -> Response {
-    let values = AuthorityValues::from_form(&fields);
-    let kind = WriteKind::HealthAuthorityCreate;
-    let written = state.save(&signed, kind, Ok(values.to_api()), |form, snapshot, _| {
-        let authority = validation::create_health_authority(form, snapshot)?;
-        Ok(Decision::created(authority))
-    });
-    match written.await {
-        Ok(authority) => {
-            let flash = Flash::ok(format!(
-                "Saved {}. Now add the verification server's public key below.",
-                authority.name
-            ));
-            state.redirect(&signed, flash, &page_of(authority.id))
-        }
-        Err((status, problems)) => new_page(&state, &signed, &values, &problems, status),
-    }
+        },
+    )
 }
 
 /// What the page of one configuration shows besides the saved state: a refused settings form
@@ -319,7 +316,7 @@ pub async fn update(
     };
     let values = AuthorityValues::from_form(&fields);
     let kind = WriteKind::HealthAuthorityUpdate;
-    let written = state.save(&signed, kind, Ok(values.to_api()), |form, snapshot, _| {
+    let written = state.save(&signed, kind, values.to_api(), |form, snapshot, _| {
         let authority = validation::update_health_authority(id, form, snapshot)?;
         let saved = snapshot.health_authority(id);
         Ok(Decision::edited(saved, authority).changed())

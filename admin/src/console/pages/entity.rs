@@ -56,22 +56,26 @@ impl Entity {
         .render()
     }
 
-    /// The list page: `rows` writes the table rows unless `empty`.
-    pub fn list_page(
+    /// The list page: a table with a row written by `row` for each of `items`, or the note
+    /// that there is nothing yet.
+    pub fn list_page<T>(
         &self,
         state: &ConsoleState,
         signed: &SignedIn,
         list: &ListPage,
-        empty: bool,
-        rows: impl FnOnce(&mut Markup),
+        items: impl IntoIterator<Item = T>,
+        mut row: impl FnMut(&mut Markup, T),
     ) -> Response {
+        let mut items = items.into_iter().peekable();
         let mut body = Markup::new();
         body.raw(list.actions);
-        if empty {
+        if items.peek().is_none() {
             body.raw(list.empty);
         } else {
             body.raw(list.head);
-            rows(&mut body);
+            for item in items {
+                row(&mut body, item);
+            }
             body.raw("</tbody></table>");
         }
         self.page(state, signed, list.title.to_owned(), body, StatusCode::OK)

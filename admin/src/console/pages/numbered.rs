@@ -1,11 +1,11 @@
 //! The create and edit pages and handlers of the entities with a numeric id and a single form
-//! (export configurations, signature infos): each entity says only what is its own through
-//! [`NumberedForm`], and the routes use the generic handlers here.
+//! (export configurations, signature infos; and the create page of health authority key
+//! configurations, whose page of one is their own): each entity says only what is its own
+//! through [`NumberedForm`], and the routes use the generic handlers here.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::{DateTime, Utc};
 use config::ConfigSnapshot;
 
 use crate::console::auth::session::SignedIn;
@@ -16,8 +16,7 @@ use crate::console::kit::shell::Flash;
 use crate::console::pages::entity::{parse_id, Entity};
 use crate::console::pages::save::edit_flash;
 use crate::console::ConsoleState;
-use crate::validation::ValidationError;
-use crate::writer::{Decision, Saved, WriteKind};
+use crate::writer::{Decision, NumberedEntity};
 
 /// The pages of a numbered entity.
 #[derive(Debug, Clone, Copy)]
@@ -25,6 +24,10 @@ pub struct Numbered {
     pub entity: Entity,
     /// The entity's name in titles ("Signature Info").
     pub noun: &'static str,
+    /// The title of the create page.
+    pub new_title: &'static str,
+    /// The note above the create form.
+    pub new_note: &'static str,
     /// The note above the edit form.
     pub edit_note: &'static str,
 }
@@ -34,11 +37,9 @@ pub struct Numbered {
 pub trait NumberedForm: Sized + Send + Sync + 'static {
     /// The REST API's form.
     type Api: Send + Sync;
-    /// The saved entity.
-    type Saved: Saved + Send;
+    /// The saved entity, with the REST API's rules and write kinds.
+    type Saved: NumberedEntity<Form = Self::Api>;
     const PAGES: Numbered;
-    /// The write kinds of a create and of an edit.
-    const WRITES: (WriteKind, WriteKind);
 
     /// The values of a new entity.
     fn fresh() -> Self;
@@ -58,17 +59,12 @@ pub trait NumberedForm: Sized + Send + Sync + 'static {
         problems: &Problems,
         submit: &'static str,
     );
-    /// The saved entity `id`.
-    fn find(snapshot: &ConfigSnapshot, id: i64) -> Option<&Self::Saved>;
-    /// The REST API's rule for a create (`id` is `None`) or an edit of entity `id`.
-    fn rule(
-        id: Option<i64>,
-        form: &Self::Api,
-        snapshot: &ConfigSnapshot,
-        now: DateTime<Utc>,
-    ) -> Result<Self::Saved, ValidationError>;
     /// The message after a create.
     fn created_message(saved: &Self::Saved) -> String;
+    /// Where a create leads: the list, unless the entity says otherwise.
+    fn created_page(_saved: &Self::Saved) -> String {
+        Self::PAGES.entity.list.to_owned()
+    }
 }
 
 /// The create page (`existing` is `None`) or the edit page of entity `existing`.
@@ -91,7 +87,10 @@ fn form_page<F: NumberedForm>(
                 "Save changes",
             )
         }
-        None => (format!("Create new {noun}"), list.to_owned(), "Save"),
+        None => {
+            body.raw(F::PAGES.new_note);
+            (F::PAGES.new_title.to_owned(), list.to_owned(), "Save")
+        }
     };
     let snapshot = state.writer.snapshot();
     values.render(
@@ -130,14 +129,18 @@ pub async fn create<F: NumberedForm>(
     let values = F::from_form(&fields);
     let written = state.save(
         &signed,
-        F::WRITES.0,
+        F::Saved::WRITES.0,
         values.to_api(),
-        |form, snapshot, now| Ok(Decision::created(F::rule(None, form, snapshot, now)?)),
+        |form, snapshot, now| {
+            Ok(Decision::created(F::Saved::rule(
+                None, form, snapshot, now,
+            )?))
+        },
     );
     match written.await {
         Ok(saved) => {
             let flash = Flash::ok(F::created_message(&saved));
-            state.redirect(&signed, flash, F::PAGES.entity.list)
+            state.redirect(&signed, flash, &F::created_page(&saved))
         }
         Err((status, problems)) => form_page(&state, &signed, None, &values, &problems, status),
     }
@@ -150,7 +153,8 @@ pub async fn show<F: NumberedForm>(
     Path(id): Path<String>,
 ) -> Response {
     let snapshot = state.writer.snapshot();
-    let Some((id, saved)) = parse_id(&id).and_then(|id| Some((id, F::find(&snapshot, id)?))) else {
+    let Some((id, saved)) = parse_id(&id).and_then(|id| Some((id, F::Saved::find(&snapshot, id)?)))
+    else {
         return F::PAGES.entity.missing(&state, &signed);
     };
     let values = F::of(saved);
@@ -171,18 +175,18 @@ pub async fn update<F: NumberedForm>(
     Path(id): Path<String>,
     fields: FormFields,
 ) -> Response {
-    let exists = |id: &i64| F::find(&state.writer.snapshot(), *id).is_some();
+    let exists = |id: &i64| F::Saved::find(&state.writer.snapshot(), *id).is_some();
     let Some(id) = parse_id(&id).filter(exists) else {
         return F::PAGES.entity.missing(&state, &signed);
     };
     let values = F::from_form(&fields);
     let written = state.save(
         &signed,
-        F::WRITES.1,
+        F::Saved::WRITES.1,
         values.to_api(),
         |form, snapshot, now| {
-            let saved = F::rule(Some(id), form, snapshot, now)?;
-            Ok(Decision::edited(F::find(snapshot, id), saved).changed())
+            let saved = F::Saved::rule(Some(id), form, snapshot, now)?;
+            Ok(Decision::edited(F::Saved::find(snapshot, id), saved).changed())
         },
     );
     match written.await {

@@ -8,7 +8,7 @@
 
 use axum::extract::State;
 use axum::response::Response;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use config::ConfigSnapshot;
 use schemas::config::SignatureInfo;
 
@@ -22,8 +22,7 @@ use crate::console::pages::entity::{form_end, Entity, ListPage};
 use crate::console::pages::numbered::{Numbered, NumberedForm};
 use crate::console::pages::page::Section;
 use crate::console::ConsoleState;
-use crate::validation::{self, SignatureInfoForm, ValidationError};
-use crate::writer::WriteKind;
+use crate::validation::SignatureInfoForm;
 
 const PAGES: Numbered = Numbered {
     entity: Entity {
@@ -33,6 +32,8 @@ const PAGES: Numbered = Numbered {
         missing: "No such signature info",
     },
     noun: "Signature Info",
+    new_title: "Create new Signature Info",
+    new_note: "",
     edit_note: "<p class=\"note\">Edit a signature info only to bring its end earlier. To rotate, add a new one and end this one 7–10 days later.</p>",
 };
 
@@ -67,10 +68,6 @@ impl NumberedForm for InfoValues {
     type Api = SignatureInfoForm;
     type Saved = SignatureInfo;
     const PAGES: Numbered = PAGES;
-    const WRITES: (WriteKind, WriteKind) = (
-        WriteKind::SignatureInfoCreate,
-        WriteKind::SignatureInfoUpdate,
-    );
 
     fn fresh() -> Self {
         Self {
@@ -161,22 +158,6 @@ impl NumberedForm for InfoValues {
         form_end(m, submit, PAGES.entity.list);
     }
 
-    fn find(snapshot: &ConfigSnapshot, id: i64) -> Option<&SignatureInfo> {
-        snapshot.signature_info(id)
-    }
-
-    fn rule(
-        id: Option<i64>,
-        form: &SignatureInfoForm,
-        snapshot: &ConfigSnapshot,
-        _now: DateTime<Utc>,
-    ) -> Result<SignatureInfo, ValidationError> {
-        match id {
-            None => validation::create_signature_info(form, snapshot),
-            Some(id) => validation::update_signature_info(id, form, snapshot),
-        }
-    }
-
     fn created_message(saved: &SignatureInfo) -> String {
         format!("Saved signature info {}.", saved.id)
     }
@@ -186,28 +167,29 @@ impl NumberedForm for InfoValues {
 pub async fn list(State(state): State<ConsoleState>, signed: SignedIn) -> Response {
     let snapshot = state.writer.snapshot();
     let now = Utc::now();
-    let empty = snapshot.signature_infos().next().is_none();
-    PAGES
-        .entity
-        .list_page(&state, &signed, &LIST, empty, |body| {
-            for info in snapshot.signature_infos() {
-                body.raw("<tr><td>")
-                    .display(info.id)
-                    .raw("</td><td><a")
-                    .attr("href", &format!("/console/signature-infos/{}", info.id))
-                    .raw(">")
-                    .text(&info.signing_key)
-                    .raw("</a></td><td>")
-                    .text(&info.signing_key_id)
-                    .raw("</td><td>")
-                    .text(&info.signing_key_version)
-                    .raw("</td><td class=\"mono nowrap\">")
-                    .text(&match info.thru {
-                        Some(thru) if !info.is_active_at(now) => format!("ended {}", time(thru)),
-                        Some(thru) => time(thru),
-                        None => "—".to_owned(),
-                    })
-                    .raw("</td></tr>");
-            }
-        })
+    PAGES.entity.list_page(
+        &state,
+        &signed,
+        &LIST,
+        snapshot.signature_infos(),
+        |body, info| {
+            body.raw("<tr><td>")
+                .display(info.id)
+                .raw("</td><td><a")
+                .attr("href", &format!("/console/signature-infos/{}", info.id))
+                .raw(">")
+                .text(&info.signing_key)
+                .raw("</a></td><td>")
+                .text(&info.signing_key_id)
+                .raw("</td><td>")
+                .text(&info.signing_key_version)
+                .raw("</td><td class=\"mono nowrap\">")
+                .text(&match info.thru {
+                    Some(thru) if !info.is_active_at(now) => format!("ended {}", time(thru)),
+                    Some(thru) => time(thru),
+                    None => "—".to_owned(),
+                })
+                .raw("</td></tr>");
+        },
+    )
 }

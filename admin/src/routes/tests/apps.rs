@@ -11,17 +11,17 @@ async fn authorized_app_lifecycle_and_errors() {
     let api = api();
     let ha = api.create_authority("iss").await;
     let apps = "/admin/v1/authorized-apps";
-    let (status, body) = api
-        .call(
+    let body = api
+        .expect(
             Method::POST,
             apps,
             Some(
                 json!({"healthAuthorityID": "Com.Example.App", "regions": ["US", " CA "],
                                                "allowedHealthAuthorityIDs": [ha]}),
             ),
+            StatusCode::CREATED,
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
     assert_eq!(
         body,
         json!({"healthAuthorityID": "com.example.app", "regions": ["US", "CA"], "allowedHealthAuthorityIDs": [ha],
@@ -51,14 +51,7 @@ async fn authorized_app_lifecycle_and_errors() {
     )
     .await;
 
-    let body = api
-        .expect(
-            Method::GET,
-            "/admin/v1/authorized-apps/COM.EXAMPLE.APP",
-            None,
-            StatusCode::OK,
-        )
-        .await;
+    let body = api.get("/admin/v1/authorized-apps/COM.EXAMPLE.APP").await;
     assert_eq!(body["regions"].clone(), json!(["US", "CA"]));
     let body = api
         .expect(
@@ -78,18 +71,16 @@ async fn authorized_app_lifecycle_and_errors() {
         )
         .await;
     assert_eq!(body["healthAuthorityID"].as_str(), Some("com.example.new"));
-    api.expect(
+    api.not_found(
         Method::GET,
         "/admin/v1/authorized-apps/com.example.app",
         None,
-        StatusCode::NOT_FOUND,
     )
     .await;
-    api.expect(
+    api.not_found(
         Method::PUT,
         "/admin/v1/authorized-apps/unknown",
         Some(json!({"regions": ["DE"]})),
-        StatusCode::NOT_FOUND,
     )
     .await;
 
@@ -102,11 +93,10 @@ async fn authorized_app_lifecycle_and_errors() {
         )
         .await;
     assert_eq!(body, Value::Null);
-    api.expect(
+    api.not_found(
         Method::DELETE,
         "/admin/v1/authorized-apps/com.example.new",
         None,
-        StatusCode::NOT_FOUND,
     )
     .await;
     let (_, body) = api.call(Method::GET, apps, None).await;

@@ -146,6 +146,16 @@ impl Api {
         answer
     }
 
+    /// `GET` with the admin token, expecting 200; returns the body.
+    pub(super) async fn get(&self, path: &str) -> Value {
+        self.expect(Method::GET, path, None, StatusCode::OK).await
+    }
+
+    /// A path that names nothing: `method` (with `body`) answers 404.
+    pub(super) async fn not_found(&self, method: Method, path: &str, body: Option<Value>) {
+        self.expect(method, path, body, StatusCode::NOT_FOUND).await;
+    }
+
     /// A refused write: `status`, naming the offending `field`; returns the answer.
     pub(super) async fn refuses(
         &self,
