@@ -159,7 +159,7 @@ fn checked(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::validation::test_support::snapshot_with_two_authorities;
+    use crate::validation::test_support::{refused, snapshot_with_two_authorities};
     use crate::validation::Rejection;
 
     fn form(name: &str, regions: &[&str], allowed: &[i64]) -> AuthorizedAppForm {
@@ -197,9 +197,7 @@ mod tests {
     fn empty_name_and_empty_regions_are_both_reported() {
         let snapshot = snapshot_with_two_authorities();
         for regions in [&[][..], &["", "  "][..]] {
-            let Err(e) = create_app(&form(" ", regions, &[]), &snapshot) else {
-                panic!("accepted")
-            };
+            let e = refused(create_app(&form(" ", regions, &[]), &snapshot));
             assert_eq!(e.rejection, Rejection::Invalid);
             assert_eq!(fields(&e), ["healthAuthorityID", "regions"]);
         }
@@ -208,9 +206,7 @@ mod tests {
     #[test]
     fn unknown_allowed_authority_is_a_bad_request() {
         let snapshot = snapshot_with_two_authorities();
-        let Err(e) = create_app(&form("app", &["US"], &[1, 42]), &snapshot) else {
-            panic!("accepted")
-        };
+        let e = refused(create_app(&form("app", &["US"], &[1, 42]), &snapshot));
         assert_eq!(
             (e.rejection, fields(&e)),
             (Rejection::Invalid, vec!["allowedHealthAuthorityIDs"])
@@ -222,9 +218,10 @@ mod tests {
     fn duplicate_app_conflicts_case_insensitively() {
         let mut snapshot = snapshot_with_two_authorities();
         saved(&mut snapshot, &form("com.example.app", &["US"], &[]));
-        let Err(e) = create_app(&form("COM.example.APP", &["US"], &[]), &snapshot) else {
-            panic!("accepted")
-        };
+        let e = refused(create_app(
+            &form("COM.example.APP", &["US"], &[]),
+            &snapshot,
+        ));
         assert_eq!(e.rejection, Rejection::Conflict);
     }
 
@@ -245,13 +242,9 @@ mod tests {
                 health_authority_id: "a".into()
             })
         );
-        let Err(e) = update_app("a", &form("b", &["CA"], &[]), &snapshot) else {
-            panic!()
-        };
+        let e = refused(update_app("a", &form("b", &["CA"], &[]), &snapshot));
         assert_eq!(e.rejection, Rejection::Conflict);
-        let Err(e) = update_app("zz", &form("", &["CA"], &[]), &snapshot) else {
-            panic!()
-        };
+        let e = refused(update_app("zz", &form("", &["CA"], &[]), &snapshot));
         assert_eq!(e.rejection, Rejection::NotFound);
         assert!(delete_app("B", &snapshot).is_ok());
         assert_eq!(

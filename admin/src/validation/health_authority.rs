@@ -120,7 +120,7 @@ fn check_jwks_uri(uri: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::validation::test_support::snapshot_with_two_authorities;
+    use crate::validation::test_support::{refused, snapshot_with_two_authorities};
     use crate::validation::Rejection;
 
     fn form(issuer: &str, audience: &str, name: &str) -> HealthAuthorityForm {
@@ -147,9 +147,7 @@ mod tests {
     #[test]
     fn every_missing_field_is_reported_at_once() {
         let snapshot = snapshot_with_two_authorities();
-        let Err(e) = create_health_authority(&form(" ", "", ""), &snapshot) else {
-            panic!("expected an error")
-        };
+        let e = refused(create_health_authority(&form(" ", "", ""), &snapshot));
         assert_eq!(e.rejection, Rejection::Invalid);
         let fields: Vec<_> = e.problems.iter().filter_map(|p| p.field).collect();
         assert_eq!(fields, ["issuer", "audience", "name"]);
@@ -158,24 +156,22 @@ mod tests {
     #[test]
     fn duplicate_issuer_conflicts_but_keeping_ones_own_is_fine() {
         let snapshot = snapshot_with_two_authorities();
-        let Err(e) = create_health_authority(&form("iss-1", "a", "n"), &snapshot) else {
-            panic!("expected a conflict")
-        };
+        let e = refused(create_health_authority(&form("iss-1", "a", "n"), &snapshot));
         assert_eq!(e.rejection, Rejection::Conflict);
         assert_eq!(e.first().and_then(|p| p.field), Some("issuer"));
         assert!(update_health_authority(1, &form("iss-1", "a2", "n2"), &snapshot).is_ok());
-        let Err(e) = update_health_authority(2, &form("iss-1", "a", "n"), &snapshot) else {
-            panic!("expected a conflict")
-        };
+        let e = refused(update_health_authority(
+            2,
+            &form("iss-1", "a", "n"),
+            &snapshot,
+        ));
         assert_eq!(e.rejection, Rejection::Conflict);
     }
 
     #[test]
     fn unknown_id_is_not_found_and_body_id_must_match() {
         let snapshot = snapshot_with_two_authorities();
-        let Err(e) = update_health_authority(9, &form("i", "a", "n"), &snapshot) else {
-            panic!("expected not found")
-        };
+        let e = refused(update_health_authority(9, &form("i", "a", "n"), &snapshot));
         assert_eq!(e.rejection, Rejection::NotFound);
         let mut f = form("i", "a", "n");
         f.id = Some(2);

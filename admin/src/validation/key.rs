@@ -168,7 +168,9 @@ impl KeyAction {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::validation::test_support::{at, snapshot_with_two_authorities, P256_PEM, RSA_PEM};
+    use crate::validation::test_support::{
+        at, refused, snapshot_with_two_authorities, P256_PEM, RSA_PEM,
+    };
     use crate::validation::Rejection;
     use schemas::config::ConfigChange;
 
@@ -222,9 +224,7 @@ mod tests {
                 (Rejection::Invalid, Some("publicKeyPem"))
             );
         }
-        let Err(e) = add_key(1, &form("v1", RSA_PEM), &snapshot, at(0)) else {
-            panic!("RSA accepted")
-        };
+        let e = refused(add_key(1, &form("v1", RSA_PEM), &snapshot, at(0)));
         assert!(e.to_string().contains("RSA"), "{e}");
     }
 
@@ -233,15 +233,11 @@ mod tests {
         let snapshot = snapshot_with_two_authorities();
         let mut f = form("v1", P256_PEM);
         f.from = Some("yesterday".into());
-        let Err(e) = add_key(1, &f, &snapshot, at(0)) else {
-            panic!("accepted")
-        };
+        let e = refused(add_key(1, &f, &snapshot, at(0)));
         assert_eq!(field_of(&e), Some("from"));
         f.from = Some("2024-05-01T10:00:00+02:00".into());
         f.thru = Some("2024-05-01T08:00:00Z".into());
-        let Err(e) = add_key(1, &f, &snapshot, at(0)) else {
-            panic!("accepted")
-        };
+        let e = refused(add_key(1, &f, &snapshot, at(0)));
         assert_eq!(field_of(&e), Some("thru"));
         f.thru = Some("2024-05-01T08:00:01Z".into());
         let key = add_key(1, &f, &snapshot, at(0)).unwrap_or_else(|e| panic!("{e}"));
@@ -251,21 +247,15 @@ mod tests {
     #[test]
     fn version_is_required_and_unique_per_authority() {
         let snapshot = with_key(0, None);
-        let Err(e) = add_key(1, &form("  ", P256_PEM), &snapshot, at(0)) else {
-            panic!()
-        };
+        let e = refused(add_key(1, &form("  ", P256_PEM), &snapshot, at(0)));
         assert_eq!(field_of(&e), Some("version"));
-        let Err(e) = add_key(1, &form("v1", P256_PEM), &snapshot, at(0)) else {
-            panic!()
-        };
+        let e = refused(add_key(1, &form("v1", P256_PEM), &snapshot, at(0)));
         assert_eq!(
             (e.rejection, field_of(&e)),
             (Rejection::Conflict, Some("version"))
         );
         assert!(add_key(2, &form("v1", P256_PEM), &snapshot, at(0)).is_ok());
-        let Err(e) = add_key(7, &form("v1", P256_PEM), &snapshot, at(0)) else {
-            panic!()
-        };
+        let e = refused(add_key(7, &form("v1", P256_PEM), &snapshot, at(0)));
         assert_eq!(e.rejection, Rejection::NotFound);
     }
 
@@ -283,9 +273,7 @@ mod tests {
             .apply(1, "v1", &with_key(0, Some(5)), at(10))
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!((key.thru, changed), (Some(at(5)), false));
-        let Err(e) = KeyAction::Revoke.apply(1, "v9", &with_key(0, None), at(10)) else {
-            panic!()
-        };
+        let e = refused(KeyAction::Revoke.apply(1, "v9", &with_key(0, None), at(10)));
         assert_eq!(e.rejection, Rejection::NotFound);
     }
 

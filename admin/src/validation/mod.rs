@@ -199,6 +199,17 @@ pub(crate) mod test_support {
     use config::ConfigSnapshot;
     use schemas::config::{ConfigChange, HealthAuthority};
 
+    use super::ValidationError;
+
+    /// The refusal of a rule that had to refuse; panics with what it accepted otherwise.
+    #[track_caller]
+    pub fn refused<T: std::fmt::Debug>(outcome: Result<T, ValidationError>) -> ValidationError {
+        match outcome {
+            Ok(accepted) => panic!("accepted: {accepted:?}"),
+            Err(e) => e,
+        }
+    }
+
     /// `secs` seconds after a fixed instant (2023-11-14T22:13:20Z).
     pub fn at(secs: i64) -> DateTime<Utc> {
         Utc.timestamp_opt(1_700_000_000 + secs, 0)

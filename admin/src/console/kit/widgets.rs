@@ -199,14 +199,17 @@ pub fn checkbox(
 
 /// A group of checkboxes named `name`: one per `(value, label)` option, ticked when `ticked`
 /// holds its value; then a ticked box for each ticked value that is no option (so a refused or
-/// stale choice is shown, not lost), labelled by `stale`. Returns whether there was any option.
+/// stale choice is shown, not lost), labelled by `stale`; `none` when there is no option; and
+/// the group's problems.
 pub fn ticked_boxes(
     m: &mut Markup,
+    problems: &Problems,
     name: &'static str,
     options: impl IntoIterator<Item = (String, String)>,
     ticked: &[String],
     stale: impl Fn(&str) -> String,
-) -> bool {
+    none: &'static str,
+) {
     let mut listed = Vec::new();
     for (value, label) in options {
         let checked = ticked.iter().any(|t| t.trim() == value);
@@ -216,7 +219,10 @@ pub fn ticked_boxes(
     for value in ticked.iter().filter(|t| !listed.contains(t)) {
         checkbox(m, &stale(value), name, value, true, None);
     }
-    !listed.is_empty()
+    if listed.is_empty() {
+        m.raw(none);
+    }
+    group_errors(m, problems, name);
 }
 
 /// The messages on `field` of a group of checkboxes (rendered after the group).

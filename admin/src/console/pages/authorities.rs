@@ -17,8 +17,8 @@ use crate::console::auth::session::SignedIn;
 use crate::console::kit::form::FormFields;
 use crate::console::kit::html::Markup;
 use crate::console::kit::problems::Problems;
-use crate::console::kit::widgets::{card_form, checkbox, inputs, Input};
-use crate::console::pages::entity::{form_end, parse_id, Entity, ListPage};
+use crate::console::kit::widgets::{checkbox, inputs, Input};
+use crate::console::pages::entity::{parse_id, CardForm, Entity, ListPage};
 use crate::console::pages::key_table::{self, KeyValues};
 use crate::console::pages::numbered::{Numbered, NumberedForm};
 use crate::console::pages::page::Section;
@@ -111,16 +111,8 @@ impl NumberedForm for AuthorityValues {
         })
     }
 
-    fn render(
-        &self,
-        m: &mut Markup,
-        _snapshot: &ConfigSnapshot,
-        action: &str,
-        csrf: &str,
-        problems: &Problems,
-        submit: &'static str,
-    ) {
-        settings_form(m, action, csrf, self, problems, submit);
+    fn render(&self, m: &mut Markup, _snapshot: &ConfigSnapshot, form: &CardForm<'_>) {
+        settings_form(m, form, self);
     }
 
     fn created_message(authority: &HealthAuthority) -> String {
@@ -137,18 +129,11 @@ impl NumberedForm for AuthorityValues {
 
 const FIELDS: &[&str] = &["name", "issuer", "audience", "jwksUri"];
 
-fn settings_form(
-    m: &mut Markup,
-    action: &str,
-    csrf: &str,
-    values: &AuthorityValues,
-    problems: &Problems,
-    submit: &'static str,
-) {
-    card_form(m, action, csrf, problems, FIELDS);
+fn settings_form(m: &mut Markup, form: &CardForm<'_>, values: &AuthorityValues) {
+    form.start(m, FIELDS);
     inputs(
         m,
-        problems,
+        form.problems,
         &[
             Input::text("Name", "name", &values.name)
                 .hint("A human-readable name, e.g. the state or region of the verification server."),
@@ -171,7 +156,7 @@ fn settings_form(
         values.enable_stats,
         Some("Lets this health authority read its publish statistics."),
     );
-    form_end(m, submit, AUTHORITIES.list);
+    form.end(m, AUTHORITIES.list);
 }
 
 /// `GET /console/health-authorities`.
@@ -189,13 +174,9 @@ pub async fn list(State(state): State<ConsoleState>, signed: SignedIn) -> Respon
                 .map(|key| key_status(key, now))
                 .collect();
             let current = keys.iter().filter(|s| **s == KeyStatus::Current).count();
-            body.raw("<tr><td>")
-                .display(ha.id)
-                .raw("</td><td><a")
-                .attr("href", &page_of(ha.id))
-                .raw(">")
-                .text(&ha.name)
-                .raw("</a></td><td class=\"mono\">")
+            AUTHORITIES
+                .row_start(body, ha.id, &ha.name)
+                .raw("<td class=\"mono\">")
                 .text(&ha.issuer)
                 .raw("</td><td class=\"mono\">")
                 .text(&ha.audience)
@@ -274,14 +255,13 @@ pub fn show_page(
     let (values, problems) = refusal
         .settings
         .unwrap_or_else(|| (AuthorityValues::of(ha), Problems::none()));
-    settings_form(
-        &mut body,
-        &action,
-        &signed.csrf,
-        &values,
-        &problems,
-        "Save changes",
-    );
+    let form = CardForm {
+        action: &action,
+        csrf: &signed.csrf,
+        problems: &problems,
+        submit: "Save changes",
+    };
+    settings_form(&mut body, &form, &values);
     body.raw("</section></div><section><h2>Statistics</h2><p class=\"muted\">The days of this health authority's usage statistics released so far (as <code>/v1/stats</code> gives them), in the reference's CSV form.</p><p><a class=\"button\"")
         .attr("href", &format!("{action}/stats.csv"))
         .raw(">Download statistics (CSV)</a></p></section>");

@@ -12,9 +12,9 @@ use crate::console::kit::html::Markup;
 use crate::console::kit::problems::Problems;
 use crate::console::kit::time::{exact_time, parse_time};
 use crate::console::kit::widgets::{
-    card_form, checkbox, group_errors, inputs, ticked_boxes, valid_from, Input, Widget,
+    checkbox, group_errors, inputs, ticked_boxes, valid_from, Input, Widget,
 };
-use crate::console::pages::entity::{form_end, Entity};
+use crate::console::pages::entity::{CardForm, Entity};
 use crate::console::pages::numbered::{Numbered, NumberedForm};
 use crate::console::pages::page::Section;
 use crate::validation::{ExportConfigForm, MAX_SIGNATURE_INFOS};
@@ -164,20 +164,12 @@ impl NumberedForm for ConfigValues {
         })
     }
 
-    fn render(
-        &self,
-        m: &mut Markup,
-        snapshot: &ConfigSnapshot,
-        action: &str,
-        csrf: &str,
-        problems: &Problems,
-        submit: &'static str,
-    ) {
-        card_form(m, action, csrf, problems, FIELDS);
+    fn render(&self, m: &mut Markup, snapshot: &ConfigSnapshot, form: &CardForm<'_>) {
+        form.start(m, FIELDS);
         m.raw("<div class=\"two\"><div>");
         inputs(
             m,
-            problems,
+            form.problems,
             &[
                 Input::text("Filename root", "filenameRoot", &self.filename_root)
                     .hint("Path prefix of the files and of index.txt, e.g. us or exposures/us; unique."),
@@ -209,11 +201,11 @@ impl NumberedForm for ConfigValues {
             self.only_non_travelers,
             Some("Export only keys of non-travelers (not together with the box above)."),
         );
-        group_errors(m, problems, "onlyNonTravelers");
+        group_errors(m, form.problems, "onlyNonTravelers");
         m.raw("</div><div>");
         inputs(
             m,
-            problems,
+            form.problems,
             &[
                 Input::text("Period", "periodSeconds", &self.period).hint(
                     "How often files are cut: seconds or a duration that divides 24h; at least 4h is advised (phones import only 15 to 20 files a day).",
@@ -239,15 +231,17 @@ impl NumberedForm for ConfigValues {
             );
             (info.id.to_string(), label)
         });
-        let any = ticked_boxes(m, INFOS, options, &self.signature_infos, |stale| {
-            format!("{stale} (not a signature info)")
-        });
-        if !any {
-            m.raw("<p class=\"muted\">No signature info yet: <a href=\"/console/signature-infos/new\">create one</a> so the files are signed.</p>");
-        }
-        group_errors(m, problems, INFOS);
+        ticked_boxes(
+        m,
+        form.problems,
+        INFOS,
+        options,
+        &self.signature_infos,
+        |stale| format!("{stale} (not a signature info)"),
+        "<p class=\"muted\">No signature info yet: <a href=\"/console/signature-infos/new\">create one</a> so the files are signed.</p>",
+    );
         m.raw("</fieldset></div></div>");
-        form_end(m, submit, "/console/export-configs");
+        form.end(m, "/console/export-configs");
     }
 
     fn created_message(saved: &ExportConfig) -> String {

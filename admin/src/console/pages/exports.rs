@@ -36,13 +36,10 @@ pub async fn list(State(state): State<ConsoleState>, signed: SignedIn) -> Respon
                 .iter()
                 .map(|id| format!("#{id}"))
                 .collect();
-            body.raw("<tr><td>")
-                .display(config.id)
-                .raw("</td><td><a")
-                .attr("href", &format!("/console/export-configs/{}", config.id))
-                .raw(">")
-                .text(&config.filename_root)
-                .raw("</a></td><td>")
+            PAGES
+                .entity
+                .row_start(body, config.id, &config.filename_root)
+                .raw("<td>")
                 .text(&config.output_region)
                 .raw("</td><td>")
                 .text(&period_text(config.period_seconds))

@@ -13,8 +13,8 @@ use crate::console::kit::form::FormFields;
 use crate::console::kit::html::Markup;
 use crate::console::kit::problems::Problems;
 use crate::console::kit::shell::Flash;
-use crate::console::pages::entity::{parse_id, Entity};
-use crate::console::pages::save::edit_flash;
+use crate::console::pages::entity::{parse_id, CardForm, Entity};
+use crate::console::pages::save::{edit_flash, Refused};
 use crate::console::ConsoleState;
 use crate::writer::{Decision, NumberedEntity};
 
@@ -50,15 +50,7 @@ pub trait NumberedForm: Sized + Send + Sync + 'static {
     /// The REST API's form, or the text boxes the console could not parse.
     fn to_api(&self) -> Result<Self::Api, Problems>;
     /// Writes the form posting to `action`, with its submit label.
-    fn render(
-        &self,
-        m: &mut Markup,
-        snapshot: &ConfigSnapshot,
-        action: &str,
-        csrf: &str,
-        problems: &Problems,
-        submit: &'static str,
-    );
+    fn render(&self, m: &mut Markup, snapshot: &ConfigSnapshot, form: &CardForm<'_>);
     /// The message after a create.
     fn created_message(saved: &Self::Saved) -> String;
     /// Where a create leads: the list, unless the entity says otherwise.
@@ -67,15 +59,16 @@ pub trait NumberedForm: Sized + Send + Sync + 'static {
     }
 }
 
-/// The create page (`existing` is `None`) or the edit page of entity `existing`.
+/// The create page (`existing` is `None`) or the edit page of entity `existing`, showing
+/// `values`, and why they were `refused` if they were.
 fn form_page<F: NumberedForm>(
     state: &ConsoleState,
     signed: &SignedIn,
     existing: Option<i64>,
     values: &F,
-    problems: &Problems,
-    status: StatusCode,
+    refused: Option<Refused>,
 ) -> Response {
+    let (status, problems) = refused.unwrap_or_else(|| (StatusCode::OK, Problems::none()));
     let (noun, list) = (F::PAGES.noun, F::PAGES.entity.list);
     let mut body = Markup::new();
     let (title, action, submit) = match existing {
@@ -93,14 +86,13 @@ fn form_page<F: NumberedForm>(
         }
     };
     let snapshot = state.writer.snapshot();
-    values.render(
-        &mut body,
-        &snapshot,
-        &action,
-        &signed.csrf,
-        problems,
+    let form = CardForm {
+        action: &action,
+        csrf: &signed.csrf,
+        problems: &problems,
         submit,
-    );
+    };
+    values.render(&mut body, &snapshot, &form);
     F::PAGES.entity.page(state, signed, title, body, status)
 }
 
@@ -109,15 +101,7 @@ pub async fn new_form<F: NumberedForm>(
     State(state): State<ConsoleState>,
     signed: SignedIn,
 ) -> Response {
-    let values = F::fresh();
-    form_page(
-        &state,
-        &signed,
-        None,
-        &values,
-        &Problems::none(),
-        StatusCode::OK,
-    )
+    form_page(&state, &signed, None, &F::fresh(), None)
 }
 
 /// `POST {list}`.
@@ -142,7 +126,7 @@ pub async fn create<F: NumberedForm>(
             let flash = Flash::ok(F::created_message(&saved));
             state.redirect(&signed, flash, &F::created_page(&saved))
         }
-        Err((status, problems)) => form_page(&state, &signed, None, &values, &problems, status),
+        Err(refused) => form_page(&state, &signed, None, &values, Some(refused)),
     }
 }
 
@@ -157,15 +141,7 @@ pub async fn show<F: NumberedForm>(
     else {
         return F::PAGES.entity.missing(&state, &signed);
     };
-    let values = F::of(saved);
-    form_page(
-        &state,
-        &signed,
-        Some(id),
-        &values,
-        &Problems::none(),
-        StatusCode::OK,
-    )
+    form_page(&state, &signed, Some(id), &F::of(saved), None)
 }
 
 /// `POST {list}/{id}`: saves the edit; an unchanged form writes nothing.
@@ -194,6 +170,6 @@ pub async fn update<F: NumberedForm>(
             let to = format!("{}/{id}", F::PAGES.entity.list);
             state.redirect(&signed, edit_flash(changed), &to)
         }
-        Err((status, problems)) => form_page(&state, &signed, Some(id), &values, &problems, status),
+        Err(refused) => form_page(&state, &signed, Some(id), &values, Some(refused)),
     }
 }

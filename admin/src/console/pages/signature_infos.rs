@@ -17,8 +17,8 @@ use crate::console::kit::form::FormFields;
 use crate::console::kit::html::Markup;
 use crate::console::kit::problems::Problems;
 use crate::console::kit::time::{exact_time, parse_time, time};
-use crate::console::kit::widgets::{card_form, inputs, Input};
-use crate::console::pages::entity::{form_end, Entity, ListPage};
+use crate::console::kit::widgets::{inputs, Input};
+use crate::console::pages::entity::{CardForm, Entity, ListPage};
 use crate::console::pages::numbered::{Numbered, NumberedForm};
 use crate::console::pages::page::Section;
 use crate::console::ConsoleState;
@@ -116,19 +116,11 @@ impl NumberedForm for InfoValues {
         })
     }
 
-    fn render(
-        &self,
-        m: &mut Markup,
-        _snapshot: &ConfigSnapshot,
-        action: &str,
-        csrf: &str,
-        problems: &Problems,
-        submit: &'static str,
-    ) {
-        card_form(m, action, csrf, problems, FIELDS);
+    fn render(&self, m: &mut Markup, _snapshot: &ConfigSnapshot, form: &CardForm<'_>) {
+        form.start(m, FIELDS);
         inputs(
             m,
-            problems,
+            form.problems,
             &[
                 Input::text("Signing key", "signingKey", &self.signing_key).hint(
                     "The private key's file, relative to the exporter's key directory (e.g. export-signing-key.pem).",
@@ -155,7 +147,7 @@ impl NumberedForm for InfoValues {
                 ),
             ],
         );
-        form_end(m, submit, PAGES.entity.list);
+        form.end(m, PAGES.entity.list);
     }
 
     fn created_message(saved: &SignatureInfo) -> String {
@@ -173,13 +165,10 @@ pub async fn list(State(state): State<ConsoleState>, signed: SignedIn) -> Respon
         &LIST,
         snapshot.signature_infos(),
         |body, info| {
-            body.raw("<tr><td>")
-                .display(info.id)
-                .raw("</td><td><a")
-                .attr("href", &format!("/console/signature-infos/{}", info.id))
-                .raw(">")
-                .text(&info.signing_key)
-                .raw("</a></td><td>")
+            PAGES
+                .entity
+                .row_start(body, info.id, &info.signing_key)
+                .raw("<td>")
                 .text(&info.signing_key_id)
                 .raw("</td><td>")
                 .text(&info.signing_key_version)

@@ -201,6 +201,15 @@ impl Api {
     }
 }
 
+/// The `error` message of an answer (or part of one) mentions `text`.
+#[track_caller]
+pub(super) fn assert_error_mentions(answer: &Value, text: &str) {
+    assert!(
+        answer["error"].as_str().is_some_and(|e| e.contains(text)),
+        "{answer}"
+    );
+}
+
 fn concrete(path: &str) -> String {
     path.replace("{id}", "1")
         .replace("{version}", "v1")
@@ -232,12 +241,7 @@ async fn every_route_refuses_missing_and_wrong_tokens() {
         let path = concrete(route.path);
         let (status, body) = api.call_as(None, method.clone(), &path, None).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}");
-        assert!(
-            body["error"]
-                .as_str()
-                .is_some_and(|e| e.contains("missing")),
-            "{body}"
-        );
+        assert_error_mentions(&body, "missing");
         let (status, body) = api
             .call_as(Some("wrong-token-0123456789"), method.clone(), &path, None)
             .await;

@@ -6,7 +6,7 @@ use axum::http::{Method, StatusCode};
 use axum::Router;
 use serde_json::{json, Value};
 
-use super::api;
+use super::{api, assert_error_mentions};
 use crate::jwks::document::jwk_json;
 
 #[tokio::test]
@@ -131,12 +131,7 @@ async fn jwks_sync_adds_revokes_and_reports_failures() {
         .expect(Method::POST, "/admin/v1/jwks-sync", None, StatusCode::OK)
         .await;
     assert_eq!(report["ok"].as_bool(), Some(false));
-    assert!(
-        report["healthAuthorities"][0]["error"]
-            .as_str()
-            .is_some_and(|e| e.contains("500")),
-        "{report}"
-    );
+    assert_error_mentions(&report["healthAuthorities"][0], "500");
     assert_eq!(api.store.events().len(), events_before + 2);
     assert_eq!(
         api.metric("admin_jwks_sync_runs_total", &[("result", "failed")]),
