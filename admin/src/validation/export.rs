@@ -19,7 +19,7 @@ use schemas::config::{ExportConfig, SignatureInfo};
 use serde::Deserialize;
 
 use super::ids::{next_export_config_id, next_signature_info_id};
-use super::{distinct, Problems, ValidationError, MAX_TEXT_LEN};
+use super::{distinct, not_found_or_id_mismatch, Problems, ValidationError, MAX_TEXT_LEN};
 
 /// Most signature infos per export config (devices look at no more than 10).
 pub const MAX_SIGNATURE_INFOS: usize = 10;
@@ -90,26 +90,6 @@ fn regions(problems: &mut Problems, field: &'static str, values: &[String]) -> V
     out.sort();
     out.dedup();
     out
-}
-
-fn not_found_or_id_mismatch(
-    exists: bool,
-    kind: &str,
-    id: i64,
-    body_id: Option<i64>,
-) -> Result<(), ValidationError> {
-    if !exists {
-        return Err(ValidationError::not_found(format!(
-            "no {kind} with id {id}"
-        )));
-    }
-    if let Some(body_id) = body_id.filter(|b| *b != id) {
-        return Err(ValidationError::invalid(
-            "id",
-            format!("id in the body ({body_id}) differs from the id in the path ({id})"),
-        ));
-    }
-    Ok(())
 }
 
 /// Validates a new export config and gives it the next free id.

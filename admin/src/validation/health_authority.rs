@@ -9,7 +9,7 @@ use schemas::config::HealthAuthority;
 use serde::Deserialize;
 
 use super::ids::next_health_authority_id;
-use super::{Problems, ValidationError};
+use super::{not_found_or_id_mismatch, Problems, ValidationError};
 
 /// What an operator submits to create or replace a health authority.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -45,17 +45,12 @@ pub fn update_health_authority(
     form: &HealthAuthorityForm,
     snapshot: &ConfigSnapshot,
 ) -> Result<HealthAuthority, ValidationError> {
-    if snapshot.health_authority(id).is_none() {
-        return Err(ValidationError::not_found(format!(
-            "no health authority with id {id}"
-        )));
-    }
-    if let Some(body_id) = form.id.filter(|body_id| *body_id != id) {
-        return Err(ValidationError::invalid(
-            "id",
-            format!("id in the body ({body_id}) differs from the id in the path ({id})"),
-        ));
-    }
+    not_found_or_id_mismatch(
+        snapshot.health_authority(id).is_some(),
+        "health authority",
+        id,
+        form.id,
+    )?;
     checked(form, id, snapshot)
 }
 

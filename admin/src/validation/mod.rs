@@ -118,6 +118,28 @@ pub fn rfc3339_time(field: &str, text: &str) -> Result<Option<DateTime<Utc>>, St
         .map_err(|e| format!("{field} is not an RFC 3339 time (e.g. 2025-05-01T00:00:00Z): {e}"))
 }
 
+/// An update's target: entity `id` of `kind` must exist (404), and an id in the body, if any,
+/// must be the one in the path.
+fn not_found_or_id_mismatch(
+    exists: bool,
+    kind: &str,
+    id: i64,
+    body_id: Option<i64>,
+) -> Result<(), ValidationError> {
+    if !exists {
+        return Err(ValidationError::not_found(format!(
+            "no {kind} with id {id}"
+        )));
+    }
+    if let Some(body_id) = body_id.filter(|b| *b != id) {
+        return Err(ValidationError::invalid(
+            "id",
+            format!("id in the body ({body_id}) differs from the id in the path ({id})"),
+        ));
+    }
+    Ok(())
+}
+
 /// The `ids` without repeats, in their order.
 fn distinct(ids: &[i64]) -> Vec<i64> {
     let mut out: Vec<i64> = Vec::new();

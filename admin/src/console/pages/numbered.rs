@@ -110,24 +110,7 @@ pub async fn create<F: NumberedForm>(
     signed: SignedIn,
     fields: FormFields,
 ) -> Response {
-    let values = F::from_form(&fields);
-    let written = state.save(
-        &signed,
-        F::Saved::WRITES.0,
-        values.to_api(),
-        |form, snapshot, now| {
-            Ok(Decision::created(F::Saved::rule(
-                None, form, snapshot, now,
-            )?))
-        },
-    );
-    match written.await {
-        Ok(saved) => {
-            let flash = Flash::ok(F::created_message(&saved));
-            state.redirect(&signed, flash, &F::created_page(&saved))
-        }
-        Err(refused) => form_page(&state, &signed, None, &values, Some(refused)),
-    }
+    submit::<F>(&state, &signed, None, &fields).await
 }
 
 /// `GET {list}/{id}`.
@@ -155,21 +138,37 @@ pub async fn update<F: NumberedForm>(
     let Some(id) = parse_id(&id).filter(exists) else {
         return F::PAGES.entity.missing(&state, &signed);
     };
-    let values = F::from_form(&fields);
-    let written = state.save(
-        &signed,
-        F::Saved::WRITES.1,
-        values.to_api(),
-        |form, snapshot, now| {
-            let saved = F::Saved::rule(Some(id), form, snapshot, now)?;
-            Ok(Decision::edited(F::Saved::find(snapshot, id), saved).changed())
-        },
-    );
-    match written.await {
-        Ok(changed) => {
-            let to = format!("{}/{id}", F::PAGES.entity.list);
-            state.redirect(&signed, edit_flash(changed), &to)
+    submit::<F>(&state, &signed, Some(id), &fields).await
+}
+
+/// Saves the submitted form as a new entity (`id` is `None`) or as entity `id`; an edit that
+/// changes nothing writes nothing. Then the flash and the entity's page (or the list), or the
+/// form again with why it was refused.
+async fn submit<F: NumberedForm>(
+    state: &ConsoleState,
+    signed: &SignedIn,
+    id: Option<i64>,
+    fields: &FormFields,
+) -> Response {
+    let values = F::from_form(fields);
+    let (create, edit) = F::Saved::WRITES;
+    let kind = if id.is_some() { edit } else { create };
+    let written = state.save(signed, kind, values.to_api(), |form, snapshot, now| {
+        let saved = F::Saved::rule(id, form, snapshot, now)?;
+        let before = id.and_then(|id| F::Saved::find(snapshot, id));
+        let decision = Decision::edited(before, saved);
+        let changed = !decision.changes.is_empty();
+        Ok(decision.map(|saved| (saved, changed)))
+    });
+    match (written.await, id) {
+        (Ok((saved, _)), None) => {
+            let flash = Flash::ok(F::created_message(&saved));
+            state.redirect(signed, flash, &F::created_page(&saved))
         }
-        Err(refused) => form_page(&state, &signed, Some(id), &values, Some(refused)),
+        (Ok((_, changed)), Some(id)) => {
+            let to = format!("{}/{id}", F::PAGES.entity.list);
+            state.redirect(signed, edit_flash(changed), &to)
+        }
+        (Err(refused), _) => form_page(state, signed, id, &values, Some(refused)),
     }
 }
