@@ -52,13 +52,7 @@ pub async fn update(
         .writer
         .write(ACTOR, WriteKind::AppUpdate, |snapshot, _now| {
             let update = validation::update_app(&name, &form, snapshot)?;
-            if snapshot.app(&name) == Some(&update.app) {
-                return Ok(Decision::none(update.app));
-            }
-            Ok(Decision {
-                changes: update.changes,
-                result: update.app,
-            })
+            Ok(Decision::app_update(snapshot.app(&name), update))
         })
         .await?;
     Ok(Json(app))

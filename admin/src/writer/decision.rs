@@ -6,6 +6,8 @@ use schemas::config::{
     AuthorizedApp, ConfigChange, ExportConfig, HealthAuthority, HealthAuthorityKey, SignatureInfo,
 };
 
+use crate::validation::AppUpdate;
+
 /// The events a write produces (possibly none) and the value it answers with.
 #[derive(Debug)]
 pub struct Decision<T> {
@@ -68,6 +70,20 @@ impl<E: Saved> Decision<E> {
             Self::created(entity)
         } else {
             Self::none(entity)
+        }
+    }
+}
+
+impl Decision<AuthorizedApp> {
+    /// An app's update, which may rename it: its events, unless the app equals `before`.
+    pub fn app_update(before: Option<&AuthorizedApp>, update: AppUpdate) -> Self {
+        if before == Some(&update.app) {
+            Self::none(update.app)
+        } else {
+            Self {
+                changes: update.changes,
+                result: update.app,
+            }
         }
     }
 }

@@ -292,13 +292,7 @@ pub async fn update(
     let kind = WriteKind::AppUpdate;
     let written = state.save(&signed, kind, values.to_api(), |form, snapshot, _| {
         let update = validation::update_app(&name, form, snapshot)?;
-        if snapshot.app(&name) == Some(&update.app) {
-            return Ok(Decision::none(update.app));
-        }
-        Ok(Decision {
-            changes: update.changes,
-            result: update.app,
-        })
+        Ok(Decision::app_update(snapshot.app(&name), update))
     });
     match written.await {
         Ok(app) => {

@@ -9,7 +9,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use config::ConfigSnapshot;
 use schemas::config::HealthAuthority;
 
@@ -35,13 +35,6 @@ pub const AUTHORITIES: Entity = Entity {
     missing: "No such health authority key configuration",
 };
 
-const LIST: ListPage = ListPage {
-    title: "Health Authority Key Configurations",
-    actions: "<div class=\"actions\"><a class=\"button primary\" href=\"/console/health-authorities/new\">Create New Health Authority Key Configuration</a></div>",
-    empty: "<p class=\"muted\">No health authority key configuration yet.</p>",
-    head: "<table><thead><tr><th>ID</th><th>Name</th><th>Issuer</th><th>Audience</th><th>JWKS URI</th><th>Keys</th></tr></thead><tbody>",
-};
-
 /// The page of configuration `id`.
 fn page_of(id: i64) -> String {
     format!("{}/{id}", AUTHORITIES.list)
@@ -59,6 +52,12 @@ pub struct AuthorityValues {
 
 const PAGES: Numbered = Numbered {
     entity: AUTHORITIES,
+    list: ListPage {
+        title: "Health Authority Key Configurations",
+        actions: "<div class=\"actions\"><a class=\"button primary\" href=\"/console/health-authorities/new\">Create New Health Authority Key Configuration</a></div>",
+        empty: "<p class=\"muted\">No health authority key configuration yet.</p>",
+        head: "<table><thead><tr><th>ID</th><th>Name</th><th>Issuer</th><th>Audience</th><th>JWKS URI</th><th>Keys</th></tr></thead><tbody>",
+    },
     noun: "Health Authority Key Configuration",
     new_title: "Create New Health Authority Key Configuration",
     new_note: "<p class=\"note\">After this first save, add the verification server's public key on the configuration's page.</p>",
@@ -115,6 +114,32 @@ impl NumberedForm for AuthorityValues {
         settings_form(m, form, self);
     }
 
+    fn list_row(
+        body: &mut Markup,
+        snapshot: &ConfigSnapshot,
+        ha: &HealthAuthority,
+        now: DateTime<Utc>,
+    ) {
+        let keys: Vec<KeyStatus> = snapshot
+            .keys_of(ha.id)
+            .map(|key| key_status(key, now))
+            .collect();
+        let current = keys.iter().filter(|s| **s == KeyStatus::Current).count();
+        AUTHORITIES
+            .row_start(body, ha.id, &ha.name)
+            .raw("<td class=\"mono\">")
+            .text(&ha.issuer)
+            .raw("</td><td class=\"mono\">")
+            .text(&ha.audience)
+            .raw("</td><td class=\"mono\">")
+            .text(ha.jwks_uri.as_deref().unwrap_or("—"))
+            .raw("</td><td>")
+            .display(current)
+            .raw(" current / ")
+            .display(keys.len())
+            .raw("</td></tr>");
+    }
+
     fn created_message(authority: &HealthAuthority) -> String {
         format!(
             "Saved {}. Now add the verification server's public key below.",
@@ -157,38 +182,6 @@ fn settings_form(m: &mut Markup, form: &CardForm<'_>, values: &AuthorityValues) 
         Some("Lets this health authority read its publish statistics."),
     );
     form.end(m, AUTHORITIES.list);
-}
-
-/// `GET /console/health-authorities`.
-pub async fn list(State(state): State<ConsoleState>, signed: SignedIn) -> Response {
-    let snapshot = state.writer.snapshot();
-    let now = Utc::now();
-    AUTHORITIES.list_page(
-        &state,
-        &signed,
-        &LIST,
-        snapshot.health_authorities(),
-        |body, ha| {
-            let keys: Vec<KeyStatus> = snapshot
-                .keys_of(ha.id)
-                .map(|key| key_status(key, now))
-                .collect();
-            let current = keys.iter().filter(|s| **s == KeyStatus::Current).count();
-            AUTHORITIES
-                .row_start(body, ha.id, &ha.name)
-                .raw("<td class=\"mono\">")
-                .text(&ha.issuer)
-                .raw("</td><td class=\"mono\">")
-                .text(&ha.audience)
-                .raw("</td><td class=\"mono\">")
-                .text(ha.jwks_uri.as_deref().unwrap_or("—"))
-                .raw("</td><td>")
-                .display(current)
-                .raw(" current / ")
-                .display(keys.len())
-                .raw("</td></tr>");
-        },
-    )
 }
 
 /// What the page of one configuration shows besides the saved state: a refused settings form

@@ -1,31 +1,39 @@
-//! The export configuration form: its fields as typed or saved, the console's parsing of the
-//! text boxes (times as RFC 3339, the period as seconds or a duration such as `4h`, region lists
-//! one per line, signature infos as checkboxes), and its rendering. The rules themselves are the
+//! "Export Configuration" pages: list, create and edit (there is no delete: a configuration is
+//! retired by setting "Valid until"). The form: its fields as typed or saved, the console's
+//! parsing of the text boxes (times as RFC 3339, the period as seconds or a duration such as
+//! `4h`, region lists one per line, signature infos as checkboxes), and its rendering. The rules themselves are the
 //! REST API's ([`crate::validation`]); the create and edit pages are the generic ones of
 //! [`crate::console::pages::numbered`].
 
+use chrono::{DateTime, Utc};
 use config::ConfigSnapshot;
 use schemas::config::ExportConfig;
 
 use crate::console::kit::form::FormFields;
 use crate::console::kit::html::Markup;
 use crate::console::kit::problems::Problems;
-use crate::console::kit::time::{exact_time, parse_time};
+use crate::console::kit::time::{exact_time, parse_time, time};
 use crate::console::kit::widgets::{
     checkbox, group_errors, inputs, ticked_boxes, valid_from, Input, Widget,
 };
-use crate::console::pages::entity::{CardForm, Entity};
+use crate::console::pages::entity::{CardForm, Entity, ListPage};
 use crate::console::pages::numbered::{Numbered, NumberedForm};
 use crate::console::pages::page::Section;
 use crate::validation::{ExportConfigForm, MAX_SIGNATURE_INFOS};
 
 /// The pages of export configurations.
-pub const PAGES: Numbered = Numbered {
+const PAGES: Numbered = Numbered {
     entity: Entity {
         section: Section::Exports,
         lead: "An export configuration says which keys are published for phones to download, how often, and under which path: one series of signed export files and its index.",
         list: "/console/export-configs",
         missing: "No such export configuration",
+    },
+    list: ListPage {
+        title: "Export Configurations",
+        actions: "<div class=\"actions\"><a class=\"button primary\" href=\"/console/export-configs/new\">Create new Export Configuration</a><a href=\"/console/signature-infos\">Signature infos</a></div>",
+        empty: "<p class=\"muted\">No export configuration yet.</p>",
+        head: "<table><thead><tr><th>ID</th><th>Filename root</th><th>Region</th><th>Period</th><th>Valid</th><th>Signature infos</th></tr></thead><tbody>",
     },
     noun: "Export Configuration",
     new_title: "Create new Export Configuration",
@@ -244,6 +252,31 @@ impl NumberedForm for ConfigValues {
         form.end(m, "/console/export-configs");
     }
 
+    fn list_row(
+        body: &mut Markup,
+        _snapshot: &ConfigSnapshot,
+        config: &ExportConfig,
+        now: DateTime<Utc>,
+    ) {
+        let infos: Vec<String> = config
+            .signature_info_ids
+            .iter()
+            .map(|id| format!("#{id}"))
+            .collect();
+        PAGES
+            .entity
+            .row_start(body, config.id, &config.filename_root)
+            .raw("<td>")
+            .text(&config.output_region)
+            .raw("</td><td>")
+            .text(&period_text(config.period_seconds))
+            .raw("</td><td class=\"mono nowrap\">")
+            .text(&validity(config.from, config.thru, now))
+            .raw("</td><td>")
+            .text(&infos.join(", "))
+            .raw("</td></tr>");
+    }
+
     fn created_message(saved: &ExportConfig) -> String {
         format!("Saved export configuration {}.", saved.filename_root)
     }
@@ -275,6 +308,15 @@ pub fn period_text(seconds: i64) -> String {
         s if s % 3600 == 0 => format!("{}h", s / 3600),
         s if s % 60 == 0 => format!("{}m", s / 60),
         s => format!("{s}s"),
+    }
+}
+
+/// How long a configuration is valid, as of `now`.
+fn validity(from: DateTime<Utc>, thru: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+    match thru {
+        Some(thru) if thru <= now => format!("ended {}", time(thru)),
+        Some(thru) => format!("{} – {}", time(from), time(thru)),
+        None => format!("from {}", time(from)),
     }
 }
 

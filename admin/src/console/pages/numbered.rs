@@ -1,11 +1,12 @@
-//! The create and edit pages and handlers of the entities with a numeric id and a single form
-//! (export configurations, signature infos; and the create page of health authority key
-//! configurations, whose page of one is their own): each entity says only what is its own
+//! The list, create and edit pages and handlers of the entities with a numeric id and a single form
+//! (export configurations, signature infos; and the list and create pages of health authority
+//! key configurations, whose page of one is their own): each entity says only what is its own
 //! through [`NumberedForm`], and the routes use the generic handlers here.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use chrono::{DateTime, Utc};
 use config::ConfigSnapshot;
 
 use crate::console::auth::session::SignedIn;
@@ -13,7 +14,7 @@ use crate::console::kit::form::FormFields;
 use crate::console::kit::html::Markup;
 use crate::console::kit::problems::Problems;
 use crate::console::kit::shell::Flash;
-use crate::console::pages::entity::{parse_id, CardForm, Entity};
+use crate::console::pages::entity::{parse_id, CardForm, Entity, ListPage};
 use crate::console::pages::save::{edit_flash, Refused};
 use crate::console::ConsoleState;
 use crate::writer::{Decision, NumberedEntity};
@@ -22,6 +23,8 @@ use crate::writer::{Decision, NumberedEntity};
 #[derive(Debug, Clone, Copy)]
 pub struct Numbered {
     pub entity: Entity,
+    /// The fixed parts of the list page.
+    pub list: ListPage,
     /// The entity's name in titles ("Signature Info").
     pub noun: &'static str,
     /// The title of the create page.
@@ -51,6 +54,13 @@ pub trait NumberedForm: Sized + Send + Sync + 'static {
     fn to_api(&self) -> Result<Self::Api, Problems>;
     /// Writes the form posting to `action`, with its submit label.
     fn render(&self, m: &mut Markup, snapshot: &ConfigSnapshot, form: &CardForm<'_>);
+    /// Writes the row of `saved` in the list table, as of `now`.
+    fn list_row(
+        body: &mut Markup,
+        snapshot: &ConfigSnapshot,
+        saved: &Self::Saved,
+        now: DateTime<Utc>,
+    );
     /// The message after a create.
     fn created_message(saved: &Self::Saved) -> String;
     /// Where a create leads: the list, unless the entity says otherwise.
@@ -94,6 +104,22 @@ fn form_page<F: NumberedForm>(
     };
     values.render(&mut body, &snapshot, &form);
     F::PAGES.entity.page(state, signed, title, body, status)
+}
+
+/// `GET {list}`.
+pub async fn list<F: NumberedForm>(
+    State(state): State<ConsoleState>,
+    signed: SignedIn,
+) -> Response {
+    let snapshot = state.writer.snapshot();
+    let now = Utc::now();
+    let saved = F::Saved::all(&snapshot);
+    let list = &F::PAGES.list;
+    F::PAGES
+        .entity
+        .list_page(&state, &signed, list, saved, |body, saved| {
+            F::list_row(body, &snapshot, saved, now);
+        })
 }
 
 /// `GET {list}/new`.

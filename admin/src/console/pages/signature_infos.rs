@@ -6,13 +6,10 @@
 //! Google say so). The private key never passes through here: "Signing key" names it for the
 //! exporter's key manager.
 
-use axum::extract::State;
-use axum::response::Response;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use config::ConfigSnapshot;
 use schemas::config::SignatureInfo;
 
-use crate::console::auth::session::SignedIn;
 use crate::console::kit::form::FormFields;
 use crate::console::kit::html::Markup;
 use crate::console::kit::problems::Problems;
@@ -21,7 +18,6 @@ use crate::console::kit::widgets::{inputs, Input};
 use crate::console::pages::entity::{CardForm, Entity, ListPage};
 use crate::console::pages::numbered::{Numbered, NumberedForm};
 use crate::console::pages::page::Section;
-use crate::console::ConsoleState;
 use crate::validation::SignatureInfoForm;
 
 const PAGES: Numbered = Numbered {
@@ -31,17 +27,16 @@ const PAGES: Numbered = Numbered {
         list: "/console/signature-infos",
         missing: "No such signature info",
     },
+    list: ListPage {
+        title: "Signature Infos",
+        actions: "<div class=\"actions\"><a class=\"button primary\" href=\"/console/signature-infos/new\">Create new Signature Info</a><a href=\"/console/export-configs\">Export configurations</a></div>",
+        empty: "<p class=\"muted\">No signature info yet.</p>",
+        head: "<table><thead><tr><th>ID</th><th>Signing key</th><th>Key ID</th><th>Version</th><th>Signing until</th></tr></thead><tbody>",
+    },
     noun: "Signature Info",
     new_title: "Create new Signature Info",
     new_note: "",
     edit_note: "<p class=\"note\">Edit a signature info only to bring its end earlier. To rotate, add a new one and end this one 7–10 days later.</p>",
-};
-
-const LIST: ListPage = ListPage {
-    title: "Signature Infos",
-    actions: "<div class=\"actions\"><a class=\"button primary\" href=\"/console/signature-infos/new\">Create new Signature Info</a><a href=\"/console/export-configs\">Export configurations</a></div>",
-    empty: "<p class=\"muted\">No signature info yet.</p>",
-    head: "<table><thead><tr><th>ID</th><th>Signing key</th><th>Key ID</th><th>Version</th><th>Signing until</th></tr></thead><tbody>",
 };
 
 const FIELDS: &[&str] = &[
@@ -150,35 +145,29 @@ impl NumberedForm for InfoValues {
         form.end(m, PAGES.entity.list);
     }
 
+    fn list_row(
+        body: &mut Markup,
+        _snapshot: &ConfigSnapshot,
+        info: &SignatureInfo,
+        now: DateTime<Utc>,
+    ) {
+        PAGES
+            .entity
+            .row_start(body, info.id, &info.signing_key)
+            .raw("<td>")
+            .text(&info.signing_key_id)
+            .raw("</td><td>")
+            .text(&info.signing_key_version)
+            .raw("</td><td class=\"mono nowrap\">")
+            .text(&match info.thru {
+                Some(thru) if !info.is_active_at(now) => format!("ended {}", time(thru)),
+                Some(thru) => time(thru),
+                None => "—".to_owned(),
+            })
+            .raw("</td></tr>");
+    }
+
     fn created_message(saved: &SignatureInfo) -> String {
         format!("Saved signature info {}.", saved.id)
     }
-}
-
-/// `GET /console/signature-infos`.
-pub async fn list(State(state): State<ConsoleState>, signed: SignedIn) -> Response {
-    let snapshot = state.writer.snapshot();
-    let now = Utc::now();
-    PAGES.entity.list_page(
-        &state,
-        &signed,
-        &LIST,
-        snapshot.signature_infos(),
-        |body, info| {
-            PAGES
-                .entity
-                .row_start(body, info.id, &info.signing_key)
-                .raw("<td>")
-                .text(&info.signing_key_id)
-                .raw("</td><td>")
-                .text(&info.signing_key_version)
-                .raw("</td><td class=\"mono nowrap\">")
-                .text(&match info.thru {
-                    Some(thru) if !info.is_active_at(now) => format!("ended {}", time(thru)),
-                    Some(thru) => time(thru),
-                    None => "—".to_owned(),
-                })
-                .raw("</td></tr>");
-        },
-    )
 }
