@@ -16,20 +16,23 @@ use super::{distinct, Problems, ValidationError};
 
 /// What an operator submits to create or replace an authorized app.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AuthorizedAppForm {
     /// The app's `healthAuthorityID`. On update, blank keeps the name from the path; a different
     /// name renames the app.
-    #[serde(rename = "healthAuthorityID")]
+    #[serde(default, rename = "healthAuthorityID")]
     pub health_authority_id: String,
     /// Regions stamped on its keys; at least one.
+    #[serde(default)]
     pub regions: Vec<String>,
     /// Health authorities whose certificates it accepts.
-    #[serde(rename = "allowedHealthAuthorityIDs")]
+    #[serde(default, rename = "allowedHealthAuthorityIDs")]
     pub allowed_health_authority_ids: Vec<i64>,
     /// Accept uploads whose certificate fails verification (development only).
+    #[serde(default)]
     pub bypass_health_authority_verification: bool,
     /// Allow revisions without a valid revision token (development only).
+    #[serde(default)]
     pub bypass_revision_token: bool,
 }
 

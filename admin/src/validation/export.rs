@@ -28,36 +28,55 @@ const DAY_SECONDS: i64 = 86_400;
 
 /// What an operator submits to create or replace an export config.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ExportConfigForm {
     /// Ignored on create; on update it must equal the id in the path when present.
+    #[serde(default)]
     pub id: Option<i64>,
+    #[serde(default)]
     pub filename_root: String,
     /// Defaults to 86400 (24 h).
+    #[serde(default)]
     pub period_seconds: Option<i64>,
+    #[serde(default)]
     pub output_region: String,
+    #[serde(default)]
     pub input_regions: Vec<String>,
+    #[serde(default)]
     pub exclude_regions: Vec<String>,
+    #[serde(default)]
     pub include_travelers: bool,
+    #[serde(default)]
     pub only_non_travelers: bool,
     /// Defaults to now.
+    #[serde(default)]
     pub from: Option<DateTime<Utc>>,
+    #[serde(default)]
     pub thru: Option<DateTime<Utc>>,
+    #[serde(default)]
     pub max_records_override: Option<i64>,
+    #[serde(default)]
     pub signature_info_ids: Vec<i64>,
 }
 
 /// What an operator submits to create or replace a signature info.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SignatureInfoForm {
     /// Ignored on create; on update it must equal the id in the path when present.
+    #[serde(default)]
     pub id: Option<i64>,
+    #[serde(default)]
     pub signing_key: String,
+    #[serde(default)]
     pub signing_key_id: String,
+    #[serde(default)]
     pub signing_key_version: String,
+    #[serde(default)]
     pub app_package_name: Option<String>,
+    #[serde(default)]
     pub bundle_id: Option<String>,
+    #[serde(default)]
     pub thru: Option<DateTime<Utc>>,
 }
 

@@ -13,20 +13,26 @@ use super::{not_found_or_id_mismatch, Problems, ValidationError};
 
 /// What an operator submits to create or replace a health authority.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct HealthAuthorityForm {
     /// Ignored on create; on update it must equal the id in the path when present (so a
     /// read-modify-write of a `GET` result is accepted).
+    #[serde(default)]
     pub id: Option<i64>,
     /// JWT `iss`; unique.
+    #[serde(default)]
     pub issuer: String,
     /// JWT `aud`.
+    #[serde(default)]
     pub audience: String,
     /// Display name.
+    #[serde(default)]
     pub name: String,
     /// Optional JWKS URI; blank means none.
+    #[serde(default)]
     pub jwks_uri: Option<String>,
     /// Stats API access; defaults to true, as in the reference.
+    #[serde(default)]
     pub enable_stats: Option<bool>,
 }
 

@@ -14,15 +14,19 @@ use super::{rfc3339_time, Problems, ValidationError};
 
 /// What an operator submits to add a key.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct HealthAuthorityKeyForm {
     /// The JWT `kid` this key answers to; unique within the health authority.
+    #[serde(default)]
     pub version: String,
     /// ECDSA P-256 public key, PEM `PUBLIC KEY`.
+    #[serde(default)]
     pub public_key_pem: String,
     /// Start of validity (RFC 3339); blank means now.
+    #[serde(default)]
     pub from: Option<String>,
     /// End of validity (RFC 3339); blank means none.
+    #[serde(default)]
     pub thru: Option<String>,
 }
 

@@ -8,7 +8,6 @@
 //! without Kafka and the console can re-render a form with the same messages the API returns.
 //!
 //! Decisions documented here once:
-//! - every form field may be omitted: it then takes its default (blank, empty, none, false);
 //! - text fields are trimmed; `name`, `issuer`, `audience` and app ids must be non-empty after it;
 //! - an `allowedHealthAuthorityIDs` entry that names no health authority is a **400** on that
 //!   field (the body is wrong), while an unknown id in the *path* is a **404**;
