@@ -21,8 +21,10 @@
 //! is logged and counted (`admin_audit_write_failures_total`).
 
 mod decision;
+mod numbered;
 
 pub use decision::{Decision, Saved};
+pub use numbered::NumberedEntity;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,7 +37,7 @@ use tokio::sync::Mutex;
 
 use crate::metrics::AdminMetrics;
 use crate::store::{ConfigStore, StoreError};
-use crate::validation::{Rejection, ValidationError};
+use crate::validation::{KeyAction, Rejection, ValidationError};
 
 /// What kind of write is made, for metrics and logs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,6 +76,16 @@ impl WriteKind {
             WriteKind::ExportConfigUpdate => "export_config_update",
             WriteKind::SignatureInfoCreate => "signature_info_create",
             WriteKind::SignatureInfoUpdate => "signature_info_update",
+        }
+    }
+}
+
+impl From<KeyAction> for WriteKind {
+    fn from(action: KeyAction) -> Self {
+        match action {
+            KeyAction::Revoke => WriteKind::KeyRevoke,
+            KeyAction::Reinstate => WriteKind::KeyReinstate,
+            KeyAction::Activate => WriteKind::KeyActivate,
         }
     }
 }

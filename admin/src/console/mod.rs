@@ -17,7 +17,7 @@
 //! - HTML is built with [`html::Markup`], which only accepts escaped text; pages use no
 //!   JavaScript, and the Content-Security-Policy forbids it.
 //!
-//! - Export configurations and signature infos ([`exports`], [`signature_infos`]) use the
+//! - Export configurations and signature infos ([`export_form`], [`signature_infos`]) use the
 //!   export rules of the same module.
 //! - A health authority's statistics download as CSV ([`stats_csv`]), read from the exporter's
 //!   ops listener (`EXPORTER_OPS_URL`): the console has no database.
@@ -34,8 +34,7 @@ use auth::{guard, login};
 use kit::assets;
 pub use kit::{chart, form, html};
 use pages::{
-    apps, audit, authorities, export_form, exports, health, home, keys, numbered, signature_infos,
-    stats_csv,
+    apps, audit, authorities, export_form, health, home, keys, numbered, signature_infos, stats_csv,
 };
 
 use std::sync::Arc;
@@ -54,6 +53,7 @@ use crate::auth::AdminTokens;
 use crate::prometheus::PrometheusClient;
 use crate::verb::Verb;
 use crate::writer::ConfigWriter;
+use authorities::AuthorityValues;
 use export_form::ConfigValues;
 use operators::Operators;
 use session::SessionStore;
@@ -146,9 +146,9 @@ pub const CONSOLE_ROUTES: &[ConsoleRoute] = &[
     route!(Post "/logout" Session => login::logout),
     route!(Get "/" Session => home::root),
     route!(Get "/console" Session => home::page),
-    route!(Get "/console/health-authorities" Session => authorities::list),
-    route!(Get "/console/health-authorities/new" Session => authorities::new_form),
-    route!(Post "/console/health-authorities" Session => authorities::create),
+    route!(Get "/console/health-authorities" Session => numbered::list::<AuthorityValues>),
+    route!(Get "/console/health-authorities/new" Session => numbered::new_form::<AuthorityValues>),
+    route!(Post "/console/health-authorities" Session => numbered::create::<AuthorityValues>),
     route!(Get "/console/health-authorities/{id}" Session => authorities::show),
     route!(Post "/console/health-authorities/{id}" Session => authorities::update),
     route!(Get "/console/health-authorities/{id}/stats.csv" Session => stats_csv::download),
@@ -162,12 +162,12 @@ pub const CONSOLE_ROUTES: &[ConsoleRoute] = &[
     route!(Get "/console/authorized-apps/edit/{app}" Session => apps::show),
     route!(Post "/console/authorized-apps/edit/{app}" Session => apps::update),
     route!(Post "/console/authorized-apps/delete/{app}" Session => apps::delete),
-    route!(Get "/console/export-configs" Session => exports::list),
+    route!(Get "/console/export-configs" Session => numbered::list::<ConfigValues>),
     route!(Get "/console/export-configs/new" Session => numbered::new_form::<ConfigValues>),
     route!(Post "/console/export-configs" Session => numbered::create::<ConfigValues>),
     route!(Get "/console/export-configs/{id}" Session => numbered::show::<ConfigValues>),
     route!(Post "/console/export-configs/{id}" Session => numbered::update::<ConfigValues>),
-    route!(Get "/console/signature-infos" Session => signature_infos::list),
+    route!(Get "/console/signature-infos" Session => numbered::list::<InfoValues>),
     route!(Get "/console/signature-infos/new" Session => numbered::new_form::<InfoValues>),
     route!(Post "/console/signature-infos" Session => numbered::create::<InfoValues>),
     route!(Get "/console/signature-infos/{id}" Session => numbered::show::<InfoValues>),

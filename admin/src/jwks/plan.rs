@@ -126,14 +126,8 @@ fn stored_fingerprint(key: &HealthAuthorityKey) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
     use crate::validation::pem::EcPublicKey;
-    use chrono::TimeZone as _;
+    use crate::validation::test_support::at;
     use schemas::config::HealthAuthority;
-
-    fn at(secs: i64) -> DateTime<Utc> {
-        Utc.timestamp_opt(1_700_000_000 + secs, 0)
-            .single()
-            .unwrap_or_default()
-    }
 
     fn published(version: &str, seed: u8) -> PublishedKey {
         let secret = p256::SecretKey::from_slice(&[seed; 32]).unwrap_or_else(|e| panic!("{e}"));

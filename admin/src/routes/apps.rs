@@ -6,9 +6,10 @@ use axum::response::Response;
 use axum::Json;
 use schemas::config::AuthorizedApp;
 
-use super::{created, AppState, ACTOR};
+use super::entity::{self, found};
+use super::{AppState, ACTOR};
 use crate::error::{ApiError, ApiJson};
-use crate::validation::{self, AuthorizedAppForm, ValidationError};
+use crate::validation::{self, AuthorizedAppForm};
 use crate::writer::{Decision, WriteKind};
 
 /// `GET`: every authorized app, by id.
@@ -21,16 +22,13 @@ pub async fn create(
     State(state): State<AppState>,
     ApiJson(form): ApiJson<AuthorizedAppForm>,
 ) -> Result<Response, ApiError> {
-    let app = state
-        .writer
-        .write(ACTOR, WriteKind::AppCreate, |snapshot, _now| {
-            Ok(Decision::created(validation::create_app(&form, snapshot)?))
-        })
-        .await?;
-    Ok(created(
-        format!("/admin/v1/authorized-apps/{}", app.health_authority_id),
-        app,
-    ))
+    entity::create_with(
+        &state,
+        WriteKind::AppCreate,
+        |snapshot, _now| validation::create_app(&form, snapshot),
+        |app| format!("/admin/v1/authorized-apps/{}", app.health_authority_id),
+    )
+    .await
 }
 
 /// `GET /{healthAuthorityID}` (case-insensitive).
@@ -38,13 +36,9 @@ pub async fn get(
     State(state): State<AppState>,
     Path(name): Path<String>,
 ) -> Result<Json<AuthorizedApp>, ApiError> {
-    state
-        .writer
-        .snapshot()
-        .app(&name)
-        .cloned()
-        .map(Json)
-        .ok_or_else(|| ValidationError::not_found(format!("no authorized app {name:?}")).into())
+    found(state.writer.snapshot().app(&name), || {
+        format!("no authorized app {name:?}")
+    })
 }
 
 /// `PUT /{healthAuthorityID}`: replaces the whole state; a different `healthAuthorityID` in the
@@ -58,13 +52,7 @@ pub async fn update(
         .writer
         .write(ACTOR, WriteKind::AppUpdate, |snapshot, _now| {
             let update = validation::update_app(&name, &form, snapshot)?;
-            if snapshot.app(&name) == Some(&update.app) {
-                return Ok(Decision::none(update.app));
-            }
-            Ok(Decision {
-                changes: update.changes,
-                result: update.app,
-            })
+            Ok(Decision::app_update(snapshot.app(&name), update))
         })
         .await?;
     Ok(Json(app))

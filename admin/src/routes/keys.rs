@@ -5,7 +5,6 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::Json;
 use chrono::{DateTime, Utc};
-use config::ConfigSnapshot;
 use schemas::config::HealthAuthorityKey;
 use serde::Serialize;
 
@@ -104,29 +103,12 @@ async fn act(
     action: KeyAction,
 ) -> Result<Json<KeyView>, ApiError> {
     let id = parse_authority_id(&id)?;
-    let (kind, rule): (WriteKind, KeyRule) = match action {
-        KeyAction::Revoke => (WriteKind::KeyRevoke, validation::revoke_key),
-        KeyAction::Reinstate => (WriteKind::KeyReinstate, validation::reinstate_key),
-        KeyAction::Activate => (WriteKind::KeyActivate, validation::activate_key),
-    };
     let view = state
         .writer
-        .write(ACTOR, kind, |snapshot, now| {
-            let (key, changed) = rule(id, &version, snapshot, now)?;
-            let decision = if changed {
-                Decision::created(key)
-            } else {
-                Decision::none(key)
-            };
-            Ok(decision.map(|key| KeyView::at(key, now)))
+        .write(ACTOR, action.into(), |snapshot, now| {
+            let (key, changed) = action.apply(id, &version, snapshot, now)?;
+            Ok(Decision::saved_if(changed, key).map(|key| KeyView::at(key, now)))
         })
         .await?;
     Ok(Json(view))
 }
-
-type KeyRule = fn(
-    i64,
-    &str,
-    &ConfigSnapshot,
-    DateTime<Utc>,
-) -> Result<(HealthAuthorityKey, bool), ValidationError>;

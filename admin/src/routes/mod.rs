@@ -9,8 +9,7 @@
 
 mod apps;
 mod document;
-mod exports;
-mod health_authorities;
+mod entity;
 mod keys;
 mod operations;
 
@@ -22,6 +21,7 @@ use axum::http::{HeaderName, StatusCode};
 use axum::middleware;
 use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::Router;
+use schemas::config::{ExportConfig, HealthAuthority, SignatureInfo};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -30,9 +30,8 @@ use tracing::Level;
 use crate::auth::{require_admin_token, AdminTokens, AuthState};
 use crate::error::ApiError;
 use crate::jwks::JwksSync;
-use crate::validation::ValidationError;
 pub use crate::verb::Verb;
-use crate::writer::ConfigWriter;
+use crate::writer::{ConfigWriter, NumberedEntity};
 
 pub use document::{openapi_json, OPENAPI_YAML};
 pub use keys::KeyView;
@@ -83,10 +82,10 @@ macro_rules! route {
 
 /// Every route of the admin API.
 pub const API_ROUTES: &[ApiRoute] = &[
-    route!(Get "/admin/v1/health-authorities" => health_authorities::list),
-    route!(Post "/admin/v1/health-authorities" => health_authorities::create),
-    route!(Get "/admin/v1/health-authorities/{id}" => health_authorities::get),
-    route!(Put "/admin/v1/health-authorities/{id}" => health_authorities::update),
+    route!(Get "/admin/v1/health-authorities" => entity::list::<HealthAuthority>),
+    route!(Post "/admin/v1/health-authorities" => entity::create::<HealthAuthority>),
+    route!(Get "/admin/v1/health-authorities/{id}" => entity::get::<HealthAuthority>),
+    route!(Put "/admin/v1/health-authorities/{id}" => entity::update::<HealthAuthority>),
     route!(Get "/admin/v1/health-authorities/{id}/keys" => keys::list),
     route!(Post "/admin/v1/health-authorities/{id}/keys" => keys::add),
     route!(Post "/admin/v1/health-authorities/{id}/keys/{version}/revoke" => keys::revoke),
@@ -99,23 +98,21 @@ pub const API_ROUTES: &[ApiRoute] = &[
     route!(Delete "/admin/v1/authorized-apps/{healthAuthorityID}" => apps::delete),
     route!(Get "/admin/v1/audit" => operations::audit),
     route!(Post "/admin/v1/jwks-sync" => operations::jwks_sync),
-    route!(Get "/admin/v1/export-configs" => exports::list_configs),
-    route!(Post "/admin/v1/export-configs" => exports::create_config),
-    route!(Get "/admin/v1/export-configs/{id}" => exports::get_config),
-    route!(Put "/admin/v1/export-configs/{id}" => exports::update_config),
-    route!(Get "/admin/v1/signature-infos" => exports::list_infos),
-    route!(Post "/admin/v1/signature-infos" => exports::create_info),
-    route!(Get "/admin/v1/signature-infos/{id}" => exports::get_info),
-    route!(Put "/admin/v1/signature-infos/{id}" => exports::update_info),
+    route!(Get "/admin/v1/export-configs" => entity::list::<ExportConfig>),
+    route!(Post "/admin/v1/export-configs" => entity::create::<ExportConfig>),
+    route!(Get "/admin/v1/export-configs/{id}" => entity::get::<ExportConfig>),
+    route!(Put "/admin/v1/export-configs/{id}" => entity::update::<ExportConfig>),
+    route!(Get "/admin/v1/signature-infos" => entity::list::<SignatureInfo>),
+    route!(Post "/admin/v1/signature-infos" => entity::create::<SignatureInfo>),
+    route!(Get "/admin/v1/signature-infos/{id}" => entity::get::<SignatureInfo>),
+    route!(Put "/admin/v1/signature-infos/{id}" => entity::update::<SignatureInfo>),
     route!(Get "/admin/v1/openapi.json" => document::json),
     route!(Get "/admin/v1/openapi.yaml" => document::yaml),
 ];
 
 /// A health-authority id from the path; one that is not a number names nothing (404).
 fn parse_authority_id(text: &str) -> Result<i64, ApiError> {
-    text.parse().map_err(|_| {
-        ValidationError::not_found(format!("no health authority with id {text:?}")).into()
-    })
+    entity::parse_id(HealthAuthority::NOUN, text)
 }
 
 /// The API router with authentication and request layers (without the ops routes).

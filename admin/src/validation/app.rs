@@ -12,7 +12,7 @@ use config::ConfigSnapshot;
 use schemas::config::{AuthorizedApp, ConfigChange};
 use serde::Deserialize;
 
-use super::{Problems, ValidationError};
+use super::{distinct, Problems, ValidationError};
 
 /// What an operator submits to create or replace an authorized app.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -43,21 +43,30 @@ pub struct AppUpdate {
     pub changes: Vec<ConfigChange>,
 }
 
+/// A conflict on `healthAuthorityID`, worded by `message`, when an app is named `name` already.
+fn free_name(
+    snapshot: &ConfigSnapshot,
+    name: &str,
+    message: impl FnOnce(&str) -> String,
+) -> Result<(), ValidationError> {
+    match snapshot.app(name) {
+        Some(_) => Err(ValidationError::conflict(
+            "healthAuthorityID",
+            message(name),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Validates a new app; its id must not be taken.
 pub fn create_app(
     form: &AuthorizedAppForm,
     snapshot: &ConfigSnapshot,
 ) -> Result<AuthorizedApp, ValidationError> {
     let app = checked(form, &form.health_authority_id, snapshot)?;
-    if snapshot.app(&app.health_authority_id).is_some() {
-        return Err(ValidationError::conflict(
-            "healthAuthorityID",
-            format!(
-                "authorized app {:?} already exists",
-                app.health_authority_id
-            ),
-        ));
-    }
+    free_name(snapshot, &app.health_authority_id, |name| {
+        format!("authorized app {name:?} already exists")
+    })?;
     Ok(app)
 }
 
@@ -83,15 +92,9 @@ pub fn update_app(
         entity: app.clone(),
     }];
     if app.health_authority_id != old_name {
-        if snapshot.app(&app.health_authority_id).is_some() {
-            return Err(ValidationError::conflict(
-                "healthAuthorityID",
-                format!(
-                    "cannot rename to {:?}: that authorized app already exists",
-                    app.health_authority_id
-                ),
-            ));
-        }
+        free_name(snapshot, &app.health_authority_id, |name| {
+            format!("cannot rename to {name:?}: that authorized app already exists")
+        })?;
         changes.push(ConfigChange::AuthorizedAppDeleted {
             health_authority_id: old_name,
         });
@@ -139,23 +142,13 @@ fn checked(
     if regions.is_empty() && form.regions.iter().all(|r| r.trim().is_empty()) {
         problems.add("regions", "at least one region is required");
     }
-    let mut allowed: Vec<i64> = Vec::new();
-    for id in &form.allowed_health_authority_ids {
-        if !allowed.contains(id) {
-            allowed.push(*id);
-        }
-    }
-    let unknown: Vec<String> = allowed
-        .iter()
-        .filter(|id| snapshot.health_authority(**id).is_none())
-        .map(i64::to_string)
-        .collect();
-    if !unknown.is_empty() {
-        problems.add(
-            "allowedHealthAuthorityIDs",
-            format!("no health authority with id {}", unknown.join(", ")),
-        );
-    }
+    let allowed = distinct(&form.allowed_health_authority_ids);
+    problems.unknown_ids(
+        "allowedHealthAuthorityIDs",
+        "health authority",
+        &allowed,
+        |id| snapshot.health_authority(id).is_some(),
+    );
     problems.finish()?;
     Ok(AuthorizedApp {
         health_authority_id: name,
@@ -169,7 +162,7 @@ fn checked(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::validation::test_support::snapshot_with_two_authorities;
+    use crate::validation::test_support::{refused, snapshot_with_two_authorities};
     use crate::validation::Rejection;
 
     fn form(name: &str, regions: &[&str], allowed: &[i64]) -> AuthorizedAppForm {
@@ -207,9 +200,7 @@ mod tests {
     fn empty_name_and_empty_regions_are_both_reported() {
         let snapshot = snapshot_with_two_authorities();
         for regions in [&[][..], &["", "  "][..]] {
-            let Err(e) = create_app(&form(" ", regions, &[]), &snapshot) else {
-                panic!("accepted")
-            };
+            let e = refused(create_app(&form(" ", regions, &[]), &snapshot));
             assert_eq!(e.rejection, Rejection::Invalid);
             assert_eq!(fields(&e), ["healthAuthorityID", "regions"]);
         }
@@ -218,9 +209,7 @@ mod tests {
     #[test]
     fn unknown_allowed_authority_is_a_bad_request() {
         let snapshot = snapshot_with_two_authorities();
-        let Err(e) = create_app(&form("app", &["US"], &[1, 42]), &snapshot) else {
-            panic!("accepted")
-        };
+        let e = refused(create_app(&form("app", &["US"], &[1, 42]), &snapshot));
         assert_eq!(
             (e.rejection, fields(&e)),
             (Rejection::Invalid, vec!["allowedHealthAuthorityIDs"])
@@ -232,9 +221,10 @@ mod tests {
     fn duplicate_app_conflicts_case_insensitively() {
         let mut snapshot = snapshot_with_two_authorities();
         saved(&mut snapshot, &form("com.example.app", &["US"], &[]));
-        let Err(e) = create_app(&form("COM.example.APP", &["US"], &[]), &snapshot) else {
-            panic!("accepted")
-        };
+        let e = refused(create_app(
+            &form("COM.example.APP", &["US"], &[]),
+            &snapshot,
+        ));
         assert_eq!(e.rejection, Rejection::Conflict);
     }
 
@@ -255,13 +245,9 @@ mod tests {
                 health_authority_id: "a".into()
             })
         );
-        let Err(e) = update_app("a", &form("b", &["CA"], &[]), &snapshot) else {
-            panic!()
-        };
+        let e = refused(update_app("a", &form("b", &["CA"], &[]), &snapshot));
         assert_eq!(e.rejection, Rejection::Conflict);
-        let Err(e) = update_app("zz", &form("", &["CA"], &[]), &snapshot) else {
-            panic!()
-        };
+        let e = refused(update_app("zz", &form("", &["CA"], &[]), &snapshot));
         assert_eq!(e.rejection, Rejection::NotFound);
         assert!(delete_app("B", &snapshot).is_ok());
         assert_eq!(

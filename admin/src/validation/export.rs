@@ -19,7 +19,7 @@ use schemas::config::{ExportConfig, SignatureInfo};
 use serde::Deserialize;
 
 use super::ids::{next_export_config_id, next_signature_info_id};
-use super::{Problems, ValidationError, MAX_TEXT_LEN};
+use super::{distinct, not_found_or_id_mismatch, Problems, ValidationError, MAX_TEXT_LEN};
 
 /// Most signature infos per export config (devices look at no more than 10).
 pub const MAX_SIGNATURE_INFOS: usize = 10;
@@ -111,26 +111,6 @@ fn regions(problems: &mut Problems, field: &'static str, values: &[String]) -> V
     out
 }
 
-fn not_found_or_id_mismatch(
-    exists: bool,
-    kind: &str,
-    id: i64,
-    body_id: Option<i64>,
-) -> Result<(), ValidationError> {
-    if !exists {
-        return Err(ValidationError::not_found(format!(
-            "no {kind} with id {id}"
-        )));
-    }
-    if let Some(body_id) = body_id.filter(|b| *b != id) {
-        return Err(ValidationError::invalid(
-            "id",
-            format!("id in the body ({body_id}) differs from the id in the path ({id})"),
-        ));
-    }
-    Ok(())
-}
-
 /// Validates a new export config and gives it the next free id.
 pub fn create_export_config(
     form: &ExportConfigForm,
@@ -190,29 +170,19 @@ fn checked_config(
     if let Some(thru) = form.thru.filter(|thru| *thru <= from) {
         problems.add("thru", format!("thru ({thru}) must be after from ({from})"));
     }
-    let mut signature_info_ids: Vec<i64> = Vec::new();
-    for info in &form.signature_info_ids {
-        if !signature_info_ids.contains(info) {
-            signature_info_ids.push(*info);
-        }
-    }
+    let signature_info_ids = distinct(&form.signature_info_ids);
     if signature_info_ids.len() > MAX_SIGNATURE_INFOS {
         problems.add(
             "signatureInfoIds",
             format!("at most {MAX_SIGNATURE_INFOS} signature infos per export config"),
         );
     }
-    let unknown: Vec<String> = signature_info_ids
-        .iter()
-        .filter(|id| snapshot.signature_info(**id).is_none())
-        .map(i64::to_string)
-        .collect();
-    if !unknown.is_empty() {
-        problems.add(
-            "signatureInfoIds",
-            format!("no signature info with id {}", unknown.join(", ")),
-        );
-    }
+    problems.unknown_ids(
+        "signatureInfoIds",
+        "signature info",
+        &signature_info_ids,
+        |id| snapshot.signature_info(id).is_some(),
+    );
     problems.finish()?;
     if let Some(other) = snapshot
         .export_configs()

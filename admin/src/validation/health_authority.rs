@@ -9,7 +9,7 @@ use schemas::config::HealthAuthority;
 use serde::Deserialize;
 
 use super::ids::next_health_authority_id;
-use super::{Problems, ValidationError};
+use super::{not_found_or_id_mismatch, Problems, ValidationError};
 
 /// What an operator submits to create or replace a health authority.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -51,17 +51,12 @@ pub fn update_health_authority(
     form: &HealthAuthorityForm,
     snapshot: &ConfigSnapshot,
 ) -> Result<HealthAuthority, ValidationError> {
-    if snapshot.health_authority(id).is_none() {
-        return Err(ValidationError::not_found(format!(
-            "no health authority with id {id}"
-        )));
-    }
-    if let Some(body_id) = form.id.filter(|body_id| *body_id != id) {
-        return Err(ValidationError::invalid(
-            "id",
-            format!("id in the body ({body_id}) differs from the id in the path ({id})"),
-        ));
-    }
+    not_found_or_id_mismatch(
+        snapshot.health_authority(id).is_some(),
+        "health authority",
+        id,
+        form.id,
+    )?;
     checked(form, id, snapshot)
 }
 
@@ -126,7 +121,7 @@ fn check_jwks_uri(uri: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::validation::test_support::snapshot_with_two_authorities;
+    use crate::validation::test_support::{refused, snapshot_with_two_authorities};
     use crate::validation::Rejection;
 
     fn form(issuer: &str, audience: &str, name: &str) -> HealthAuthorityForm {
@@ -153,9 +148,7 @@ mod tests {
     #[test]
     fn every_missing_field_is_reported_at_once() {
         let snapshot = snapshot_with_two_authorities();
-        let Err(e) = create_health_authority(&form(" ", "", ""), &snapshot) else {
-            panic!("expected an error")
-        };
+        let e = refused(create_health_authority(&form(" ", "", ""), &snapshot));
         assert_eq!(e.rejection, Rejection::Invalid);
         let fields: Vec<_> = e.problems.iter().filter_map(|p| p.field).collect();
         assert_eq!(fields, ["issuer", "audience", "name"]);
@@ -164,24 +157,22 @@ mod tests {
     #[test]
     fn duplicate_issuer_conflicts_but_keeping_ones_own_is_fine() {
         let snapshot = snapshot_with_two_authorities();
-        let Err(e) = create_health_authority(&form("iss-1", "a", "n"), &snapshot) else {
-            panic!("expected a conflict")
-        };
+        let e = refused(create_health_authority(&form("iss-1", "a", "n"), &snapshot));
         assert_eq!(e.rejection, Rejection::Conflict);
         assert_eq!(e.first().and_then(|p| p.field), Some("issuer"));
         assert!(update_health_authority(1, &form("iss-1", "a2", "n2"), &snapshot).is_ok());
-        let Err(e) = update_health_authority(2, &form("iss-1", "a", "n"), &snapshot) else {
-            panic!("expected a conflict")
-        };
+        let e = refused(update_health_authority(
+            2,
+            &form("iss-1", "a", "n"),
+            &snapshot,
+        ));
         assert_eq!(e.rejection, Rejection::Conflict);
     }
 
     #[test]
     fn unknown_id_is_not_found_and_body_id_must_match() {
         let snapshot = snapshot_with_two_authorities();
-        let Err(e) = update_health_authority(9, &form("i", "a", "n"), &snapshot) else {
-            panic!("expected not found")
-        };
+        let e = refused(update_health_authority(9, &form("i", "a", "n"), &snapshot));
         assert_eq!(e.rejection, Rejection::NotFound);
         let mut f = form("i", "a", "n");
         f.id = Some(2);

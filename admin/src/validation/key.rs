@@ -10,7 +10,7 @@ use schemas::config::HealthAuthorityKey;
 use serde::{Deserialize, Serialize};
 
 use super::pem::parse_public_key_pem;
-use super::{Problems, ValidationError};
+use super::{rfc3339_time, Problems, ValidationError};
 
 /// What an operator submits to add a key.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -111,17 +111,10 @@ fn parse_time(
     field: &'static str,
     text: Option<&str>,
 ) -> Option<DateTime<Utc>> {
-    let text = text.map(str::trim).filter(|t| !t.is_empty())?;
-    match DateTime::parse_from_rfc3339(text) {
-        Ok(time) => Some(time.with_timezone(&Utc)),
-        Err(e) => {
-            problems.add(
-                field,
-                format!("{field} is not an RFC 3339 time (e.g. 2024-05-01T00:00:00Z): {e}"),
-            );
-            None
-        }
-    }
+    rfc3339_time(field, text.unwrap_or_default()).unwrap_or_else(|message| {
+        problems.add(field, message);
+        None
+    })
 }
 
 /// The state-changing actions on an existing key.
@@ -135,103 +128,55 @@ pub enum KeyAction {
     Activate,
 }
 
-/// Looks up the key, applies `action` at `now`, and returns the new state and whether it changed.
-fn act(
-    action: KeyAction,
-    health_authority_id: i64,
-    version: &str,
-    snapshot: &ConfigSnapshot,
-    now: DateTime<Utc>,
-) -> Result<(HealthAuthorityKey, bool), ValidationError> {
-    if snapshot.health_authority(health_authority_id).is_none() {
-        return Err(ValidationError::not_found(format!(
-            "no health authority with id {health_authority_id}"
-        )));
-    }
-    let Some(current) = snapshot.key(health_authority_id, version) else {
-        return Err(ValidationError::not_found(format!(
-            "health authority {health_authority_id} has no key with version {version:?}"
-        )));
-    };
-    let mut key = current.clone();
-    match action {
-        // Revoking an already ended key keeps its end: moving it to now would re-open the past.
-        KeyAction::Revoke if key.thru.is_some_and(|thru| thru <= now) => {}
-        KeyAction::Revoke => key.thru = Some(now.max(key.from)),
-        KeyAction::Reinstate => key.thru = None,
-        KeyAction::Activate if key.from > now => {
-            key.from = now;
-            if key.thru.is_some_and(|thru| thru <= now) {
-                key.thru = None;
-            }
+impl KeyAction {
+    /// Looks up the key, applies the action at `now`, and returns the new state and whether it
+    /// changed: a revoke sets `thru = max(now, from)` (a key that already ended stays as it
+    /// is); a reinstate clears the end of validity; an activate makes a future key valid from
+    /// now (a key already valid, or past, is left as it is).
+    pub fn apply(
+        self,
+        health_authority_id: i64,
+        version: &str,
+        snapshot: &ConfigSnapshot,
+        now: DateTime<Utc>,
+    ) -> Result<(HealthAuthorityKey, bool), ValidationError> {
+        if snapshot.health_authority(health_authority_id).is_none() {
+            return Err(ValidationError::not_found(format!(
+                "no health authority with id {health_authority_id}"
+            )));
         }
-        KeyAction::Activate => {}
+        let Some(current) = snapshot.key(health_authority_id, version) else {
+            return Err(ValidationError::not_found(format!(
+                "health authority {health_authority_id} has no key with version {version:?}"
+            )));
+        };
+        let mut key = current.clone();
+        match self {
+            // Revoking an already ended key keeps its end: moving it to now would re-open the past.
+            KeyAction::Revoke if key.thru.is_some_and(|thru| thru <= now) => {}
+            KeyAction::Revoke => key.thru = Some(now.max(key.from)),
+            KeyAction::Reinstate => key.thru = None,
+            KeyAction::Activate if key.from > now => {
+                key.from = now;
+                if key.thru.is_some_and(|thru| thru <= now) {
+                    key.thru = None;
+                }
+            }
+            KeyAction::Activate => {}
+        }
+        let changed = key != *current;
+        Ok((key, changed))
     }
-    let changed = key != *current;
-    Ok((key, changed))
-}
-
-/// Revokes a key: `thru = max(now, from)`. A key that already ended stays as it is.
-pub fn revoke_key(
-    health_authority_id: i64,
-    version: &str,
-    snapshot: &ConfigSnapshot,
-    now: DateTime<Utc>,
-) -> Result<(HealthAuthorityKey, bool), ValidationError> {
-    act(
-        KeyAction::Revoke,
-        health_authority_id,
-        version,
-        snapshot,
-        now,
-    )
-}
-
-/// Clears a key's end of validity.
-pub fn reinstate_key(
-    health_authority_id: i64,
-    version: &str,
-    snapshot: &ConfigSnapshot,
-    now: DateTime<Utc>,
-) -> Result<(HealthAuthorityKey, bool), ValidationError> {
-    act(
-        KeyAction::Reinstate,
-        health_authority_id,
-        version,
-        snapshot,
-        now,
-    )
-}
-
-/// Makes a future key valid from now. A key already valid (or past) is left as it is.
-pub fn activate_key(
-    health_authority_id: i64,
-    version: &str,
-    snapshot: &ConfigSnapshot,
-    now: DateTime<Utc>,
-) -> Result<(HealthAuthorityKey, bool), ValidationError> {
-    act(
-        KeyAction::Activate,
-        health_authority_id,
-        version,
-        snapshot,
-        now,
-    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::validation::test_support::{snapshot_with_two_authorities, P256_PEM, RSA_PEM};
+    use crate::validation::test_support::{
+        at, refused, snapshot_with_two_authorities, P256_PEM, RSA_PEM,
+    };
     use crate::validation::Rejection;
-    use chrono::TimeZone as _;
     use schemas::config::ConfigChange;
-
-    fn at(secs: i64) -> DateTime<Utc> {
-        Utc.timestamp_opt(1_700_000_000 + secs, 0)
-            .single()
-            .unwrap_or_default()
-    }
 
     fn form(version: &str, pem: &str) -> HealthAuthorityKeyForm {
         HealthAuthorityKeyForm {
@@ -283,9 +228,7 @@ mod tests {
                 (Rejection::Invalid, Some("publicKeyPem"))
             );
         }
-        let Err(e) = add_key(1, &form("v1", RSA_PEM), &snapshot, at(0)) else {
-            panic!("RSA accepted")
-        };
+        let e = refused(add_key(1, &form("v1", RSA_PEM), &snapshot, at(0)));
         assert!(e.to_string().contains("RSA"), "{e}");
     }
 
@@ -294,15 +237,11 @@ mod tests {
         let snapshot = snapshot_with_two_authorities();
         let mut f = form("v1", P256_PEM);
         f.from = Some("yesterday".into());
-        let Err(e) = add_key(1, &f, &snapshot, at(0)) else {
-            panic!("accepted")
-        };
+        let e = refused(add_key(1, &f, &snapshot, at(0)));
         assert_eq!(field_of(&e), Some("from"));
         f.from = Some("2024-05-01T10:00:00+02:00".into());
         f.thru = Some("2024-05-01T08:00:00Z".into());
-        let Err(e) = add_key(1, &f, &snapshot, at(0)) else {
-            panic!("accepted")
-        };
+        let e = refused(add_key(1, &f, &snapshot, at(0)));
         assert_eq!(field_of(&e), Some("thru"));
         f.thru = Some("2024-05-01T08:00:01Z".into());
         let key = add_key(1, &f, &snapshot, at(0)).unwrap_or_else(|e| panic!("{e}"));
@@ -312,51 +251,49 @@ mod tests {
     #[test]
     fn version_is_required_and_unique_per_authority() {
         let snapshot = with_key(0, None);
-        let Err(e) = add_key(1, &form("  ", P256_PEM), &snapshot, at(0)) else {
-            panic!()
-        };
+        let e = refused(add_key(1, &form("  ", P256_PEM), &snapshot, at(0)));
         assert_eq!(field_of(&e), Some("version"));
-        let Err(e) = add_key(1, &form("v1", P256_PEM), &snapshot, at(0)) else {
-            panic!()
-        };
+        let e = refused(add_key(1, &form("v1", P256_PEM), &snapshot, at(0)));
         assert_eq!(
             (e.rejection, field_of(&e)),
             (Rejection::Conflict, Some("version"))
         );
         assert!(add_key(2, &form("v1", P256_PEM), &snapshot, at(0)).is_ok());
-        let Err(e) = add_key(7, &form("v1", P256_PEM), &snapshot, at(0)) else {
-            panic!()
-        };
+        let e = refused(add_key(7, &form("v1", P256_PEM), &snapshot, at(0)));
         assert_eq!(e.rejection, Rejection::NotFound);
     }
 
     #[test]
     fn revoke_sets_thru_to_now_clamped_to_from_and_is_idempotent() {
-        let (key, changed) =
-            revoke_key(1, "v1", &with_key(0, None), at(10)).unwrap_or_else(|e| panic!("{e}"));
+        let (key, changed) = KeyAction::Revoke
+            .apply(1, "v1", &with_key(0, None), at(10))
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!((key.thru, changed), (Some(at(10)), true));
-        let (key, _) =
-            revoke_key(1, "v1", &with_key(100, None), at(10)).unwrap_or_else(|e| panic!("{e}"));
+        let (key, _) = KeyAction::Revoke
+            .apply(1, "v1", &with_key(100, None), at(10))
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(key.thru, Some(at(100)), "never before from");
-        let (key, changed) =
-            revoke_key(1, "v1", &with_key(0, Some(5)), at(10)).unwrap_or_else(|e| panic!("{e}"));
+        let (key, changed) = KeyAction::Revoke
+            .apply(1, "v1", &with_key(0, Some(5)), at(10))
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!((key.thru, changed), (Some(at(5)), false));
-        let Err(e) = revoke_key(1, "v9", &with_key(0, None), at(10)) else {
-            panic!()
-        };
+        let e = refused(KeyAction::Revoke.apply(1, "v9", &with_key(0, None), at(10)));
         assert_eq!(e.rejection, Rejection::NotFound);
     }
 
     #[test]
     fn reinstate_and_activate() {
-        let (key, changed) =
-            reinstate_key(1, "v1", &with_key(0, Some(5)), at(10)).unwrap_or_else(|e| panic!("{e}"));
+        let (key, changed) = KeyAction::Reinstate
+            .apply(1, "v1", &with_key(0, Some(5)), at(10))
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!((key.thru, changed), (None, true));
-        let (key, changed) =
-            activate_key(1, "v1", &with_key(100, None), at(10)).unwrap_or_else(|e| panic!("{e}"));
+        let (key, changed) = KeyAction::Activate
+            .apply(1, "v1", &with_key(100, None), at(10))
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!((key.from, changed), (at(10), true));
-        let (_, changed) =
-            activate_key(1, "v1", &with_key(0, None), at(10)).unwrap_or_else(|e| panic!("{e}"));
+        let (_, changed) = KeyAction::Activate
+            .apply(1, "v1", &with_key(0, None), at(10))
+            .unwrap_or_else(|e| panic!("{e}"));
         assert!(!changed);
     }
 

@@ -22,16 +22,15 @@ pub mod pem;
 
 use std::fmt;
 
+use chrono::{DateTime, Utc};
+
 pub use app::{create_app, delete_app, update_app, AppUpdate, AuthorizedAppForm};
 pub use export::{
     create_export_config, create_signature_info, update_export_config, update_signature_info,
     ExportConfigForm, SignatureInfoForm, MAX_SIGNATURE_INFOS,
 };
 pub use health_authority::{create_health_authority, update_health_authority, HealthAuthorityForm};
-pub use key::{
-    activate_key, add_key, key_status, reinstate_key, revoke_key, HealthAuthorityKeyForm,
-    KeyAction, KeyStatus,
-};
+pub use key::{add_key, key_status, HealthAuthorityKeyForm, KeyAction, KeyStatus};
 
 /// Longest accepted text field; generous, but bounds what an event carries.
 pub const MAX_TEXT_LEN: usize = 1024;
@@ -106,6 +105,51 @@ impl fmt::Display for ValidationError {
 
 impl std::error::Error for ValidationError {}
 
+/// An optional RFC 3339 time typed into `field`: blank is `None`; text that does not parse is
+/// refused with the message to show on the field.
+pub fn rfc3339_time(field: &str, text: &str) -> Result<Option<DateTime<Utc>>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    DateTime::parse_from_rfc3339(text)
+        .map(|time| Some(time.with_timezone(&Utc)))
+        .map_err(|e| format!("{field} is not an RFC 3339 time (e.g. 2025-05-01T00:00:00Z): {e}"))
+}
+
+/// An update's target: entity `id` of `kind` must exist (404), and an id in the body, if any,
+/// must be the one in the path.
+fn not_found_or_id_mismatch(
+    exists: bool,
+    kind: &str,
+    id: i64,
+    body_id: Option<i64>,
+) -> Result<(), ValidationError> {
+    if !exists {
+        return Err(ValidationError::not_found(format!(
+            "no {kind} with id {id}"
+        )));
+    }
+    if let Some(body_id) = body_id.filter(|b| *b != id) {
+        return Err(ValidationError::invalid(
+            "id",
+            format!("id in the body ({body_id}) differs from the id in the path ({id})"),
+        ));
+    }
+    Ok(())
+}
+
+/// The `ids` without repeats, in their order.
+fn distinct(ids: &[i64]) -> Vec<i64> {
+    let mut out: Vec<i64> = Vec::new();
+    for id in ids {
+        if !out.contains(id) {
+            out.push(*id);
+        }
+    }
+    out
+}
+
 /// Collects the field problems of one form, so all of them are reported together.
 #[derive(Debug, Default)]
 struct Problems(Vec<FieldProblem>);
@@ -137,6 +181,25 @@ impl Problems {
         value.to_owned()
     }
 
+    /// The `ids` that `exists` does not know, as one problem on `field` ("no {noun} with id
+    /// 3, 4").
+    fn unknown_ids(
+        &mut self,
+        field: &'static str,
+        noun: &str,
+        ids: &[i64],
+        exists: impl Fn(i64) -> bool,
+    ) {
+        let unknown: Vec<String> = ids
+            .iter()
+            .filter(|id| !exists(**id))
+            .map(i64::to_string)
+            .collect();
+        if !unknown.is_empty() {
+            self.add(field, format!("no {noun} with id {}", unknown.join(", ")));
+        }
+    }
+
     fn finish(self) -> Result<(), ValidationError> {
         if self.0.is_empty() {
             Ok(())
@@ -151,10 +214,29 @@ impl Problems {
 
 #[cfg(test)]
 pub(crate) mod test_support {
-    //! Keys and snapshots shared by the validation tests.
+    //! Times, keys and snapshots shared by the validation tests.
 
+    use chrono::{DateTime, TimeZone as _, Utc};
     use config::ConfigSnapshot;
     use schemas::config::{ConfigChange, HealthAuthority};
+
+    use super::ValidationError;
+
+    /// The refusal of a rule that had to refuse; panics with what it accepted otherwise.
+    #[track_caller]
+    pub fn refused<T: std::fmt::Debug>(outcome: Result<T, ValidationError>) -> ValidationError {
+        match outcome {
+            Ok(accepted) => panic!("accepted: {accepted:?}"),
+            Err(e) => e,
+        }
+    }
+
+    /// `secs` seconds after a fixed instant (2023-11-14T22:13:20Z).
+    pub fn at(secs: i64) -> DateTime<Utc> {
+        Utc.timestamp_opt(1_700_000_000 + secs, 0)
+            .single()
+            .unwrap_or_default()
+    }
 
     /// A P-256 public key (PKIX PEM).
     pub const P256_PEM: &str = "-----BEGIN PUBLIC KEY-----

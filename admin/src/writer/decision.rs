@@ -6,6 +6,8 @@ use schemas::config::{
     AuthorizedApp, ConfigChange, ExportConfig, HealthAuthority, HealthAuthorityKey, SignatureInfo,
 };
 
+use crate::validation::AppUpdate;
+
 /// The events a write produces (possibly none) and the value it answers with.
 #[derive(Debug)]
 pub struct Decision<T> {
@@ -59,42 +61,50 @@ impl<E: Saved> Decision<E> {
 
     /// An edited entity: its saved event unless it equals `before`; the entity as the result.
     pub fn edited(before: Option<&E>, entity: E) -> Self {
-        if before == Some(&entity) {
-            Self::none(entity)
-        } else {
+        Self::saved_if(before != Some(&entity), entity)
+    }
+
+    /// An entity whose saved event is written only if it `changed`; the entity as the result.
+    pub fn saved_if(changed: bool, entity: E) -> Self {
+        if changed {
             Self::created(entity)
+        } else {
+            Self::none(entity)
         }
     }
 }
 
-impl Saved for HealthAuthority {
-    fn saved(self) -> ConfigChange {
-        ConfigChange::HealthAuthoritySaved { entity: self }
+impl Decision<AuthorizedApp> {
+    /// An app's update, which may rename it: its events, unless the app equals `before`.
+    pub fn app_update(before: Option<&AuthorizedApp>, update: AppUpdate) -> Self {
+        if before == Some(&update.app) {
+            Self::none(update.app)
+        } else {
+            Self {
+                changes: update.changes,
+                result: update.app,
+            }
+        }
     }
 }
 
-impl Saved for HealthAuthorityKey {
-    fn saved(self) -> ConfigChange {
-        ConfigChange::HealthAuthorityKeySaved { entity: self }
-    }
+/// `Saved` for each entity kind: its state goes into the `ConfigChange` variant named.
+macro_rules! saved_as {
+    ($($entity:ty => $variant:ident),+ $(,)?) => {$(
+        impl Saved for $entity {
+            fn saved(self) -> ConfigChange {
+                ConfigChange::$variant { entity: self }
+            }
+        }
+    )+};
 }
 
-impl Saved for AuthorizedApp {
-    fn saved(self) -> ConfigChange {
-        ConfigChange::AuthorizedAppSaved { entity: self }
-    }
-}
-
-impl Saved for ExportConfig {
-    fn saved(self) -> ConfigChange {
-        ConfigChange::ExportConfigSaved { entity: self }
-    }
-}
-
-impl Saved for SignatureInfo {
-    fn saved(self) -> ConfigChange {
-        ConfigChange::SignatureInfoSaved { entity: self }
-    }
+saved_as! {
+    HealthAuthority => HealthAuthoritySaved,
+    HealthAuthorityKey => HealthAuthorityKeySaved,
+    AuthorizedApp => AuthorizedAppSaved,
+    ExportConfig => ExportConfigSaved,
+    SignatureInfo => SignatureInfoSaved,
 }
 
 #[cfg(test)]

@@ -163,6 +163,19 @@ impl LoginThrottle {
 mod tests {
     use super::*;
 
+    /// Records `times` failed sign-ins of `account` from `addr` at `now`.
+    fn fail(
+        throttle: &LoginThrottle,
+        addr: Option<IpAddr>,
+        account: &str,
+        times: u32,
+        now: Instant,
+    ) {
+        for _ in 0..times {
+            throttle.record_failure(addr, account, now);
+        }
+    }
+
     fn ip(text: &str) -> Option<IpAddr> {
         text.parse().ok()
     }
@@ -197,9 +210,7 @@ mod tests {
         let throttle = LoginThrottle::new();
         let a = ip("192.0.2.1");
         let t0 = Instant::now();
-        for _ in 0..100 {
-            throttle.record_failure(a, "", t0);
-        }
+        fail(&throttle, a, "", 100, t0);
         assert_eq!(throttle.check(a, "", t0), Err(MAX_DELAY));
         throttle.record_success(a, "");
         assert_eq!(throttle.check(a, "", t0), Ok(()));
@@ -210,9 +221,7 @@ mod tests {
         let throttle = LoginThrottle::new();
         let a = ip("192.0.2.1");
         let t0 = Instant::now();
-        for _ in 0..FREE_FAILURES {
-            throttle.record_failure(a, "", t0);
-        }
+        fail(&throttle, a, "", FREE_FAILURES, t0);
         let later = t0 + FORGET_AFTER;
         throttle.record_failure(a, "", later);
         assert_eq!(throttle.check(a, "", later), Ok(()), "count restarted at 1");
@@ -227,9 +236,7 @@ mod tests {
         }
         assert!(throttle.check(ip("2001:db8:1:2:ffff::1"), "", t0).is_err());
         assert!(throttle.check(ip("2001:db8:1:3::1"), "", t0).is_ok());
-        for _ in 0..=FREE_FAILURES {
-            throttle.record_failure(ip("::ffff:192.0.2.9"), "", t0);
-        }
+        fail(&throttle, ip("::ffff:192.0.2.9"), "", FREE_FAILURES + 1, t0);
         assert!(throttle.check(ip("192.0.2.9"), "", t0).is_err());
     }
 
@@ -238,16 +245,12 @@ mod tests {
         let throttle = LoginThrottle::new();
         let a = ip("192.0.2.1");
         let t0 = Instant::now();
-        for _ in 0..=FREE_FAILURES {
-            throttle.record_failure(a, "alice", t0);
-        }
+        fail(&throttle, a, "alice", FREE_FAILURES + 1, t0);
         assert!(throttle.check(a, "alice", t0).is_err());
         assert_eq!(throttle.check(a, "bob", t0), Ok(()));
         assert_eq!(throttle.check(a, "", t0), Ok(()), "the admin token");
         let long = "x".repeat(10_000);
-        for _ in 0..=FREE_FAILURES {
-            throttle.record_failure(a, &long, t0);
-        }
+        fail(&throttle, a, &long, FREE_FAILURES + 1, t0);
         assert!(
             throttle.check(a, &long[..MAX_ACCOUNT_BYTES], t0).is_err(),
             "names are clipped"
@@ -258,9 +261,7 @@ mod tests {
     fn unknown_addresses_share_one_counter() {
         let throttle = LoginThrottle::new();
         let t0 = Instant::now();
-        for _ in 0..=FREE_FAILURES {
-            throttle.record_failure(None, "", t0);
-        }
+        fail(&throttle, None, "", FREE_FAILURES + 1, t0);
         assert!(throttle.check(None, "", t0).is_err());
         throttle.record_success(None, "");
         assert!(

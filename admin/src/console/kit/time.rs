@@ -4,6 +4,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::console::kit::problems::Problems;
+use crate::validation::rfc3339_time;
 
 /// Parses an optional RFC 3339 time typed into `field` (blank is `None`); a problem is added
 /// when it does not parse.
@@ -12,20 +13,10 @@ pub fn parse_time(
     field: &'static str,
     text: &str,
 ) -> Option<DateTime<Utc>> {
-    let text = text.trim();
-    if text.is_empty() {
-        return None;
-    }
-    match DateTime::parse_from_rfc3339(text) {
-        Ok(t) => Some(t.with_timezone(&Utc)),
-        Err(e) => {
-            problems.add(
-                field,
-                format!("{field} is not an RFC 3339 time (e.g. 2025-05-01T00:00:00Z): {e}"),
-            );
-            None
-        }
-    }
+    rfc3339_time(field, text).unwrap_or_else(|message| {
+        problems.add(field, message);
+        None
+    })
 }
 
 /// A time in a form field: RFC 3339 UTC with its full precision, so saving a form unchanged

@@ -197,6 +197,34 @@ pub fn checkbox(
     m.raw("</label>");
 }
 
+/// A group of checkboxes named `name`: one per `(value, label)` option, ticked when `ticked`
+/// holds its value; then a ticked box for each ticked value that is no option (so a refused or
+/// stale choice is shown, not lost), labelled by `stale`; `none` when there is no option; and
+/// the group's problems.
+pub fn ticked_boxes(
+    m: &mut Markup,
+    problems: &Problems,
+    name: &'static str,
+    options: impl IntoIterator<Item = (String, String)>,
+    ticked: &[String],
+    stale: impl Fn(&str) -> String,
+    none: &'static str,
+) {
+    let mut listed = Vec::new();
+    for (value, label) in options {
+        let checked = ticked.iter().any(|t| t.trim() == value);
+        checkbox(m, &label, name, &value, checked, None);
+        listed.push(value);
+    }
+    for value in ticked.iter().filter(|t| !listed.contains(t)) {
+        checkbox(m, &stale(value), name, value, true, None);
+    }
+    if listed.is_empty() {
+        m.raw(none);
+    }
+    group_errors(m, problems, name);
+}
+
 /// The messages on `field` of a group of checkboxes (rendered after the group).
 pub fn group_errors(m: &mut Markup, problems: &Problems, field: &'static str) {
     for message in problems.for_field(field) {

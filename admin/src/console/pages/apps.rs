@@ -16,9 +16,9 @@ use crate::console::kit::html::{url_component, Markup};
 use crate::console::kit::problems::Problems;
 use crate::console::kit::shell::Flash;
 use crate::console::kit::widgets::{
-    badge, button_form, card_form, checkbox, group_errors, inputs, Input, Widget,
+    badge, button_form, checkbox, inputs, ticked_boxes, Input, Widget,
 };
-use crate::console::pages::entity::{form_end, Entity, ListPage};
+use crate::console::pages::entity::{CardForm, Entity, ListPage};
 use crate::console::pages::page::Section;
 use crate::console::ConsoleState;
 use crate::validation::{self, AuthorizedAppForm};
@@ -105,19 +105,11 @@ fn edit_path(app: &str) -> String {
     format!("/console/authorized-apps/edit/{}", url_component(app))
 }
 
-fn app_form(
-    m: &mut Markup,
-    snapshot: &ConfigSnapshot,
-    action: &str,
-    csrf: &str,
-    values: &AppValues,
-    problems: &Problems,
-    submit: &'static str,
-) {
-    card_form(m, action, csrf, problems, FIELDS);
+fn app_form(m: &mut Markup, snapshot: &ConfigSnapshot, form: &CardForm<'_>, values: &AppValues) {
+    form.start(m, FIELDS);
     inputs(
         m,
-        problems,
+        form.problems,
         &[
             Input::text(
                 "Health Authority ID",
@@ -131,34 +123,18 @@ fn app_form(
         ],
     );
     m.raw("<fieldset><legend>Health Authority Certificates to Accept</legend><p class=\"hint\">Tick the verification servers whose certificates this app trusts.</p>");
-    let mut listed = Vec::new();
-    for ha in snapshot.health_authorities() {
-        let id = ha.id.to_string();
-        let checked = values.allowed.iter().any(|a| a.trim() == id);
-        checkbox(
-            m,
-            &format!("{} ({})", ha.name, ha.issuer),
-            ALLOWED,
-            &id,
-            checked,
-            None,
-        );
-        listed.push(id);
-    }
-    for stale in values.allowed.iter().filter(|a| !listed.contains(a)) {
-        checkbox(
-            m,
-            &format!("{stale} (not a configured health authority)"),
-            ALLOWED,
-            stale,
-            true,
-            None,
-        );
-    }
-    if listed.is_empty() {
-        m.raw("<p class=\"muted\">No health authority key configuration exists yet: <a href=\"/console/health-authorities/new\">create one</a> first.</p>");
-    }
-    group_errors(m, problems, ALLOWED);
+    let options = snapshot
+        .health_authorities()
+        .map(|ha| (ha.id.to_string(), format!("{} ({})", ha.name, ha.issuer)));
+    ticked_boxes(
+        m,
+        form.problems,
+        ALLOWED,
+        options,
+        &values.allowed,
+        |stale| format!("{stale} (not a configured health authority)"),
+        "<p class=\"muted\">No health authority key configuration exists yet: <a href=\"/console/health-authorities/new\">create one</a> first.</p>",
+    );
     m.raw("</fieldset><fieldset><legend>Development settings</legend><p class=\"hint\">Both must stay off in production.</p>");
     checkbox(
         m,
@@ -177,42 +153,39 @@ fn app_form(
         Some("Allow re-uploading existing keys without a valid revision token."),
     );
     m.raw("</fieldset>");
-    form_end(m, submit, APPS.list);
+    form.end(m, APPS.list);
 }
 
 /// `GET /console/authorized-apps`.
 pub async fn list(State(state): State<ConsoleState>, signed: SignedIn) -> Response {
     let snapshot = state.writer.snapshot();
-    let empty = snapshot.apps().next().is_none();
-    APPS.list_page(&state, &signed, &LIST, empty, |body| {
-        for app in snapshot.apps() {
-            body.raw("<tr><td><a")
-                .attr("href", &edit_path(&app.health_authority_id))
-                .raw(">")
-                .text(&app.health_authority_id)
-                .raw("</a></td><td>")
-                .text(&app.regions.join(", "))
-                .raw("</td><td>");
-            let names: Vec<String> = app
-                .allowed_health_authority_ids
-                .iter()
-                .map(|id| {
-                    snapshot
-                        .health_authority(*id)
-                        .map_or_else(|| format!("#{id}"), |ha| ha.name.clone())
-                })
-                .collect();
-            body.text(if names.is_empty() { "—" } else { "" })
-                .text(&names.join(", "))
-                .raw("</td><td>");
-            if app.bypass_health_authority_verification {
-                badge(body, "bypasses verification", "badge warn");
-            }
-            if app.bypass_revision_token {
-                badge(body, "bypasses revision token", "badge warn");
-            }
-            body.raw("</td></tr>");
+    APPS.list_page(&state, &signed, &LIST, snapshot.apps(), |body, app| {
+        body.raw("<tr><td><a")
+            .attr("href", &edit_path(&app.health_authority_id))
+            .raw(">")
+            .text(&app.health_authority_id)
+            .raw("</a></td><td>")
+            .text(&app.regions.join(", "))
+            .raw("</td><td>");
+        let names: Vec<String> = app
+            .allowed_health_authority_ids
+            .iter()
+            .map(|id| {
+                snapshot
+                    .health_authority(*id)
+                    .map_or_else(|| format!("#{id}"), |ha| ha.name.clone())
+            })
+            .collect();
+        body.text(if names.is_empty() { "—" } else { "" })
+            .text(&names.join(", "))
+            .raw("</td><td>");
+        if app.bypass_health_authority_verification {
+            badge(body, "bypasses verification", "badge warn");
         }
+        if app.bypass_revision_token {
+            badge(body, "bypasses revision token", "badge warn");
+        }
+        body.raw("</td></tr>");
     })
 }
 
@@ -225,8 +198,13 @@ fn new_page(
 ) -> Response {
     let snapshot = state.writer.snapshot();
     let mut body = Markup::new();
-    let (action, csrf) = (APPS.list, &signed.csrf);
-    app_form(&mut body, &snapshot, action, csrf, values, problems, "Save");
+    let form = CardForm {
+        action: APPS.list,
+        csrf: &signed.csrf,
+        problems,
+        submit: "Save",
+    };
+    app_form(&mut body, &snapshot, &form, values);
     let title = "Create new Authorized Health Authority".to_owned();
     APPS.page(state, signed, title, body, status)
 }
@@ -271,15 +249,13 @@ fn edit_page(
     };
     let (values, problems) = refusal.unwrap_or_else(|| (AppValues::of(app), Problems::none()));
     let mut body = Markup::new();
-    app_form(
-        &mut body,
-        &snapshot,
-        &edit_path(&app.health_authority_id),
-        &signed.csrf,
-        &values,
-        &problems,
-        "Save changes",
-    );
+    let form = CardForm {
+        action: &edit_path(&app.health_authority_id),
+        csrf: &signed.csrf,
+        problems: &problems,
+        submit: "Save changes",
+    };
+    app_form(&mut body, &snapshot, &form, &values);
     body.raw("<h2>Delete</h2><p class=\"muted\">The app can no longer publish once deleted.</p>");
     button_form(
         &mut body,
@@ -316,13 +292,7 @@ pub async fn update(
     let kind = WriteKind::AppUpdate;
     let written = state.save(&signed, kind, values.to_api(), |form, snapshot, _| {
         let update = validation::update_app(&name, form, snapshot)?;
-        if snapshot.app(&name) == Some(&update.app) {
-            return Ok(Decision::none(update.app));
-        }
-        Ok(Decision {
-            changes: update.changes,
-            result: update.app,
-        })
+        Ok(Decision::app_update(snapshot.app(&name), update))
     });
     match written.await {
         Ok(app) => {

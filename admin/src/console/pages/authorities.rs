@@ -1,5 +1,6 @@
 //! "Health Authority Key Configuration" pages: list, create, and the page of one configuration
-//! (its settings form, its keys and the form to add one, from `key_table`).
+//! (its settings form, its keys and the form to add one, from `key_table`); the create page is
+//! the generic one of [`crate::console::pages::numbered`].
 //!
 //! As the publishing guide describes, a configuration is created with its issuer, audience and
 //! name first; its public key is added after that first save, on the configuration's page.
@@ -8,17 +9,18 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
+use config::ConfigSnapshot;
 use schemas::config::HealthAuthority;
 
 use crate::console::auth::session::SignedIn;
 use crate::console::kit::form::FormFields;
 use crate::console::kit::html::Markup;
 use crate::console::kit::problems::Problems;
-use crate::console::kit::shell::Flash;
-use crate::console::kit::widgets::{card_form, checkbox, inputs, Input};
-use crate::console::pages::entity::{form_end, parse_id, Entity, ListPage};
+use crate::console::kit::widgets::{checkbox, inputs, Input};
+use crate::console::pages::entity::{parse_id, CardForm, Entity, ListPage};
 use crate::console::pages::key_table::{self, KeyValues};
+use crate::console::pages::numbered::{Numbered, NumberedForm};
 use crate::console::pages::page::Section;
 use crate::console::pages::save::edit_flash;
 use crate::console::ConsoleState;
@@ -31,13 +33,6 @@ pub const AUTHORITIES: Entity = Entity {
     lead: "A health authority key configuration tells the server how to check the verification certificates a verification server signs: the JWT issuer and audience, and the public keys.",
     list: "/console/health-authorities",
     missing: "No such health authority key configuration",
-};
-
-const LIST: ListPage = ListPage {
-    title: "Health Authority Key Configurations",
-    actions: "<div class=\"actions\"><a class=\"button primary\" href=\"/console/health-authorities/new\">Create New Health Authority Key Configuration</a></div>",
-    empty: "<p class=\"muted\">No health authority key configuration yet.</p>",
-    head: "<table><thead><tr><th>ID</th><th>Name</th><th>Issuer</th><th>Audience</th><th>JWKS URI</th><th>Keys</th></tr></thead><tbody>",
 };
 
 /// The page of configuration `id`.
@@ -55,7 +50,27 @@ pub struct AuthorityValues {
     pub enable_stats: bool,
 }
 
-impl AuthorityValues {
+const PAGES: Numbered = Numbered {
+    entity: AUTHORITIES,
+    list: ListPage {
+        title: "Health Authority Key Configurations",
+        actions: "<div class=\"actions\"><a class=\"button primary\" href=\"/console/health-authorities/new\">Create New Health Authority Key Configuration</a></div>",
+        empty: "<p class=\"muted\">No health authority key configuration yet.</p>",
+        head: "<table><thead><tr><th>ID</th><th>Name</th><th>Issuer</th><th>Audience</th><th>JWKS URI</th><th>Keys</th></tr></thead><tbody>",
+    },
+    noun: "Health Authority Key Configuration",
+    new_title: "Create New Health Authority Key Configuration",
+    new_note: "<p class=\"note\">After this first save, add the verification server's public key on the configuration's page.</p>",
+    edit_note: "",
+};
+
+/// The create page is [`crate::console::pages::numbered`]'s; the page of one configuration is
+/// [`show_page`].
+impl NumberedForm for AuthorityValues {
+    type Api = HealthAuthorityForm;
+    type Saved = HealthAuthority;
+    const PAGES: Numbered = PAGES;
+
     fn fresh() -> Self {
         Self {
             enable_stats: true,
@@ -84,32 +99,66 @@ impl AuthorityValues {
     }
 
     /// The REST API's form, checked by the same rules.
-    fn to_api(&self) -> HealthAuthorityForm {
-        HealthAuthorityForm {
+    fn to_api(&self) -> Result<HealthAuthorityForm, Problems> {
+        Ok(HealthAuthorityForm {
             id: None,
             issuer: self.issuer.clone(),
             audience: self.audience.clone(),
             name: self.name.clone(),
             jwks_uri: Some(self.jwks_uri.clone()),
             enable_stats: Some(self.enable_stats),
-        }
+        })
+    }
+
+    fn render(&self, m: &mut Markup, _snapshot: &ConfigSnapshot, form: &CardForm<'_>) {
+        settings_form(m, form, self);
+    }
+
+    fn list_row(
+        body: &mut Markup,
+        snapshot: &ConfigSnapshot,
+        ha: &HealthAuthority,
+        now: DateTime<Utc>,
+    ) {
+        let keys: Vec<KeyStatus> = snapshot
+            .keys_of(ha.id)
+            .map(|key| key_status(key, now))
+            .collect();
+        let current = keys.iter().filter(|s| **s == KeyStatus::Current).count();
+        AUTHORITIES
+            .row_start(body, ha.id, &ha.name)
+            .raw("<td class=\"mono\">")
+            .text(&ha.issuer)
+            .raw("</td><td class=\"mono\">")
+            .text(&ha.audience)
+            .raw("</td><td class=\"mono\">")
+            .text(ha.jwks_uri.as_deref().unwrap_or("—"))
+            .raw("</td><td>")
+            .display(current)
+            .raw(" current / ")
+            .display(keys.len())
+            .raw("</td></tr>");
+    }
+
+    fn created_message(authority: &HealthAuthority) -> String {
+        format!(
+            "Saved {}. Now add the verification server's public key below.",
+            authority.name
+        )
+    }
+
+    fn created_page(authority: &HealthAuthority) -> String {
+        page_of(authority.id)
     }
 }
 
 const FIELDS: &[&str] = &["name", "issuer", "audience", "jwksUri"];
 
-fn settings_form(
-    m: &mut Markup,
-    action: &str,
-    csrf: &str,
-    values: &AuthorityValues,
-    problems: &Problems,
-    submit: &'static str,
-) {
-    card_form(m, action, csrf, problems, FIELDS);
+fn settings_form(m: &mut Markup, form: &CardForm<'_>, values: &AuthorityValues) {
+    form.start(m, FIELDS);
     inputs(
         m,
-        problems,
+        form.problems,
         &[
             Input::text("Name", "name", &values.name)
                 .hint("A human-readable name, e.g. the state or region of the verification server."),
@@ -132,85 +181,7 @@ fn settings_form(
         values.enable_stats,
         Some("Lets this health authority read its publish statistics."),
     );
-    form_end(m, submit, AUTHORITIES.list);
-}
-
-/// `GET /console/health-authorities`.
-pub async fn list(State(state): State<ConsoleState>, signed: SignedIn) -> Response {
-    let snapshot = state.writer.snapshot();
-    let now = Utc::now();
-    let empty = snapshot.health_authorities().next().is_none();
-    AUTHORITIES.list_page(&state, &signed, &LIST, empty, |body| {
-        for ha in snapshot.health_authorities() {
-            let keys: Vec<KeyStatus> = snapshot
-                .keys_of(ha.id)
-                .map(|key| key_status(key, now))
-                .collect();
-            let current = keys.iter().filter(|s| **s == KeyStatus::Current).count();
-            body.raw("<tr><td>")
-                .display(ha.id)
-                .raw("</td><td><a")
-                .attr("href", &page_of(ha.id))
-                .raw(">")
-                .text(&ha.name)
-                .raw("</a></td><td class=\"mono\">")
-                .text(&ha.issuer)
-                .raw("</td><td class=\"mono\">")
-                .text(&ha.audience)
-                .raw("</td><td class=\"mono\">")
-                .text(ha.jwks_uri.as_deref().unwrap_or("—"))
-                .raw("</td><td>")
-                .display(current)
-                .raw(" current / ")
-                .display(keys.len())
-                .raw("</td></tr>");
-        }
-    })
-}
-
-fn new_page(
-    state: &ConsoleState,
-    signed: &SignedIn,
-    values: &AuthorityValues,
-    problems: &Problems,
-    status: StatusCode,
-) -> Response {
-    let mut body = Markup::new();
-    body.raw("<p class=\"note\">After this first save, add the verification server's public key on the configuration's page.</p>");
-    let action = AUTHORITIES.list;
-    settings_form(&mut body, action, &signed.csrf, values, problems, "Save");
-    let title = "Create New Health Authority Key Configuration".to_owned();
-    AUTHORITIES.page(state, signed, title, body, status)
-}
-
-/// `GET /console/health-authorities/new`.
-pub async fn new_form(State(state): State<ConsoleState>, signed: SignedIn) -> Response {
-    let values = AuthorityValues::fresh();
-    new_page(&state, &signed, &values, &Problems::none(), StatusCode::OK)
-}
-
-/// `POST /console/health-authorities`.
-pub async fn create(
-    State(state): State<ConsoleState>,
-    signed: SignedIn,
-    fields: FormFields,
-) -> Response {
-    let values = AuthorityValues::from_form(&fields);
-    let kind = WriteKind::HealthAuthorityCreate;
-    let written = state.save(&signed, kind, Ok(values.to_api()), |form, snapshot, _| {
-        let authority = validation::create_health_authority(form, snapshot)?;
-        Ok(Decision::created(authority))
-    });
-    match written.await {
-        Ok(authority) => {
-            let flash = Flash::ok(format!(
-                "Saved {}. Now add the verification server's public key below.",
-                authority.name
-            ));
-            state.redirect(&signed, flash, &page_of(authority.id))
-        }
-        Err((status, problems)) => new_page(&state, &signed, &values, &problems, status),
-    }
+    form.end(m, AUTHORITIES.list);
 }
 
 /// What the page of one configuration shows besides the saved state: a refused settings form
@@ -277,14 +248,13 @@ pub fn show_page(
     let (values, problems) = refusal
         .settings
         .unwrap_or_else(|| (AuthorityValues::of(ha), Problems::none()));
-    settings_form(
-        &mut body,
-        &action,
-        &signed.csrf,
-        &values,
-        &problems,
-        "Save changes",
-    );
+    let form = CardForm {
+        action: &action,
+        csrf: &signed.csrf,
+        problems: &problems,
+        submit: "Save changes",
+    };
+    settings_form(&mut body, &form, &values);
     body.raw("</section></div><section><h2>Statistics</h2><p class=\"muted\">The days of this health authority's usage statistics released so far (as <code>/v1/stats</code> gives them), in the reference's CSV form.</p><p><a class=\"button\"")
         .attr("href", &format!("{action}/stats.csv"))
         .raw(">Download statistics (CSV)</a></p></section>");
@@ -319,7 +289,7 @@ pub async fn update(
     };
     let values = AuthorityValues::from_form(&fields);
     let kind = WriteKind::HealthAuthorityUpdate;
-    let written = state.save(&signed, kind, Ok(values.to_api()), |form, snapshot, _| {
+    let written = state.save(&signed, kind, values.to_api(), |form, snapshot, _| {
         let authority = validation::update_health_authority(id, form, snapshot)?;
         let saved = snapshot.health_authority(id);
         Ok(Decision::edited(saved, authority).changed())

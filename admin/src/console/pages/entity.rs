@@ -7,6 +7,8 @@ use axum::response::Response;
 
 use crate::console::auth::session::SignedIn;
 use crate::console::kit::html::Markup;
+use crate::console::kit::problems::Problems;
+use crate::console::kit::widgets::card_form;
 use crate::console::pages::page::{Page, Section};
 use crate::console::ConsoleState;
 
@@ -56,25 +58,40 @@ impl Entity {
         .render()
     }
 
-    /// The list page: `rows` writes the table rows unless `empty`.
-    pub fn list_page(
+    /// The list page: a table with a row written by `row` for each of `items`, or the note
+    /// that there is nothing yet.
+    pub fn list_page<T>(
         &self,
         state: &ConsoleState,
         signed: &SignedIn,
         list: &ListPage,
-        empty: bool,
-        rows: impl FnOnce(&mut Markup),
+        items: impl IntoIterator<Item = T>,
+        mut row: impl FnMut(&mut Markup, T),
     ) -> Response {
+        let mut items = items.into_iter().peekable();
         let mut body = Markup::new();
         body.raw(list.actions);
-        if empty {
+        if items.peek().is_none() {
             body.raw(list.empty);
         } else {
             body.raw(list.head);
-            rows(&mut body);
+            for item in items {
+                row(&mut body, item);
+            }
             body.raw("</tbody></table>");
         }
         self.page(state, signed, list.title.to_owned(), body, StatusCode::OK)
+    }
+
+    /// Opens a row of the list table: the entity's id, then its `name` linking to its page.
+    pub fn row_start<'m>(&self, body: &'m mut Markup, id: i64, name: &str) -> &'m mut Markup {
+        body.raw("<tr><td>")
+            .display(id)
+            .raw("</td><td><a")
+            .attr("href", &format!("{}/{id}", self.list))
+            .raw(">")
+            .text(name)
+            .raw("</a></td>")
     }
 
     /// The 404 page for an id that names no entity, with a way back to the list.
@@ -96,6 +113,28 @@ impl Entity {
 /// An entity id from the path; text that is not a number names nothing.
 pub fn parse_id(text: &str) -> Option<i64> {
     text.parse().ok()
+}
+
+/// Where a card form posts and what surrounds its fields: the action, the session's CSRF
+/// token, the problems of the last submission, and the label of its submit button.
+#[derive(Debug, Clone, Copy)]
+pub struct CardForm<'a> {
+    pub action: &'a str,
+    pub csrf: &'a str,
+    pub problems: &'a Problems,
+    pub submit: &'static str,
+}
+
+impl CardForm<'_> {
+    /// Opens the form, after the summary of the problems on `fields`.
+    pub fn start(&self, m: &mut Markup, fields: &[&str]) {
+        card_form(m, self.action, self.csrf, self.problems, fields);
+    }
+
+    /// Closes the form with its submit button and a link back to `cancel`.
+    pub fn end(&self, m: &mut Markup, cancel: &'static str) {
+        form_end(m, self.submit, cancel);
+    }
 }
 
 /// Closes a form: its submit button labelled `submit` and a link back to `cancel`.

@@ -1,20 +1,45 @@
-//! The export configuration form: its fields as typed or saved, the console's parsing of the
-//! text boxes (times as RFC 3339, the period as seconds or a duration such as `4h`, region lists
-//! one per line, signature infos as checkboxes), and its rendering. The rules themselves are the
-//! REST API's ([`crate::validation`]).
+//! "Export Configuration" pages: list, create and edit (there is no delete: a configuration is
+//! retired by setting "Valid until"). The form: its fields as typed or saved, the console's
+//! parsing of the text boxes (times as RFC 3339, the period as seconds or a duration such as
+//! `4h`, region lists one per line, signature infos as checkboxes), and its rendering. The rules themselves are the
+//! REST API's ([`crate::validation`]); the create and edit pages are the generic ones of
+//! [`crate::console::pages::numbered`].
 
+use chrono::{DateTime, Utc};
 use config::ConfigSnapshot;
 use schemas::config::ExportConfig;
 
 use crate::console::kit::form::FormFields;
 use crate::console::kit::html::Markup;
 use crate::console::kit::problems::Problems;
-use crate::console::kit::time::{exact_time, parse_time};
+use crate::console::kit::time::{exact_time, parse_time, time};
 use crate::console::kit::widgets::{
-    card_form, checkbox, group_errors, inputs, valid_from, Input, Widget,
+    checkbox, group_errors, inputs, ticked_boxes, valid_from, Input, Widget,
 };
-use crate::console::pages::entity::form_end;
+use crate::console::pages::entity::{CardForm, Entity, ListPage};
+use crate::console::pages::numbered::{Numbered, NumberedForm};
+use crate::console::pages::page::Section;
 use crate::validation::{ExportConfigForm, MAX_SIGNATURE_INFOS};
+
+/// The pages of export configurations.
+const PAGES: Numbered = Numbered {
+    entity: Entity {
+        section: Section::Exports,
+        lead: "An export configuration says which keys are published for phones to download, how often, and under which path: one series of signed export files and its index.",
+        list: "/console/export-configs",
+        missing: "No such export configuration",
+    },
+    list: ListPage {
+        title: "Export Configurations",
+        actions: "<div class=\"actions\"><a class=\"button primary\" href=\"/console/export-configs/new\">Create new Export Configuration</a><a href=\"/console/signature-infos\">Signature infos</a></div>",
+        empty: "<p class=\"muted\">No export configuration yet.</p>",
+        head: "<table><thead><tr><th>ID</th><th>Filename root</th><th>Region</th><th>Period</th><th>Valid</th><th>Signature infos</th></tr></thead><tbody>",
+    },
+    noun: "Export Configuration",
+    new_title: "Create new Export Configuration",
+    new_note: "",
+    edit_note: "<p class=\"note\">Changes apply to files cut from now on; files already built keep their settings.</p>",
+};
 
 pub const INFOS: &str = "signatureInfoIds";
 pub const FIELDS: &[&str] = &[
@@ -46,9 +71,14 @@ pub struct ConfigValues {
     signature_infos: Vec<String>,
 }
 
-impl ConfigValues {
+/// What ties the form to the pages, rules and events.
+impl NumberedForm for ConfigValues {
+    type Api = ExportConfigForm;
+    type Saved = ExportConfig;
+    const PAGES: Numbered = PAGES;
+
     /// A new configuration: daily files including travelers, as the reference recommends.
-    pub fn fresh() -> Self {
+    fn fresh() -> Self {
         Self {
             period: "24h".to_owned(),
             include_travelers: true,
@@ -56,7 +86,7 @@ impl ConfigValues {
         }
     }
 
-    pub fn of(config: &ExportConfig) -> Self {
+    fn of(config: &ExportConfig) -> Self {
         Self {
             filename_root: config.filename_root.clone(),
             period: period_text(config.period_seconds),
@@ -79,7 +109,7 @@ impl ConfigValues {
         }
     }
 
-    pub fn from_form(fields: &FormFields) -> Self {
+    fn from_form(fields: &FormFields) -> Self {
         Self {
             filename_root: fields.text("filenameRoot"),
             period: fields.text("periodSeconds"),
@@ -97,7 +127,7 @@ impl ConfigValues {
 
     /// The REST API's form (then checked by the same rules), or the text boxes that do not
     /// parse.
-    pub fn to_api(&self) -> Result<ExportConfigForm, Problems> {
+    fn to_api(&self) -> Result<ExportConfigForm, Problems> {
         let mut problems = Problems::none();
         let period = parse_period(&mut problems, &self.period);
         let from = parse_time(&mut problems, "from", &self.from);
@@ -141,6 +171,115 @@ impl ConfigValues {
             signature_info_ids: ids,
         })
     }
+
+    fn render(&self, m: &mut Markup, snapshot: &ConfigSnapshot, form: &CardForm<'_>) {
+        form.start(m, FIELDS);
+        m.raw("<div class=\"two\"><div>");
+        inputs(
+            m,
+            form.problems,
+            &[
+                Input::text("Filename root", "filenameRoot", &self.filename_root)
+                    .hint("Path prefix of the files and of index.txt, e.g. us or exposures/us; unique."),
+                Input::text("Output region", "outputRegion", &self.output_region)
+                    .hint("The region written into every file, e.g. US."),
+                Input::text("Input regions", "inputRegions", &self.input_regions)
+                    .hint(
+                        "One per line; keys of these regions are exported. Empty means the output region.",
+                    )
+                    .widget(Widget::Textarea(3)),
+                Input::text("Exclude regions", "excludeRegions", &self.exclude_regions)
+                    .hint("One per line; keys carrying any of these regions are left out.")
+                    .widget(Widget::Textarea(2)),
+            ],
+        );
+        checkbox(
+            m,
+            "Include travelers",
+            "includeTravelers",
+            "on",
+            self.include_travelers,
+            Some("Also export every traveler key, whatever its regions."),
+        );
+        checkbox(
+            m,
+            "Only non-travelers",
+            "onlyNonTravelers",
+            "on",
+            self.only_non_travelers,
+            Some("Export only keys of non-travelers (not together with the box above)."),
+        );
+        group_errors(m, form.problems, "onlyNonTravelers");
+        m.raw("</div><div>");
+        inputs(
+            m,
+            form.problems,
+            &[
+                Input::text("Period", "periodSeconds", &self.period).hint(
+                    "How often files are cut: seconds or a duration that divides 24h; at least 4h is advised (phones import only 15 to 20 files a day).",
+                ),
+                valid_from(&self.from),
+                Input::text("Valid until (UTC)", "thru", &self.thru)
+                    .hint("Set it to retire this configuration; empty means no end."),
+                Input::text(
+                    "Max records override",
+                    "maxRecordsOverride",
+                    &self.max_records_override,
+                )
+                .hint("Optional; most keys per file for this configuration."),
+            ],
+        );
+        m.raw("<fieldset><legend>Signature infos</legend><p class=\"hint\">The keys that sign the files (at most ")
+            .display(MAX_SIGNATURE_INFOS)
+            .raw("); tick a new one next to the old one to rotate.</p>");
+        let options = snapshot.signature_infos().map(|info| {
+            let label = format!(
+                "#{} {} (key id {}, version {})",
+                info.id, info.signing_key, info.signing_key_id, info.signing_key_version
+            );
+            (info.id.to_string(), label)
+        });
+        ticked_boxes(
+        m,
+        form.problems,
+        INFOS,
+        options,
+        &self.signature_infos,
+        |stale| format!("{stale} (not a signature info)"),
+        "<p class=\"muted\">No signature info yet: <a href=\"/console/signature-infos/new\">create one</a> so the files are signed.</p>",
+    );
+        m.raw("</fieldset></div></div>");
+        form.end(m, "/console/export-configs");
+    }
+
+    fn list_row(
+        body: &mut Markup,
+        _snapshot: &ConfigSnapshot,
+        config: &ExportConfig,
+        now: DateTime<Utc>,
+    ) {
+        let infos: Vec<String> = config
+            .signature_info_ids
+            .iter()
+            .map(|id| format!("#{id}"))
+            .collect();
+        PAGES
+            .entity
+            .row_start(body, config.id, &config.filename_root)
+            .raw("<td>")
+            .text(&config.output_region)
+            .raw("</td><td>")
+            .text(&period_text(config.period_seconds))
+            .raw("</td><td class=\"mono nowrap\">")
+            .text(&validity(config.from, config.thru, now))
+            .raw("</td><td>")
+            .text(&infos.join(", "))
+            .raw("</td></tr>");
+    }
+
+    fn created_message(saved: &ExportConfig) -> String {
+        format!("Saved export configuration {}.", saved.filename_root)
+    }
 }
 
 /// The period: seconds (`14400`) or a duration (`4h`, `30m`); blank means the default (24h).
@@ -172,105 +311,13 @@ pub fn period_text(seconds: i64) -> String {
     }
 }
 
-pub fn config_form(
-    m: &mut Markup,
-    snapshot: &ConfigSnapshot,
-    action: &str,
-    csrf: &str,
-    values: &ConfigValues,
-    problems: &Problems,
-    submit: &'static str,
-) {
-    card_form(m, action, csrf, problems, FIELDS);
-    m.raw("<div class=\"two\"><div>");
-    inputs(
-        m,
-        problems,
-        &[
-            Input::text("Filename root", "filenameRoot", &values.filename_root)
-                .hint("Path prefix of the files and of index.txt, e.g. us or exposures/us; unique."),
-            Input::text("Output region", "outputRegion", &values.output_region)
-                .hint("The region written into every file, e.g. US."),
-            Input::text("Input regions", "inputRegions", &values.input_regions)
-                .hint(
-                    "One per line; keys of these regions are exported. Empty means the output region.",
-                )
-                .widget(Widget::Textarea(3)),
-            Input::text("Exclude regions", "excludeRegions", &values.exclude_regions)
-                .hint("One per line; keys carrying any of these regions are left out.")
-                .widget(Widget::Textarea(2)),
-        ],
-    );
-    checkbox(
-        m,
-        "Include travelers",
-        "includeTravelers",
-        "on",
-        values.include_travelers,
-        Some("Also export every traveler key, whatever its regions."),
-    );
-    checkbox(
-        m,
-        "Only non-travelers",
-        "onlyNonTravelers",
-        "on",
-        values.only_non_travelers,
-        Some("Export only keys of non-travelers (not together with the box above)."),
-    );
-    group_errors(m, problems, "onlyNonTravelers");
-    m.raw("</div><div>");
-    inputs(
-        m,
-        problems,
-        &[
-            Input::text("Period", "periodSeconds", &values.period).hint(
-                "How often files are cut: seconds or a duration that divides 24h; at least 4h is advised (phones import only 15 to 20 files a day).",
-            ),
-            valid_from(&values.from),
-            Input::text("Valid until (UTC)", "thru", &values.thru)
-                .hint("Set it to retire this configuration; empty means no end."),
-            Input::text(
-                "Max records override",
-                "maxRecordsOverride",
-                &values.max_records_override,
-            )
-            .hint("Optional; most keys per file for this configuration."),
-        ],
-    );
-    m.raw("<fieldset><legend>Signature infos</legend><p class=\"hint\">The keys that sign the files (at most ")
-        .display(MAX_SIGNATURE_INFOS)
-        .raw("); tick a new one next to the old one to rotate.</p>");
-    let mut listed = Vec::new();
-    for info in snapshot.signature_infos() {
-        let id = info.id.to_string();
-        let label = format!(
-            "#{} {} (key id {}, version {})",
-            info.id, info.signing_key, info.signing_key_id, info.signing_key_version
-        );
-        let checked = values.signature_infos.iter().any(|v| v.trim() == id);
-        checkbox(m, &label, INFOS, &id, checked, None);
-        listed.push(id);
+/// How long a configuration is valid, as of `now`.
+fn validity(from: DateTime<Utc>, thru: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+    match thru {
+        Some(thru) if thru <= now => format!("ended {}", time(thru)),
+        Some(thru) => format!("{} – {}", time(from), time(thru)),
+        None => format!("from {}", time(from)),
     }
-    for stale in values
-        .signature_infos
-        .iter()
-        .filter(|v| !listed.contains(v))
-    {
-        checkbox(
-            m,
-            &format!("{stale} (not a signature info)"),
-            INFOS,
-            stale,
-            true,
-            None,
-        );
-    }
-    if listed.is_empty() {
-        m.raw("<p class=\"muted\">No signature info yet: <a href=\"/console/signature-infos/new\">create one</a> so the files are signed.</p>");
-    }
-    group_errors(m, problems, INFOS);
-    m.raw("</fieldset></div></div>");
-    form_end(m, submit, "/console/export-configs");
 }
 
 #[cfg(test)]

@@ -9,9 +9,6 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::{DateTime, Utc};
-use config::ConfigSnapshot;
-use schemas::config::{ConfigChange, HealthAuthorityKey};
 
 use crate::console::auth::session::SignedIn;
 use crate::console::kit::form::FormFields;
@@ -20,7 +17,7 @@ use crate::console::pages::authorities::{show_page, Refusal, AUTHORITIES};
 use crate::console::pages::entity::parse_id;
 use crate::console::pages::key_table::KeyValues;
 use crate::console::ConsoleState;
-use crate::validation::{self, KeyAction, ValidationError};
+use crate::validation::{self, KeyAction};
 use crate::writer::{Decision, WriteKind};
 
 /// `POST /console/health-authorities/{id}/keys`.
@@ -85,13 +82,6 @@ pub async fn activate(
     act(state, signed, path, fields, KeyAction::Activate).await
 }
 
-type KeyRule = fn(
-    i64,
-    &str,
-    &ConfigSnapshot,
-    DateTime<Utc>,
-) -> Result<(HealthAuthorityKey, bool), ValidationError>;
-
 async fn act(
     State(state): State<ConsoleState>,
     signed: SignedIn,
@@ -103,26 +93,14 @@ async fn act(
         return AUTHORITIES.missing(&state, &signed);
     };
     let version = fields.text("version");
-    let (kind, rule, done): (WriteKind, KeyRule, &str) = match action {
-        KeyAction::Revoke => (WriteKind::KeyRevoke, validation::revoke_key, "revoked"),
-        KeyAction::Reinstate => (
-            WriteKind::KeyReinstate,
-            validation::reinstate_key,
-            "has no expiry time any more",
-        ),
-        KeyAction::Activate => (
-            WriteKind::KeyActivate,
-            validation::activate_key,
-            "is active",
-        ),
+    let done = match action {
+        KeyAction::Revoke => "revoked",
+        KeyAction::Reinstate => "has no expiry time any more",
+        KeyAction::Activate => "is active",
     };
-    let written = state.save(&signed, kind, Ok(()), |(), snapshot, now| {
-        let (key, changed) = rule(id, &version, snapshot, now)?;
-        Ok(if changed {
-            Decision::one(ConfigChange::HealthAuthorityKeySaved { entity: key }, true)
-        } else {
-            Decision::none(false)
-        })
+    let written = state.save(&signed, action.into(), Ok(()), |(), snapshot, now| {
+        let (key, changed) = action.apply(id, &version, snapshot, now)?;
+        Ok(Decision::saved_if(changed, key).changed())
     });
     let flash = match written.await {
         Ok(true) => Flash::ok(format!("Key {version} {done}.")),

@@ -6,24 +6,19 @@
 //! Google say so). The private key never passes through here: "Signing key" names it for the
 //! exporter's key manager.
 
-use axum::extract::State;
-use axum::response::Response;
 use chrono::{DateTime, Utc};
 use config::ConfigSnapshot;
 use schemas::config::SignatureInfo;
 
-use crate::console::auth::session::SignedIn;
 use crate::console::kit::form::FormFields;
 use crate::console::kit::html::Markup;
 use crate::console::kit::problems::Problems;
 use crate::console::kit::time::{exact_time, parse_time, time};
-use crate::console::kit::widgets::{card_form, inputs, Input};
-use crate::console::pages::entity::{form_end, Entity, ListPage};
+use crate::console::kit::widgets::{inputs, Input};
+use crate::console::pages::entity::{CardForm, Entity, ListPage};
 use crate::console::pages::numbered::{Numbered, NumberedForm};
 use crate::console::pages::page::Section;
-use crate::console::ConsoleState;
-use crate::validation::{self, SignatureInfoForm, ValidationError};
-use crate::writer::WriteKind;
+use crate::validation::SignatureInfoForm;
 
 const PAGES: Numbered = Numbered {
     entity: Entity {
@@ -32,15 +27,16 @@ const PAGES: Numbered = Numbered {
         list: "/console/signature-infos",
         missing: "No such signature info",
     },
+    list: ListPage {
+        title: "Signature Infos",
+        actions: "<div class=\"actions\"><a class=\"button primary\" href=\"/console/signature-infos/new\">Create new Signature Info</a><a href=\"/console/export-configs\">Export configurations</a></div>",
+        empty: "<p class=\"muted\">No signature info yet.</p>",
+        head: "<table><thead><tr><th>ID</th><th>Signing key</th><th>Key ID</th><th>Version</th><th>Signing until</th></tr></thead><tbody>",
+    },
     noun: "Signature Info",
+    new_title: "Create new Signature Info",
+    new_note: "",
     edit_note: "<p class=\"note\">Edit a signature info only to bring its end earlier. To rotate, add a new one and end this one 7–10 days later.</p>",
-};
-
-const LIST: ListPage = ListPage {
-    title: "Signature Infos",
-    actions: "<div class=\"actions\"><a class=\"button primary\" href=\"/console/signature-infos/new\">Create new Signature Info</a><a href=\"/console/export-configs\">Export configurations</a></div>",
-    empty: "<p class=\"muted\">No signature info yet.</p>",
-    head: "<table><thead><tr><th>ID</th><th>Signing key</th><th>Key ID</th><th>Version</th><th>Signing until</th></tr></thead><tbody>",
 };
 
 const FIELDS: &[&str] = &[
@@ -67,10 +63,6 @@ impl NumberedForm for InfoValues {
     type Api = SignatureInfoForm;
     type Saved = SignatureInfo;
     const PAGES: Numbered = PAGES;
-    const WRITES: (WriteKind, WriteKind) = (
-        WriteKind::SignatureInfoCreate,
-        WriteKind::SignatureInfoUpdate,
-    );
 
     fn fresh() -> Self {
         Self {
@@ -119,19 +111,11 @@ impl NumberedForm for InfoValues {
         })
     }
 
-    fn render(
-        &self,
-        m: &mut Markup,
-        _snapshot: &ConfigSnapshot,
-        action: &str,
-        csrf: &str,
-        problems: &Problems,
-        submit: &'static str,
-    ) {
-        card_form(m, action, csrf, problems, FIELDS);
+    fn render(&self, m: &mut Markup, _snapshot: &ConfigSnapshot, form: &CardForm<'_>) {
+        form.start(m, FIELDS);
         inputs(
             m,
-            problems,
+            form.problems,
             &[
                 Input::text("Signing key", "signingKey", &self.signing_key).hint(
                     "The private key's file, relative to the exporter's key directory (e.g. export-signing-key.pem).",
@@ -158,56 +142,32 @@ impl NumberedForm for InfoValues {
                 ),
             ],
         );
-        form_end(m, submit, PAGES.entity.list);
+        form.end(m, PAGES.entity.list);
     }
 
-    fn find(snapshot: &ConfigSnapshot, id: i64) -> Option<&SignatureInfo> {
-        snapshot.signature_info(id)
-    }
-
-    fn rule(
-        id: Option<i64>,
-        form: &SignatureInfoForm,
-        snapshot: &ConfigSnapshot,
-        _now: DateTime<Utc>,
-    ) -> Result<SignatureInfo, ValidationError> {
-        match id {
-            None => validation::create_signature_info(form, snapshot),
-            Some(id) => validation::update_signature_info(id, form, snapshot),
-        }
+    fn list_row(
+        body: &mut Markup,
+        _snapshot: &ConfigSnapshot,
+        info: &SignatureInfo,
+        now: DateTime<Utc>,
+    ) {
+        PAGES
+            .entity
+            .row_start(body, info.id, &info.signing_key)
+            .raw("<td>")
+            .text(&info.signing_key_id)
+            .raw("</td><td>")
+            .text(&info.signing_key_version)
+            .raw("</td><td class=\"mono nowrap\">")
+            .text(&match info.thru {
+                Some(thru) if !info.is_active_at(now) => format!("ended {}", time(thru)),
+                Some(thru) => time(thru),
+                None => "—".to_owned(),
+            })
+            .raw("</td></tr>");
     }
 
     fn created_message(saved: &SignatureInfo) -> String {
         format!("Saved signature info {}.", saved.id)
     }
-}
-
-/// `GET /console/signature-infos`.
-pub async fn list(State(state): State<ConsoleState>, signed: SignedIn) -> Response {
-    let snapshot = state.writer.snapshot();
-    let now = Utc::now();
-    let empty = snapshot.signature_infos().next().is_none();
-    PAGES
-        .entity
-        .list_page(&state, &signed, &LIST, empty, |body| {
-            for info in snapshot.signature_infos() {
-                body.raw("<tr><td>")
-                    .display(info.id)
-                    .raw("</td><td><a")
-                    .attr("href", &format!("/console/signature-infos/{}", info.id))
-                    .raw(">")
-                    .text(&info.signing_key)
-                    .raw("</a></td><td>")
-                    .text(&info.signing_key_id)
-                    .raw("</td><td>")
-                    .text(&info.signing_key_version)
-                    .raw("</td><td class=\"mono nowrap\">")
-                    .text(&match info.thru {
-                        Some(thru) if !info.is_active_at(now) => format!("ended {}", time(thru)),
-                        Some(thru) => time(thru),
-                        None => "—".to_owned(),
-                    })
-                    .raw("</td></tr>");
-            }
-        })
 }

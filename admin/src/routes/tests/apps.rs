@@ -4,24 +4,24 @@ use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use serde_json::{json, Value};
 
-use super::{api, TOKEN};
+use super::{api, assert_error_mentions, TOKEN};
 
 #[tokio::test]
 async fn authorized_app_lifecycle_and_errors() {
     let api = api();
     let ha = api.create_authority("iss").await;
     let apps = "/admin/v1/authorized-apps";
-    let (status, body) = api
-        .call(
+    let body = api
+        .expect(
             Method::POST,
             apps,
             Some(
                 json!({"healthAuthorityID": "Com.Example.App", "regions": ["US", " CA "],
                                                "allowedHealthAuthorityIDs": [ha]}),
             ),
+            StatusCode::CREATED,
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
     assert_eq!(
         body,
         json!({"healthAuthorityID": "com.example.app", "regions": ["US", "CA"], "allowedHealthAuthorityIDs": [ha],
@@ -51,14 +51,7 @@ async fn authorized_app_lifecycle_and_errors() {
     )
     .await;
 
-    let body = api
-        .expect(
-            Method::GET,
-            "/admin/v1/authorized-apps/COM.EXAMPLE.APP",
-            None,
-            StatusCode::OK,
-        )
-        .await;
+    let body = api.get("/admin/v1/authorized-apps/COM.EXAMPLE.APP").await;
     assert_eq!(body["regions"].clone(), json!(["US", "CA"]));
     let body = api
         .expect(
@@ -78,18 +71,16 @@ async fn authorized_app_lifecycle_and_errors() {
         )
         .await;
     assert_eq!(body["healthAuthorityID"].as_str(), Some("com.example.new"));
-    api.expect(
+    api.not_found(
         Method::GET,
         "/admin/v1/authorized-apps/com.example.app",
         None,
-        StatusCode::NOT_FOUND,
     )
     .await;
-    api.expect(
+    api.not_found(
         Method::PUT,
         "/admin/v1/authorized-apps/unknown",
         Some(json!({"regions": ["DE"]})),
-        StatusCode::NOT_FOUND,
     )
     .await;
 
@@ -102,11 +93,10 @@ async fn authorized_app_lifecycle_and_errors() {
         )
         .await;
     assert_eq!(body, Value::Null);
-    api.expect(
+    api.not_found(
         Method::DELETE,
         "/admin/v1/authorized-apps/com.example.new",
         None,
-        StatusCode::NOT_FOUND,
     )
     .await;
     let (_, body) = api.call(Method::GET, apps, None).await;
@@ -145,35 +135,23 @@ async fn malformed_requests_get_the_error_shape() {
         ))
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(
-        body["error"]
-            .as_str()
-            .is_some_and(|e| e.contains("jwksURI")),
-        "{body}"
-    );
+    assert_error_mentions(&body, "jwksURI");
     let big = format!(r#"{{"issuer":"{}"}}"#, "x".repeat(100_000));
     assert_eq!(
         api.send(request(Some("application/json"), &big)).await.0,
         StatusCode::PAYLOAD_TOO_LARGE
     );
-    let body = api
-        .expect(
-            Method::GET,
-            "/admin/v1/nothing",
-            None,
-            StatusCode::NOT_FOUND,
-        )
-        .await;
-    assert!(body["error"].is_string());
-    let body = api
-        .expect(
+    for (method, path, status) in [
+        (Method::GET, "/admin/v1/nothing", StatusCode::NOT_FOUND),
+        (
             Method::DELETE,
             "/admin/v1/health-authorities",
-            None,
             StatusCode::METHOD_NOT_ALLOWED,
-        )
-        .await;
-    assert!(body["error"].is_string());
+        ),
+    ] {
+        let body = api.expect(method, path, None, status).await;
+        assert!(body["error"].is_string(), "{path}: {body}");
+    }
     assert!(api.store.events().is_empty());
 }
 
@@ -189,12 +167,7 @@ async fn kafka_outage_is_503_and_changes_nothing() {
         )
         .await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
-    assert!(
-        body["error"]
-            .as_str()
-            .is_some_and(|e| e.contains("nothing was changed")),
-        "{body}"
-    );
+    assert_error_mentions(&body, "nothing was changed");
     api.store.set_unavailable(false);
     assert_eq!(api.create_authority("i").await, 1);
     assert_eq!(

@@ -3,21 +3,21 @@
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 
-use super::api;
+use super::{api, assert_error_mentions};
 use crate::validation::test_support::{P256_PEM, RSA_PEM};
 
 #[tokio::test]
 async fn health_authority_lifecycle_and_errors() {
     let api = api();
-    let (status, body) = api
-        .call(
+    let body = api
+        .expect(
             Method::POST,
             "/admin/v1/health-authorities",
             Some(json!({"issuer": " gov.example.iss ", "audience": "gov.example.aud", "name": "Example",
                         "jwksUri": "https://verify.example.org/jwks"})),
+            StatusCode::CREATED,
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
     assert_eq!(
         body,
         json!({"id": 1, "issuer": "gov.example.iss", "audience": "gov.example.aud", "name": "Example",
@@ -45,14 +45,14 @@ async fn health_authority_lifecycle_and_errors() {
         .await;
     assert_eq!(body["problems"].as_array().map(Vec::len), Some(2), "{body}");
 
-    let (status, body) = api
-        .call(
+    let body = api
+        .expect(
             Method::PUT,
             "/admin/v1/health-authorities/1",
             Some(json!({"id": 1, "issuer": "gov.example.iss", "audience": "aud2", "name": "Renamed", "enableStats": false})),
+            StatusCode::OK,
         )
         .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(
         (body["audience"].as_str(), body.get("jwksUri")),
         (Some("aud2"), None)
@@ -77,11 +77,10 @@ async fn health_authority_lifecycle_and_errors() {
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
         assert!(body["error"].is_string());
     }
-    api.expect(
+    api.not_found(
         Method::PUT,
         "/admin/v1/health-authorities/99",
         Some(json!({"issuer": "x", "audience": "a", "name": "n"})),
-        StatusCode::NOT_FOUND,
     )
     .await;
 
@@ -107,14 +106,14 @@ async fn key_lifecycle_and_errors() {
     let api = api();
     let id = api.create_authority("iss").await;
     let keys = format!("/admin/v1/health-authorities/{id}/keys");
-    let (status, body) = api
-        .call(
+    let body = api
+        .expect(
             Method::POST,
             &keys,
             Some(json!({"version": "v1", "publicKeyPem": P256_PEM.replace('\n', "\r\n")})),
+            StatusCode::CREATED,
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
     assert_eq!(
         (body["publicKeyPem"].as_str(), body["status"].as_str()),
         (Some(P256_PEM), Some("current"))
@@ -138,10 +137,7 @@ async fn key_lifecycle_and_errors() {
             )
             .await;
         assert_eq!(body["field"].as_str(), Some("publicKeyPem"), "{body}");
-        assert!(
-            body["error"].as_str().is_some_and(|e| e.contains(needle)),
-            "{body}"
-        );
+        assert_error_mentions(&body, needle);
     }
     api.refuses(
         Method::POST,
@@ -151,55 +147,34 @@ async fn key_lifecycle_and_errors() {
         "version",
     )
     .await;
-    api.expect(
+    api.not_found(
         Method::POST,
         "/admin/v1/health-authorities/42/keys",
         Some(json!({"version": "v1", "publicKeyPem": P256_PEM})),
-        StatusCode::NOT_FOUND,
     )
     .await;
     api.refuses(Method::POST, &keys, json!({"version": "future", "publicKeyPem": P256_PEM, "from": "2999-01-01T00:00:00Z", "thru": "2998-01-01T00:00:00Z"}), StatusCode::BAD_REQUEST, "thru").await;
     let body = api.expect(Method::POST, &keys, Some(json!({"version": "future", "publicKeyPem": P256_PEM, "from": "2999-01-01T00:00:00Z"})), StatusCode::CREATED).await;
     assert_eq!(body["status"].as_str(), Some("future"));
 
-    let body = api
-        .expect(
-            Method::POST,
-            &format!("{keys}/v1/revoke"),
-            None,
-            StatusCode::OK,
-        )
+    // Each action answers the key as it now stands: (action, status, whether it has an end).
+    for (action, status, ends) in [
+        ("v1/revoke", "inactive", true),
+        ("v1/reinstate", "current", false),
+        ("future/activate", "current", false),
+    ] {
+        let path = format!("{keys}/{action}");
+        let body = api.expect(Method::POST, &path, None, StatusCode::OK).await;
+        assert_eq!(
+            (body["status"].as_str(), body.get("thru").is_some()),
+            (Some(status), ends),
+            "{action}: {body}"
+        );
+    }
+    api.not_found(Method::POST, &format!("{keys}/nope/revoke"), None)
         .await;
-    assert_eq!(body["status"].as_str(), Some("inactive"), "{body}");
-    assert!(body["thru"].is_string());
-    let body = api
-        .expect(
-            Method::POST,
-            &format!("{keys}/v1/reinstate"),
-            None,
-            StatusCode::OK,
-        )
-        .await;
-    assert_eq!(body.get("thru"), None);
-    let body = api
-        .expect(
-            Method::POST,
-            &format!("{keys}/future/activate"),
-            None,
-            StatusCode::OK,
-        )
-        .await;
-    assert_eq!(body["status"].as_str(), Some("current"));
-    api.expect(
-        Method::POST,
-        &format!("{keys}/nope/revoke"),
-        None,
-        StatusCode::NOT_FOUND,
-    )
-    .await;
 
-    let (status, body) = api.call(Method::GET, &keys, None).await;
-    assert_eq!(status, StatusCode::OK);
+    let body = api.get(&keys).await;
     let versions: Vec<_> = body
         .as_array()
         .into_iter()

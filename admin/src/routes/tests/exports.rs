@@ -8,17 +8,17 @@ use super::api;
 #[tokio::test]
 async fn signature_info_and_export_config_lifecycle() {
     let api = api();
-    let (status, info) = api
-        .call(
+    let info = api
+        .expect(
             Method::POST,
             "/admin/v1/signature-infos",
             Some(
                 json!({"signingKey": "export-signing-key.pem", "signingKeyId": "310",
                         "signingKeyVersion": "v1", "bundleId": "com.example.ios"}),
             ),
+            StatusCode::CREATED,
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{info}");
     assert_eq!(info["id"], 1);
     api.refuses(
         Method::POST,
@@ -30,8 +30,8 @@ async fn signature_info_and_export_config_lifecycle() {
     .await;
 
     let configs = "/admin/v1/export-configs";
-    let (status, config) = api
-        .call(
+    let config = api
+        .expect(
             Method::POST,
             configs,
             Some(
@@ -39,9 +39,9 @@ async fn signature_info_and_export_config_lifecycle() {
                         "inputRegions": ["US", " CA "], "signatureInfoIds": [1],
                         "from": "2024-01-01T00:00:00Z"}),
             ),
+            StatusCode::CREATED,
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{config}");
     assert_eq!(config["id"], 1);
     assert_eq!(config["inputRegions"], json!(["CA", "US"]));
     assert_eq!(config["from"], "2024-01-01T00:00:00Z");
@@ -71,8 +71,8 @@ async fn signature_info_and_export_config_lifecycle() {
     )
     .await;
 
-    let (status, body) = api
-        .call(
+    let body = api
+        .expect(
             Method::PUT,
             "/admin/v1/export-configs/1",
             Some(
@@ -80,18 +80,11 @@ async fn signature_info_and_export_config_lifecycle() {
                         "from": "2024-01-01T00:00:00Z", "thru": "2030-01-01T00:00:00Z",
                         "signatureInfoIds": [1]}),
             ),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body["periodSeconds"], 7200);
-    let body = api
-        .expect(
-            Method::GET,
-            "/admin/v1/export-configs/1",
-            None,
             StatusCode::OK,
         )
         .await;
+    assert_eq!(body["periodSeconds"], 7200);
+    let body = api.get("/admin/v1/export-configs/1").await;
     assert_eq!(body["thru"].as_str(), Some("2030-01-01T00:00:00Z"));
     let body = api.expect(Method::GET, configs, None, StatusCode::OK).await;
     assert_eq!(body.as_array().map(Vec::len), Some(1));
@@ -123,14 +116,7 @@ async fn signature_info_and_export_config_lifecycle() {
         Some("2030-01-01T00:00:00Z"),
         "{body}"
     );
-    let body = api
-        .expect(
-            Method::GET,
-            "/admin/v1/signature-infos",
-            None,
-            StatusCode::OK,
-        )
-        .await;
+    let body = api.get("/admin/v1/signature-infos").await;
     assert_eq!(
         body[0]["bundleId"].clone(),
         serde_json::Value::Null,

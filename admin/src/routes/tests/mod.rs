@@ -146,6 +146,16 @@ impl Api {
         answer
     }
 
+    /// `GET` with the admin token, expecting 200; returns the body.
+    pub(super) async fn get(&self, path: &str) -> Value {
+        self.expect(Method::GET, path, None, StatusCode::OK).await
+    }
+
+    /// A path that names nothing: `method` (with `body`) answers 404.
+    pub(super) async fn not_found(&self, method: Method, path: &str, body: Option<Value>) {
+        self.expect(method, path, body, StatusCode::NOT_FOUND).await;
+    }
+
     /// A refused write: `status`, naming the offending `field`; returns the answer.
     pub(super) async fn refuses(
         &self,
@@ -191,6 +201,15 @@ impl Api {
     }
 }
 
+/// The `error` message of an answer (or part of one) mentions `text`.
+#[track_caller]
+pub(super) fn assert_error_mentions(answer: &Value, text: &str) {
+    assert!(
+        answer["error"].as_str().is_some_and(|e| e.contains(text)),
+        "{answer}"
+    );
+}
+
 fn concrete(path: &str) -> String {
     path.replace("{id}", "1")
         .replace("{version}", "v1")
@@ -222,12 +241,7 @@ async fn every_route_refuses_missing_and_wrong_tokens() {
         let path = concrete(route.path);
         let (status, body) = api.call_as(None, method.clone(), &path, None).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}");
-        assert!(
-            body["error"]
-                .as_str()
-                .is_some_and(|e| e.contains("missing")),
-            "{body}"
-        );
+        assert_error_mentions(&body, "missing");
         let (status, body) = api
             .call_as(Some("wrong-token-0123456789"), method.clone(), &path, None)
             .await;

@@ -6,7 +6,7 @@ use axum::http::{Method, StatusCode};
 use axum::Router;
 use serde_json::{json, Value};
 
-use super::api;
+use super::{api, assert_error_mentions};
 use crate::jwks::document::jwk_json;
 
 #[tokio::test]
@@ -15,8 +15,7 @@ async fn audit_lists_the_latest_changes_newest_first() {
     for issuer in ["a", "b", "c"] {
         api.create_authority(issuer).await;
     }
-    let (status, body) = api.call(Method::GET, "/admin/v1/audit?limit=2", None).await;
-    assert_eq!(status, StatusCode::OK);
+    let body = api.get("/admin/v1/audit?limit=2").await;
     let entries = body.as_array().cloned().unwrap_or_default();
     assert_eq!(entries.len(), 2);
     assert_eq!(entries[0]["payload"]["change"]["entity"]["issuer"], "c");
@@ -75,14 +74,13 @@ async fn jwks_sync_adds_revokes_and_reports_failures() {
         json!([jwk_json("k1", &public_key(1))]),
     )));
     let uri = jwks_server(document.clone()).await;
-    let (status, body) = api
-        .call(
-            Method::POST,
-            "/admin/v1/health-authorities",
-            Some(json!({"issuer": "jwks", "audience": "a", "name": "n", "jwksUri": uri})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
+    api.expect(
+        Method::POST,
+        "/admin/v1/health-authorities",
+        Some(json!({"issuer": "jwks", "audience": "a", "name": "n", "jwksUri": uri})),
+        StatusCode::CREATED,
+    )
+    .await;
     let keys = "/admin/v1/health-authorities/1/keys";
 
     let (status, report) = api.call(Method::POST, "/admin/v1/jwks-sync", None).await;
@@ -133,12 +131,7 @@ async fn jwks_sync_adds_revokes_and_reports_failures() {
         .expect(Method::POST, "/admin/v1/jwks-sync", None, StatusCode::OK)
         .await;
     assert_eq!(report["ok"].as_bool(), Some(false));
-    assert!(
-        report["healthAuthorities"][0]["error"]
-            .as_str()
-            .is_some_and(|e| e.contains("500")),
-        "{report}"
-    );
+    assert_error_mentions(&report["healthAuthorities"][0], "500");
     assert_eq!(api.store.events().len(), events_before + 2);
     assert_eq!(
         api.metric("admin_jwks_sync_runs_total", &[("result", "failed")]),
