@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use axum::Router;
 use config::ConfigLog;
-use platform::env::Env;
 use platform::http_server::PeerAddress;
 use platform::ops::Ops;
 use platform::service::Service;
@@ -39,10 +38,6 @@ pub struct Admin {
 impl Service for Admin {
     const NAME: &'static str = "admin";
     type Settings = AdminSettings;
-
-    fn settings(env: &mut Env) -> AdminSettings {
-        AdminSettings::from_env(env)
-    }
 
     async fn build(settings: AdminSettings, shutdown: CancellationToken) -> anyhow::Result<Self> {
         let skeleton = Skeleton::http(

@@ -16,7 +16,7 @@
 
 use std::time::Duration;
 
-use platform::env::Env;
+use platform::env::{Env, FromEnv};
 use platform::kafka::KafkaSettings;
 
 use crate::auth::AdminTokens;
@@ -67,9 +67,9 @@ pub struct AdminSettings {
     pub kafka: KafkaSettings,
 }
 
-impl AdminSettings {
+impl FromEnv for AdminSettings {
     /// Reads the settings; problems are recorded in `env`.
-    pub fn from_env(env: &mut Env) -> Self {
+    fn from_env(env: &mut Env) -> Self {
         let listen_addr = env.string("LISTEN_ADDR", "127.0.0.1:18081");
         let ops_listen_addr = platform::ops::listen_addr(env, "127.0.0.1:18181");
         let http = platform::http_server::HttpLimits::from_env(env);

@@ -84,10 +84,6 @@ impl Service for Exporter {
     const NAME: &'static str = "exporter";
     type Settings = ExporterSettings;
 
-    fn settings(env: &mut platform::env::Env) -> Self::Settings {
-        ExporterSettings::from_env(env)
-    }
-
     async fn build(settings: Self::Settings, shutdown: CancellationToken) -> anyhow::Result<Self> {
         let skeleton = Skeleton::http(
             Self::NAME,

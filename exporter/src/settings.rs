@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use platform::env::Env;
+use platform::env::{Env, FromEnv};
 use platform::kafka::KafkaSettings;
 use platform::pg::PgSettings;
 
@@ -89,8 +89,8 @@ pub struct ExporterSettings {
     pub stats: crate::stats::StatsSettings,
 }
 
-impl ExporterSettings {
-    pub fn from_env(env: &mut Env) -> Self {
+impl FromEnv for ExporterSettings {
+    fn from_env(env: &mut Env) -> Self {
         let defaults = ExportSettings::default();
         let signing_key_file = env.opt_string("EXPORT_SIGNING_KEY_FILE").map(PathBuf::from);
         let default_key_dir = signing_key_file

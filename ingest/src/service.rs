@@ -54,10 +54,6 @@ impl Service for Ingest {
     const NAME: &'static str = "ingest";
     type Settings = Settings;
 
-    fn settings(env: &mut platform::env::Env) -> Settings {
-        Settings::from_env(env)
-    }
-
     async fn build(settings: Settings, shutdown: CancellationToken) -> anyhow::Result<Self> {
         let token_keys = settings
             .token_keys

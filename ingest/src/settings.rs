@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use domain::PublishPolicy;
-use platform::env::Env;
+use platform::env::{Env, FromEnv};
 use platform::http_server::HttpLimits;
 use platform::kafka::KafkaSettings;
 
@@ -78,9 +78,9 @@ pub struct Settings {
     pub token_min_entries: usize,
 }
 
-impl Settings {
+impl FromEnv for Settings {
     /// Reads every setting, recording all problems in `env`.
-    pub fn from_env(env: &mut Env) -> Self {
+    fn from_env(env: &mut Env) -> Self {
         let kafka = KafkaSettings::from_env(env);
         let defaults = PublishPolicy::default();
         let policy = PublishPolicy {

@@ -47,6 +47,14 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// Typed settings read from the environment. Every problem (a missing or unparsable variable) is
+/// recorded in `env` instead of stopping at the first, so a service reports them all at once
+/// ([`Env::finish`]).
+pub trait FromEnv {
+    /// Reads the settings; problems are recorded in `env`.
+    fn from_env(env: &mut Env) -> Self;
+}
+
 impl Env {
     /// Settings from the process environment.
     pub fn from_process() -> Self {

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::env::Env;
+use crate::env::{Env, FromEnv};
 use crate::skeleton::Skeleton;
 
 /// A long-running service with an HTTP port.
@@ -19,10 +19,7 @@ pub trait Service: Sized + Send + 'static {
     /// Binary name, used in logs and metrics.
     const NAME: &'static str;
     /// Typed settings of the service.
-    type Settings: Send + 'static;
-
-    /// Reads the settings; problems are recorded in `env`.
-    fn settings(env: &mut Env) -> Self::Settings;
+    type Settings: FromEnv + Send + 'static;
 
     /// Binds the listener and connects clients. Fails fast on unusable settings.
     fn build(
@@ -53,7 +50,7 @@ pub trait Service: Sized + Send + 'static {
 pub fn main<S: Service>() -> ExitCode {
     crate::telemetry::init(S::NAME);
     let mut env = Env::from_process();
-    let settings = S::settings(&mut env);
+    let settings = S::Settings::from_env(&mut env);
     if let Err(errors) = env.finish() {
         tracing::error!(error = %errors, "Invalid configuration");
         eprintln!("{}: {errors}", S::NAME);

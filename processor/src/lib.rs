@@ -32,10 +32,6 @@ impl Service for Processor {
     const NAME: &'static str = "processor";
     type Settings = ProcessorSettings;
 
-    fn settings(env: &mut platform::env::Env) -> Self::Settings {
-        ProcessorSettings::from_env(env)
-    }
-
     async fn build(settings: Self::Settings, shutdown: CancellationToken) -> anyhow::Result<Self> {
         settings.kafka.ensure_topics_if_enabled().await?;
         let skeleton = Skeleton::worker(

@@ -1,6 +1,6 @@
 //! Settings of the processor.
 
-use platform::env::Env;
+use platform::env::{Env, FromEnv};
 use platform::kafka::KafkaSettings;
 
 /// Processor settings.
@@ -19,8 +19,8 @@ pub struct ProcessorSettings {
     pub batch_size: usize,
 }
 
-impl ProcessorSettings {
-    pub fn from_env(env: &mut Env) -> Self {
+impl FromEnv for ProcessorSettings {
+    fn from_env(env: &mut Env) -> Self {
         let kafka = KafkaSettings::from_env(env);
         let group_id = env.string("PROCESSOR_GROUP_ID", "processor");
         let settings = Self {

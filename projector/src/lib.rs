@@ -49,10 +49,6 @@ impl Service for Projector {
     const NAME: &'static str = "projector";
     type Settings = ProjectorSettings;
 
-    fn settings(env: &mut platform::env::Env) -> Self::Settings {
-        ProjectorSettings::from_env(env)
-    }
-
     async fn build(settings: Self::Settings, shutdown: CancellationToken) -> anyhow::Result<Self> {
         settings.kafka.ensure_topics_if_enabled().await?;
         let pool = settings.pg.pool()?;

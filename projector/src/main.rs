@@ -16,7 +16,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use platform::env::Env;
+use platform::env::{Env, FromEnv};
 use projector::rebuild::{rebuild_with, RebuildOptions, RebuildReport};
 use projector::ProjectorSettings;
 use schemas::topics::Topic;

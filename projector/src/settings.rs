@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use platform::env::Env;
+use platform::env::{Env, FromEnv};
 use platform::kafka::KafkaSettings;
 use platform::pg::PgSettings;
 
@@ -35,8 +35,8 @@ pub struct ProjectorSettings {
     pub cleanup_interval: Duration,
 }
 
-impl ProjectorSettings {
-    pub fn from_env(env: &mut Env) -> Self {
+impl FromEnv for ProjectorSettings {
+    fn from_env(env: &mut Env) -> Self {
         let kafka = KafkaSettings::from_env(env);
         let group_id = env.string("PROJECTOR_GROUP_ID", "projector");
         let settings = Self {

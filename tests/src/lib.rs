@@ -33,7 +33,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use platform::env::Env;
+use platform::env::{Env, FromEnv};
 use platform::kafka::KafkaSettings;
 use platform::service::Service;
 use tokio::task::JoinHandle;
@@ -287,7 +287,7 @@ pub async fn spawn<S: Service>(env: &TestEnv, extra: &[(&str, &str)]) -> Running
         vars.insert((*k).to_owned(), (*v).to_owned());
     }
     let mut settings_env = Env::from_map(vars);
-    let settings = S::settings(&mut settings_env);
+    let settings = S::Settings::from_env(&mut settings_env);
     settings_env
         .finish()
         .unwrap_or_else(|e| panic!("{}: {e}", S::NAME));

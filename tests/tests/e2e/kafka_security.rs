@@ -8,7 +8,7 @@ use harness::kafka_security::SaslSslListener;
 use harness::keys::k;
 use harness::stack::Stack;
 use harness::TestEnv;
-use platform::env::Env;
+use platform::env::{Env, FromEnv};
 use platform::service::Service;
 use tokio_util::sync::CancellationToken;
 
@@ -45,7 +45,7 @@ async fn start_error(overrides: &[(&str, &str)]) -> String {
         vars.push(((*k).to_owned(), (*v).to_owned()));
     }
     let mut env = Env::from_map(vars);
-    let settings = processor::Processor::settings(&mut env);
+    let settings = processor::ProcessorSettings::from_env(&mut env);
     env.finish()
         .expect("valid settings: the broker must refuse them");
     let started = std::time::Instant::now();
