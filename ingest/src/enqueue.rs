@@ -2,6 +2,7 @@
 //! authorized app (so every app's events stay in order), through the idempotent `acks=all`
 //! producer. The caller answers the phone only after the broker acknowledged.
 
+use platform::opaque::Opaque;
 use std::fmt;
 use std::time::Duration;
 
@@ -31,19 +32,11 @@ pub trait EventSink: Send + Sync + fmt::Debug {
 }
 
 /// The Kafka sink.
+#[derive(Debug)]
 pub struct KafkaSink {
-    producer: FutureProducer,
+    producer: Opaque<FutureProducer>,
     topic: String,
     timeout: Duration,
-}
-
-impl fmt::Debug for KafkaSink {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("KafkaSink")
-            .field("topic", &self.topic)
-            .field("timeout", &self.timeout)
-            .finish_non_exhaustive()
-    }
 }
 
 impl KafkaSink {
@@ -51,7 +44,7 @@ impl KafkaSink {
     /// also the producer's `message.timeout.ms`).
     pub fn new(producer: FutureProducer, topic: String, timeout: Duration) -> Self {
         Self {
-            producer,
+            producer: Opaque(producer),
             topic,
             timeout,
         }

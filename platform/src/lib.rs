@@ -5,6 +5,7 @@
 //! - [`telemetry`]: one tracing setup for all services;
 //! - [`shutdown`]: SIGTERM/SIGINT into one cancellation token;
 //! - [`metrics`]: Prometheus metrics made and registered in one step;
+//! - [`opaque`]: a field `Debug` shows as `..` (clients without a debug form);
 //! - [`ops`]: `/health`, `/ready` and `/metrics` on a service's ops listener;
 //! - [`http_server`]: the hardened HTTP/1 server every listener runs on ([`io_activity`]);
 //! - [`log_text`]: clipping client input before it reaches a log line;
@@ -25,6 +26,7 @@ pub mod kafka_probe;
 pub mod kafka_security;
 pub mod log_text;
 pub mod metrics;
+pub mod opaque;
 pub mod ops;
 pub mod pg;
 pub mod service;

@@ -4,6 +4,7 @@
 //! While PostgreSQL is unreachable the current batch is retried with backoff and nothing further
 //! is consumed; the log keeps everything, so no acknowledged upload is lost.
 
+use platform::opaque::Opaque;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -22,9 +23,10 @@ use crate::gap_probe::GapProbe;
 use crate::metrics::Metrics;
 
 /// What the loop needs.
+#[derive(Debug)]
 pub struct Loop {
-    pub consumer: StreamConsumer,
-    pub producer: FutureProducer,
+    pub consumer: Opaque<StreamConsumer>,
+    pub producer: Opaque<FutureProducer>,
     pub pool: deadpool_postgres::Pool,
     pub group: String,
     pub input: String,
@@ -40,15 +42,6 @@ pub struct Loop {
     /// A fatal consumer error (a fenced group member never recovers): the loop ends with it,
     /// so the service is restarted with a fresh consumer.
     pub fatal: std::sync::Mutex<Option<String>>,
-}
-
-impl std::fmt::Debug for Loop {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Loop")
-            .field("input", &self.input)
-            .field("group", &self.group)
-            .finish_non_exhaustive()
-    }
 }
 
 impl Loop {

@@ -6,6 +6,7 @@
 //! a gap, so the projector asks a separate consumer, assigned at the store's position, which
 //! record comes first there.
 
+use platform::opaque::Opaque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -19,18 +20,10 @@ use rdkafka::{Offset, TopicPartitionList};
 const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A consumer outside the group (assigned, never subscribed, never committing).
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct GapProbe {
-    consumer: Arc<BaseConsumer>,
+    consumer: Opaque<Arc<BaseConsumer>>,
     topic: String,
-}
-
-impl std::fmt::Debug for GapProbe {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GapProbe")
-            .field("topic", &self.topic)
-            .finish_non_exhaustive()
-    }
 }
 
 impl GapProbe {
@@ -49,7 +42,7 @@ impl GapProbe {
             .create()
             .context("cannot create the gap probe consumer")?;
         Ok(Self {
-            consumer: Arc::new(consumer),
+            consumer: Opaque(Arc::new(consumer)),
             topic: topic.to_owned(),
         })
     }

@@ -29,6 +29,7 @@ pub mod stats_repository;
 
 use anyhow::Context as _;
 use platform::kafka_consumers::ConsumerProfile;
+use platform::opaque::Opaque;
 use platform::service::Service;
 use platform::skeleton::Skeleton;
 use rdkafka::consumer::{Consumer, StreamConsumer};
@@ -92,8 +93,8 @@ impl Service for Projector {
             probe: gap_probe::GapProbe::new(&self.settings.kafka, &self.settings.group_id, &input)?,
             empty_gaps: std::sync::Mutex::default(),
             fatal: std::sync::Mutex::default(),
-            consumer,
-            producer: self.settings.kafka.producer()?,
+            consumer: Opaque(consumer),
+            producer: Opaque(self.settings.kafka.producer()?),
             pool: self.pool.clone(),
             group: self.settings.group_id.clone(),
             input,

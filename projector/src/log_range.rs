@@ -4,6 +4,7 @@
 //! after an end time. Read-committed. It also notices what retention took: a partition whose
 //! earliest retained offset is above 0 lost its older records.
 
+use platform::opaque::Opaque;
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
@@ -46,22 +47,14 @@ pub struct RetentionGap {
 }
 
 /// A bounded range of one topic.
+#[derive(Debug)]
 pub struct LogRange {
-    consumer: BaseConsumer,
+    consumer: Opaque<BaseConsumer>,
     positions: Vec<PartitionPosition>,
     done: HashSet<i32>,
     /// Records at or after this time (milliseconds) are not returned.
     to: Option<i64>,
     gaps: Vec<RetentionGap>,
-}
-
-impl std::fmt::Debug for LogRange {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LogRange")
-            .field("positions", &self.positions)
-            .field("to", &self.to)
-            .finish_non_exhaustive()
-    }
 }
 
 impl LogRange {
@@ -121,7 +114,7 @@ impl LogRange {
             consumer.assign(&assignment)?;
         }
         Ok(Self {
-            consumer,
+            consumer: Opaque(consumer),
             positions,
             done: HashSet::new(),
             to: to.map(|t| t.timestamp_millis()),

@@ -2,6 +2,7 @@
 //! `en.config.audit`; a [`ConfigLog`] following `en.config` provides the snapshot, so the admin
 //! reads its own writes exactly as every other service will.
 
+use platform::opaque::Opaque;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,21 +21,13 @@ use super::{audit, AuditEntry, ConfigStore, StoreError};
 const AUDIT_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Kafka-backed configuration store.
+#[derive(Debug)]
 pub struct KafkaStore {
     settings: KafkaSettings,
-    producer: FutureProducer,
+    producer: Opaque<FutureProducer>,
     config: ConfigLog,
     config_topic: String,
     audit_topic: String,
-}
-
-impl std::fmt::Debug for KafkaStore {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KafkaStore")
-            .field("config_topic", &self.config_topic)
-            .field("audit_topic", &self.audit_topic)
-            .finish_non_exhaustive()
-    }
 }
 
 impl KafkaStore {
@@ -44,7 +37,7 @@ impl KafkaStore {
             config_topic: settings.topic(Topic::Config),
             audit_topic: settings.topic(Topic::ConfigAudit),
             settings: settings.clone(),
-            producer,
+            producer: Opaque(producer),
             config,
         }
     }

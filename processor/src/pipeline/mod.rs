@@ -15,6 +15,7 @@
 //! rather than leave a gap (`enable.gapless.guarantee`), so within a partition the processed
 //! topic always holds an unbroken run of source offsets, possibly followed by repeats.
 
+use platform::opaque::Opaque;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -39,21 +40,14 @@ use crate::metrics::Metrics;
 use crate::settings::ProcessorSettings;
 
 /// The processor's Kafka clients and topics.
+#[derive(Debug)]
 pub struct Pipeline {
-    consumer: StreamConsumer,
-    out: Output,
+    consumer: Opaque<StreamConsumer>,
+    out: Opaque<Output>,
     input: String,
     output: String,
     batch_size: usize,
     metrics: Metrics,
-}
-
-impl std::fmt::Debug for Pipeline {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Pipeline")
-            .field("input", &self.input)
-            .finish_non_exhaustive()
-    }
 }
 
 impl Pipeline {
@@ -69,8 +63,8 @@ impl Pipeline {
             .create()
             .context("cannot create the processor consumer")?;
         Ok(Self {
-            consumer,
-            out: Output::new(settings)?,
+            consumer: Opaque(consumer),
+            out: Opaque(Output::new(settings)?),
             input,
             output: settings.kafka.topic(Topic::PublishProcessed),
             batch_size: settings.batch_size,
