@@ -69,19 +69,15 @@ async fn logs_hold_no_user_agent_keys_tokens_or_certificates() {
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let h = harness(SinkMode::Accept, |s| s.outcome_wait = Duration::ZERO);
-    let (body, keys) = h.valid_body("confirmed");
-    let reply = h
-        .post("/v1/publish", "application/json", body.clone())
-        .await;
-    assert_eq!(reply.status, StatusCode::OK);
-    let token = reply.json()["revisionToken"].as_str().unwrap().to_owned();
-    // A failing certificate with debug logging on, and a JSON error with logging on.
-    let bad = body.replace(
-        "\"hmacKey\"",
-        "\"verificationPayload\":\"x.y.z\",\"hmacKey\"",
-    );
-    h.post("/v1/publish", "application/json", bad).await;
-    h.post("/v1/publish", "application/json", "{\"key\":").await;
+    // Tests on other threads may register the same log callsites while this subscriber is
+    // being installed, and such a callsite can keep the interest it computed without it (a race
+    // in tracing's interest cache). So the requests run once to register every callsite they
+    // log through, the cache is rebuilt with this subscriber, and only the second run's logs
+    // are read.
+    publish_and_fail(&h).await;
+    tracing::callsite::rebuild_interest_cache();
+    captured.0.lock().unwrap().clear();
+    let (body, keys, token) = publish_and_fail(&h).await;
 
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(logs.contains("Publish answered"), "{logs}");
@@ -105,4 +101,22 @@ async fn logs_hold_no_user_agent_keys_tokens_or_certificates() {
         .unwrap()
         .to_owned();
     assert!(!logs.contains(&signature));
+}
+
+/// One accepted upload (returning its body, keys and revision token), one with a failing
+/// certificate (logged: debug logging of bad certificates is on) and one with broken JSON.
+async fn publish_and_fail(h: &Harness) -> (String, Vec<domain::RawKey>, String) {
+    let (body, keys) = h.valid_body("confirmed");
+    let reply = h
+        .post("/v1/publish", "application/json", body.clone())
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let token = reply.json()["revisionToken"].as_str().unwrap().to_owned();
+    let bad = body.replace(
+        "\"hmacKey\"",
+        "\"verificationPayload\":\"x.y.z\",\"hmacKey\"",
+    );
+    h.post("/v1/publish", "application/json", bad).await;
+    h.post("/v1/publish", "application/json", "{\"key\":").await;
+    (body, keys, token)
 }
