@@ -47,7 +47,7 @@ async fn a_point_in_time_rebuild_equals_the_live_checksum_taken_at_that_instant(
     for i in 0..10 {
         first.push(upload(&pipeline, &[k(1), k(2 + i % 5)], 3).await);
     }
-    wait_outcomes(&env, &first).await;
+    wait_outcomes(env, &first).await;
     let (rows_then, live_then) = projector::rebuild::checksum(env.database_url())
         .await
         .unwrap();
@@ -57,7 +57,7 @@ async fn a_point_in_time_rebuild_equals_the_live_checksum_taken_at_that_instant(
     for _ in 0..10 {
         later.push(upload(&pipeline, &[k(1)], 2).await);
     }
-    wait_outcomes(&env, &later).await;
+    wait_outcomes(env, &later).await;
     let (rows_now, live_now) = projector::rebuild::checksum(env.database_url())
         .await
         .unwrap();
@@ -107,9 +107,9 @@ async fn a_what_if_changes_exactly_the_uploads_its_setting_decides_differently()
         ids.push((onset, upload(&pipeline, &[k(0), k(1)], onset).await));
     }
     let all: Vec<Uuid> = ids.iter().map(|(_, id)| *id).collect();
-    wait_outcomes(&env, &all).await;
+    wait_outcomes(env, &all).await;
 
-    let same = what_if(&env, &[]).await;
+    let same = what_if(env, &[]).await;
     assert_eq!(same.total.uploads, 22);
     assert_eq!(same.total.recorded_accepted, 22);
     assert_eq!(same.total.recorded_unknown, 0);
@@ -117,10 +117,10 @@ async fn a_what_if_changes_exactly_the_uploads_its_setting_decides_differently()
     assert_eq!(same.total.keys.keys_recorded, same.total.keys.keys_whatif);
     assert!(same.changed_uploads.is_empty());
     // The settings the events carry, given explicitly, change nothing either.
-    let explicit = what_if(&env, &["MAX_SYMPTOM_ONSET_DAYS=21"]).await;
+    let explicit = what_if(env, &["MAX_SYMPTOM_ONSET_DAYS=21"]).await;
     assert_eq!(explicit.total.uploads_changed, 0);
 
-    let strict = what_if(&env, &["MAX_SYMPTOM_ONSET_DAYS=14"]).await;
+    let strict = what_if(env, &["MAX_SYMPTOM_ONSET_DAYS=14"]).await;
     let changed: HashSet<Uuid> = strict
         .changed_uploads
         .iter()
@@ -241,7 +241,7 @@ async fn the_history_export_matches_the_events_in_duckdb_and_holds_no_key_materi
     keys.push(bad.key.clone());
     let rejected = received(&[bad], claims("confirmed"), RevisionTokenState::Absent);
     ids.push(pipeline.produce(rejected).await);
-    wait_outcomes(&env, &ids).await;
+    wait_outcomes(env, &ids).await;
     let to = chrono::Utc::now() + chrono::Duration::seconds(1);
 
     let dir = std::env::temp_dir().join(format!("history-{}", Uuid::new_v4().simple()));

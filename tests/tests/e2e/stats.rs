@@ -88,7 +88,7 @@ async fn statistics_count_verified_uploads_per_platform_and_revisions_and_rebuil
         ids.push(pipeline.produce(event).await);
     }
     let outcomes = wait_for(Duration::from_secs(30), "every outcome", || async {
-        let all = harness::kafka::read_all::<PublishOutcome>(&env, Topic::PublishOutcome);
+        let all = harness::kafka::read_all::<PublishOutcome>(env, Topic::PublishOutcome);
         ids.iter()
             .map(|id| {
                 all.iter()
@@ -163,7 +163,7 @@ async fn statistics_count_verified_uploads_per_platform_and_revisions_and_rebuil
     assert_eq!(totals(&db, 1).await, expected);
 
     // A rebuild from the log reproduces the statistics exactly (they are in the checksum).
-    let (report, live, target) = harness::store::rebuild_from_the_log(&env).await;
+    let (report, live, target) = harness::store::rebuild_from_the_log(env).await;
     assert_eq!(report.checksum, live);
     assert_eq!(
         totals(&harness::connect(&target).await, 1).await,
