@@ -17,6 +17,16 @@ pub struct Pipeline {
     pub projector: Running,
 }
 
+impl std::fmt::Debug for Pipeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pipeline")
+            .field("env", &self.env)
+            .field("processor", &self.processor)
+            .field("projector", &self.projector)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Pipeline {
     /// Starts the processor and the projector on a new test environment with a database.
     pub async fn start() -> Self {
