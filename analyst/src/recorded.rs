@@ -10,7 +10,7 @@ use projector::log_range::LogRange;
 use projector::progress::Progress;
 use schemas::publish::{PublishOutcome, PublishProcessed};
 use schemas::topics::Topic;
-use schemas::Envelope;
+use schemas::{Envelope, Event};
 use uuid::Uuid;
 
 /// One key as the transform left it.
@@ -88,30 +88,24 @@ pub fn transformed(
     from: Option<DateTime<Utc>>,
     quiet: bool,
 ) -> anyhow::Result<HashMap<(i32, i64), Transformed>> {
-    let mut reader = LogRange::open(kafka, &kafka.topic(Topic::PublishProcessed), from, None)?;
-    let mut progress = Progress::new("recorded decisions", quiet);
     let mut out = HashMap::new();
-    loop {
-        let chunk = reader.next_chunk(2000);
-        if chunk.is_empty() {
-            progress.finish();
-            return Ok(out);
-        }
-        let events = chunk.len() as u64;
-        for timed in chunk {
-            let Ok(envelope) = Envelope::<PublishProcessed>::from_bytes(&timed.record.payload)
-            else {
-                continue;
-            };
+    read_events(
+        kafka,
+        Topic::PublishProcessed,
+        from,
+        "recorded decisions",
+        quiet,
+        2000,
+        |envelope: Envelope<PublishProcessed>, _| {
             if let Some(source) = &envelope.payload.source {
                 out.insert(
                     (source.partition, source.offset),
                     Transformed::of(&envelope.payload),
                 );
             }
-        }
-        progress.advance(events, 0, reader.positions());
-    }
+        },
+    )?;
+    Ok(out)
 }
 
 /// Answers by request id, read from the outcome topic from `from` on.
@@ -120,24 +114,49 @@ pub fn answers(
     from: Option<DateTime<Utc>>,
     quiet: bool,
 ) -> anyhow::Result<HashMap<Uuid, Answer>> {
-    let mut reader = LogRange::open(kafka, &kafka.topic(Topic::PublishOutcome), from, None)?;
-    let mut progress = Progress::new("recorded outcomes", quiet);
     let mut out = HashMap::new();
-    loop {
-        let chunk = reader.next_chunk(5000);
-        if chunk.is_empty() {
-            progress.finish();
-            return Ok(out);
-        }
-        let events = chunk.len() as u64;
-        for timed in chunk {
-            let Ok(envelope) = Envelope::<PublishOutcome>::from_bytes(&timed.record.payload) else {
-                continue;
-            };
+    read_events(
+        kafka,
+        Topic::PublishOutcome,
+        from,
+        "recorded outcomes",
+        quiet,
+        5000,
+        |envelope: Envelope<PublishOutcome>, timestamp| {
             if let Some(id) = envelope.request_id {
                 // The first answer counts (a repeat after a crash answers the same).
                 out.entry(id)
-                    .or_insert_with(|| Answer::of(&envelope.payload, timed.timestamp));
+                    .or_insert_with(|| Answer::of(&envelope.payload, timestamp));
+            }
+        },
+    )?;
+    Ok(out)
+}
+
+/// Reads `topic` from `from` to its end, `chunk` records at a time, showing progress as `what`,
+/// and hands every event of type `E` (with its record's timestamp) to `each`; records that are
+/// not one are passed over.
+fn read_events<E: Event>(
+    kafka: &KafkaSettings,
+    topic: Topic,
+    from: Option<DateTime<Utc>>,
+    what: &'static str,
+    quiet: bool,
+    chunk: usize,
+    mut each: impl FnMut(Envelope<E>, i64),
+) -> anyhow::Result<()> {
+    let mut reader = LogRange::open(kafka, &kafka.topic(topic), from, None)?;
+    let mut progress = Progress::new(what, quiet);
+    loop {
+        let records = reader.next_chunk(chunk);
+        if records.is_empty() {
+            progress.finish();
+            return Ok(());
+        }
+        let events = records.len() as u64;
+        for timed in records {
+            if let Ok(envelope) = Envelope::<E>::from_bytes(&timed.record.payload) {
+                each(envelope, timed.timestamp);
             }
         }
         progress.advance(events, 0, reader.positions());

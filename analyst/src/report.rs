@@ -9,6 +9,44 @@ use serde::Serialize;
 
 use crate::recorded::{Answer, Transformed};
 
+/// The keys of a comparison: how many each decision kept, and what the replay changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct KeyChanges {
+    pub keys_recorded: u64,
+    pub keys_whatif: u64,
+    /// Keys the recorded decision kept and the replay drops.
+    pub keys_dropped: u64,
+    /// Keys the replay keeps and the recorded decision dropped.
+    pub keys_added: u64,
+    pub report_type_changed: u64,
+    pub onset_changed: u64,
+    pub risk_changed: u64,
+}
+
+impl KeyChanges {
+    /// True when the replay dropped, added or changed any key.
+    fn any(&self) -> bool {
+        self.keys_dropped
+            + self.keys_added
+            + self.report_type_changed
+            + self.onset_changed
+            + self.risk_changed
+            > 0
+    }
+}
+
+impl std::ops::AddAssign for KeyChanges {
+    fn add_assign(&mut self, other: Self) {
+        self.keys_recorded += other.keys_recorded;
+        self.keys_whatif += other.keys_whatif;
+        self.keys_dropped += other.keys_dropped;
+        self.keys_added += other.keys_added;
+        self.report_type_changed += other.report_type_changed;
+        self.onset_changed += other.onset_changed;
+        self.risk_changed += other.risk_changed;
+    }
+}
+
 /// How one upload's decision changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct UploadDiff {
@@ -20,15 +58,8 @@ pub struct UploadDiff {
     /// Recorded answer code; `None` when the outcome is no longer in the log.
     pub recorded_code: Option<String>,
     pub whatif_code: String,
-    pub keys_recorded: u64,
-    pub keys_whatif: u64,
-    /// Keys the recorded decision kept and the replay drops.
-    pub keys_dropped: u64,
-    /// Keys the replay keeps and the recorded decision dropped.
-    pub keys_added: u64,
-    pub report_type_changed: u64,
-    pub onset_changed: u64,
-    pub risk_changed: u64,
+    #[serde(flatten)]
+    pub keys: KeyChanges,
     /// Inserted or revised counts differ from the recorded answer.
     pub counts_changed: bool,
 }
@@ -44,8 +75,11 @@ impl UploadDiff {
         let mut diff = Self {
             recorded_code: recorded_answer.map(|a| a.code.clone()),
             whatif_code: whatif_answer.code.clone(),
-            keys_recorded: recorded.keys.len() as u64,
-            keys_whatif: whatif.keys.len() as u64,
+            keys: KeyChanges {
+                keys_recorded: recorded.keys.len() as u64,
+                keys_whatif: whatif.keys.len() as u64,
+                ..KeyChanges::default()
+            },
             counts_changed: recorded_answer.is_some_and(|a| {
                 a.inserted != whatif_answer.inserted || a.revised != whatif_answer.revised
             }),
@@ -53,17 +87,18 @@ impl UploadDiff {
         };
         for (key, before) in &recorded.keys {
             match whatif.keys.get(key) {
-                None => diff.keys_dropped += 1,
+                None => diff.keys.keys_dropped += 1,
                 Some(after) => {
-                    diff.report_type_changed += u64::from(before.report_type != after.report_type);
-                    diff.onset_changed +=
+                    let keys = &mut diff.keys;
+                    keys.report_type_changed += u64::from(before.report_type != after.report_type);
+                    keys.onset_changed +=
                         u64::from(before.days_since_onset != after.days_since_onset);
-                    diff.risk_changed +=
+                    keys.risk_changed +=
                         u64::from(before.transmission_risk != after.transmission_risk);
                 }
             }
         }
-        diff.keys_added = whatif
+        diff.keys.keys_added = whatif
             .keys
             .keys()
             .filter(|k| !recorded.keys.contains_key(*k))
@@ -86,8 +121,7 @@ impl UploadDiff {
         self.recorded_code
             .as_ref()
             .is_some_and(|c| *c != self.whatif_code)
-            || self.keys_dropped + self.keys_added > 0
-            || self.report_type_changed + self.onset_changed + self.risk_changed > 0
+            || self.keys.any()
             || self.counts_changed
     }
 }
@@ -105,13 +139,8 @@ pub struct Totals {
     pub whatif_rejected: u64,
     pub newly_rejected: u64,
     pub newly_accepted: u64,
-    pub keys_recorded: u64,
-    pub keys_whatif: u64,
-    pub keys_dropped: u64,
-    pub keys_added: u64,
-    pub report_type_changed: u64,
-    pub onset_changed: u64,
-    pub risk_changed: u64,
+    #[serde(flatten)]
+    pub keys: KeyChanges,
 }
 
 impl Totals {
@@ -132,13 +161,7 @@ impl Totals {
             u64::from(d.recorded_accepted() == Some(true) && !d.whatif_accepted());
         self.newly_accepted +=
             u64::from(d.recorded_accepted() == Some(false) && d.whatif_accepted());
-        self.keys_recorded += d.keys_recorded;
-        self.keys_whatif += d.keys_whatif;
-        self.keys_dropped += d.keys_dropped;
-        self.keys_added += d.keys_added;
-        self.report_type_changed += d.report_type_changed;
-        self.onset_changed += d.onset_changed;
-        self.risk_changed += d.risk_changed;
+        self.keys += d.keys;
     }
 }
 
@@ -239,13 +262,13 @@ impl Report {
                 t.recorded_rejected.to_string(),
                 t.whatif_rejected.to_string(),
                 t.recorded_unknown.to_string(),
-                t.keys_recorded.to_string(),
-                t.keys_whatif.to_string(),
-                t.keys_dropped.to_string(),
-                t.keys_added.to_string(),
-                t.report_type_changed.to_string(),
-                t.onset_changed.to_string(),
-                t.risk_changed.to_string(),
+                t.keys.keys_recorded.to_string(),
+                t.keys.keys_whatif.to_string(),
+                t.keys.keys_dropped.to_string(),
+                t.keys.keys_added.to_string(),
+                t.keys.report_type_changed.to_string(),
+                t.keys.onset_changed.to_string(),
+                t.keys.risk_changed.to_string(),
             ];
             cells.map(|c| format!("{c:>10}")).join("")
         };

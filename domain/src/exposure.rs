@@ -1,7 +1,5 @@
 //! `Exposure`: one validated key ready to be stored, as produced by the transform.
 
-use std::fmt;
-
 use chrono::{DateTime, Utc};
 
 use crate::types::{ReportType, RollingPeriod, TemporaryExposureKey, TransmissionRisk};
@@ -41,21 +39,18 @@ pub struct Exposure {
     pub days_since_symptom_onset: Option<i32>,
 }
 
-impl fmt::Debug for Exposure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Exposure")
-            .field("key", &"<redacted>")
-            .field("interval_number", &self.interval_number)
-            .field("interval_count", &self.interval_count.get())
-            .field("transmission_risk", &self.transmission_risk.get())
-            .field("app_package_name", &self.app_package_name)
-            .field("regions", &self.regions)
-            .field("traveler", &self.traveler)
-            .field("local_provenance", &self.local_provenance)
-            .field("created_at", &self.created_at)
-            .field("health_authority_id", &self.health_authority_id)
-            .field("report_type", &self.report_type)
-            .field("days_since_symptom_onset", &self.days_since_symptom_onset)
-            .finish()
-    }
-}
+debug_redacting_key!(
+    Exposure,
+    key;
+    interval_number,
+    interval_count.get(),
+    transmission_risk.get(),
+    app_package_name,
+    regions,
+    traveler,
+    local_provenance,
+    created_at,
+    health_authority_id,
+    report_type,
+    days_since_symptom_onset,
+);

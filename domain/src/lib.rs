@@ -14,6 +14,9 @@
 //! same code, and replaying an event (which carries its batch time and [`PublishPolicy`])
 //! reproduces the same result. Error and warning texts are the reference's, byte for byte.
 
+#[macro_use]
+mod redact;
+
 pub mod base64;
 pub mod convert;
 mod exposure;

@@ -16,7 +16,6 @@ mod token;
 mod transition;
 
 use std::collections::HashMap;
-use std::fmt;
 
 use chrono::{DateTime, Utc};
 
@@ -284,36 +283,24 @@ fn check_single_health_authority(plan: &RevisionPlan) -> Result<(), RevisionErro
     }
 }
 
-impl fmt::Debug for StoredExposure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StoredExposure")
-            .field("key", &"<redacted>")
-            .field("interval_number", &self.interval_number)
-            .field("interval_count", &self.interval_count)
-            .field("report_type", &self.report_type)
-            .field("revised_report_type", &self.revised_report_type)
-            .field("revised_at", &self.revised_at)
-            .field("local_provenance", &self.local_provenance)
-            .field("health_authority_id", &self.health_authority_id)
-            .finish()
-    }
-}
+debug_redacting_key!(
+    StoredExposure,
+    key;
+    interval_number,
+    interval_count,
+    report_type,
+    revised_report_type,
+    revised_at,
+    local_provenance,
+    health_authority_id,
+);
 
-impl fmt::Debug for Revision {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Revision")
-            .field("key", &"<redacted>")
-            .field("revised_report_type", &self.revised_report_type)
-            .field("revised_at", &self.revised_at)
-            .field(
-                "revised_days_since_symptom_onset",
-                &self.revised_days_since_symptom_onset,
-            )
-            .field(
-                "revised_transmission_risk",
-                &self.revised_transmission_risk.get(),
-            )
-            .field("health_authority_id", &self.health_authority_id)
-            .finish()
-    }
-}
+debug_redacting_key!(
+    Revision,
+    key;
+    revised_report_type,
+    revised_at,
+    revised_days_since_symptom_onset,
+    revised_transmission_risk.get(),
+    health_authority_id,
+);

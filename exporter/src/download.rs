@@ -198,22 +198,15 @@ mod tests {
     async fn files_are_served_with_cache_headers_etags_and_ranges() {
         let root = std::env::temp_dir().join(format!("dl-{}", uuid::Uuid::new_v4()));
         let store = Arc::new(DirectoryStore::new(&root));
-        store
-            .put(
-                "us/index.txt",
-                Bytes::from_static(b"us/1-2-00001.zip"),
-                BlobKind::Index,
-            )
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        store
-            .put(
-                "us/1-2-00001.zip",
-                Bytes::from_static(b"0123456789"),
-                BlobKind::ExportFile,
-            )
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+        for (name, bytes, kind) in [
+            ("us/index.txt", &b"us/1-2-00001.zip"[..], BlobKind::Index),
+            ("us/1-2-00001.zip", b"0123456789", BlobKind::ExportFile),
+        ] {
+            store
+                .put(name, Bytes::from_static(bytes), kind)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
         let router = router(store);
 
         let index = get(&router, "/us/index.txt", &[]).await;

@@ -33,10 +33,7 @@ static ALLOCATOR: platform::allocator::Allocator = platform::allocator::ALLOCATO
 const INTERLEAVED_ROUNDS: usize = 3000;
 
 fn bench(c: &mut Criterion) {
-    let signer = kit::Signer::generate("v1");
-    let other = kit::Signer::generate("v1");
-    let now = chrono::Utc::now();
-    let config = kit::fixture(&signer, &other, now);
+    let (signer, _, now, config) = kit::generated_fixture();
     let ring = format!(
         "k1:{}",
         base64::engine::general_purpose::STANDARD.encode([3u8; 64])

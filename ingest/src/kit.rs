@@ -3,7 +3,7 @@
 
 pub use testkit::certs::tekmac;
 pub use testkit::fixture::{app, APP};
-pub use testkit::keys::key_days_ago;
+pub use testkit::keys::{conformance_d19, key_days_ago};
 pub use testkit::SigningAuthority as Signer;
 
 use chrono::{DateTime, Utc};
@@ -16,4 +16,14 @@ pub fn fixture(first: &Signer, second: &Signer, now: DateTime<Utc>) -> ConfigSna
         snapshot.apply(&change);
     }
     snapshot
+}
+
+/// Two generated signers (the fixture's first and second health authority), the time, and the
+/// fixture as of that time: where every edge test starts.
+pub fn generated_fixture() -> (Signer, Signer, DateTime<Utc>, ConfigSnapshot) {
+    let signer = Signer::generate("v1");
+    let other = Signer::generate("v1");
+    let now = Utc::now();
+    let config = fixture(&signer, &other, now);
+    (signer, other, now, config)
 }

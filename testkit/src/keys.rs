@@ -40,3 +40,20 @@ pub fn hmac_secret() -> (Vec<u8>, String) {
     let text = base64::engine::general_purpose::STANDARD.encode(&bytes);
     (bytes, text)
 }
+
+/// Conformance case D19: the reference's three old keys as it sends them, literal strings (one
+/// over-padded) in this order.
+pub fn conformance_d19() -> Vec<RawKey> {
+    [
+        ("IRgYIhYiy4WMl9z68bMk6w==", 2_650_032),
+        ("dPCphLzfG4uzXneNimkPRQ====", 2_650_176),
+        ("5AUyPfJKcg5cr3OgKdR8Sw==", 2_650_320),
+    ]
+    .map(|(key, rolling_start_number)| RawKey {
+        key: key.into(),
+        rolling_start_number,
+        rolling_period: 144,
+        transmission_risk: 4,
+    })
+    .to_vec()
+}

@@ -34,10 +34,7 @@ const CHUNK: usize = 500;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let uploads: usize = std::env::var("BENCH_UPLOADS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000);
+    let uploads: usize = harness::setting("BENCH_UPLOADS", 100_000);
     let env = TestEnv::with_database().await;
     let pool = env.store_pool().await;
     let producer = env.kafka.producer().unwrap();
@@ -177,8 +174,8 @@ async fn main() {
     println!(
         "what-if (unchanged settings): {} uploads, {} keys, {took:.2} s, {:.0} keys/s, {} changed",
         total.uploads,
-        total.keys_whatif,
-        total.keys_whatif as f64 / took,
+        total.keys.keys_whatif,
+        total.keys.keys_whatif as f64 / took,
         total.uploads_changed
     );
 

@@ -27,10 +27,7 @@ const ROUNDS: usize = 5;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let total: usize = std::env::var("BENCH_KEYS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(420_000);
+    let total: usize = harness::setting("BENCH_KEYS", 420_000);
     let publishes = total / KEYS_PER_PUBLISH;
     let env = TestEnv::with_database().await;
     let pool = env.store_pool().await;
@@ -174,8 +171,5 @@ async fn apply_all(
 
 /// Events per transaction: `BENCH_BATCH`, default the projector's `PROJECTOR_BATCH_SIZE` default.
 fn batch_events() -> usize {
-    std::env::var("BENCH_BATCH")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(500)
+    harness::setting("BENCH_BATCH", 500)
 }

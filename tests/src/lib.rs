@@ -20,6 +20,7 @@ pub mod kafka;
 pub mod kafka_security;
 pub mod keys;
 pub mod observed;
+pub mod pipeline;
 pub mod process;
 pub mod prometheus;
 pub mod raw;
@@ -48,6 +49,15 @@ pub struct Infra {
     pub kafka_replication_factor: i32,
     /// URL of the `postgres` maintenance database, used to create test databases.
     pub database_admin_url: String,
+}
+
+/// A number (or other value) a test or benchmark reads from the environment: `name` parsed, or
+/// `default` when it is unset or does not parse.
+pub fn setting<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 /// The repository root.
@@ -80,10 +90,7 @@ impl Infra {
         };
         Self {
             kafka_brokers: pick("TEST_KAFKA_BROKERS", "KAFKA_BROKERS"),
-            kafka_replication_factor: std::env::var("TEST_KAFKA_REPLICATION_FACTOR")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(1),
+            kafka_replication_factor: setting("TEST_KAFKA_REPLICATION_FACTOR", 1),
             database_admin_url: pick("TEST_DATABASE_ADMIN_URL", "DATABASE_ADMIN_URL"),
         }
     }

@@ -25,10 +25,41 @@ pub struct ServiceProcess {
     pub extra: Vec<(String, String)>,
 }
 
-fn bin_dir() -> PathBuf {
+/// The path of the built binary `name`.
+pub fn bin(name: &str) -> PathBuf {
     std::env::var_os("TEST_BIN_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| crate::repo_root().join("target/debug"))
+        .join(name)
+}
+
+/// The Python of the independent readers: `EXPORT_VERIFY_PYTHON`, or `.dev/pyenv` (which
+/// `dev/test` creates).
+pub fn python() -> PathBuf {
+    let path = std::env::var_os("EXPORT_VERIFY_PYTHON").map_or_else(
+        || crate::repo_root().join(".dev/pyenv/bin/python"),
+        PathBuf::from,
+    );
+    assert!(
+        path.exists(),
+        "{} is missing: create it with `python3 -m venv .dev/pyenv && .dev/pyenv/bin/pip install protobuf cryptography` (dev/test does) or set EXPORT_VERIFY_PYTHON",
+        path.display()
+    );
+    path
+}
+
+/// Runs `command` to its end and returns its standard output; panics with `what` and its
+/// standard error when it cannot run or does not succeed.
+pub fn stdout_of(command: &mut std::process::Command, what: &str) -> Vec<u8> {
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("{what} does not run: {e}"));
+    assert!(
+        output.status.success(),
+        "{what}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output.stdout
 }
 
 /// Picks a free loopback port (bind to 0, read it, release it).
@@ -52,7 +83,7 @@ pub async fn spawn_bin_at(
     extra: &[(&str, &str)],
     (port, ops_port): (u16, u16),
 ) -> ServiceProcess {
-    let path = bin_dir().join(name);
+    let path = bin(name);
     assert!(
         path.exists(),
         "{} is missing: run `cargo build --bins` (dev/test does)",

@@ -100,6 +100,13 @@ impl Stack {
         publish(&self.http, &self.ingest.url(), request).await
     }
 
+    /// Publishes `request`, which must be refused with 400 and `code`; returns the answer.
+    pub async fn publish_refused(&self, request: &PublishRequest, code: &str) -> PublishResponse {
+        let (status, body) = self.publish(request).await;
+        assert_eq!((status, body.code.as_str()), (400, code), "{body:?}");
+        body
+    }
+
     /// Stops the projector (its consumer leaves the group).
     pub async fn stop_projector(&mut self) {
         if let Some(p) = self.projector.take() {

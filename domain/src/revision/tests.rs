@@ -105,6 +105,16 @@ pub(super) fn resend(report_type: ReportType) -> Vec<Exposure> {
     ]
 }
 
+/// Plans sending the first publish's keys again as `report_type`, with `token` under `rules`.
+pub(super) fn resend_first_publish(
+    report_type: ReportType,
+    token: &TokenState,
+    rules: RevisionRules,
+) -> Result<RevisionPlan, RevisionError> {
+    let (existing, _) = first_publish();
+    plan_revisions(resend(report_type), existing, token, rules)
+}
+
 pub(super) fn hours(h: u64) -> Duration {
     Duration::from_secs(h * 3600)
 }

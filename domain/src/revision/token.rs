@@ -2,7 +2,6 @@
 //! what the next token lists.
 
 use std::collections::HashSet;
-use std::fmt;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -21,15 +20,12 @@ pub struct RevisableKey {
     pub interval_count: i32,
 }
 
-impl fmt::Debug for RevisableKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RevisableKey")
-            .field("key_bytes", &"<redacted>")
-            .field("interval_number", &self.interval_number)
-            .field("interval_count", &self.interval_count)
-            .finish()
-    }
-}
+debug_redacting_key!(
+    RevisableKey,
+    key_bytes;
+    interval_number,
+    interval_count,
+);
 
 /// Defined here rather than beside `Exposure`, so that `exposure` needs nothing of `revision`.
 impl Exposure {

@@ -125,10 +125,14 @@ mod tests {
 
     #[test]
     fn go_float_formatting() {
-        assert_eq!(go_float_int(15), "15");
-        assert_eq!(go_float_int(999_999), "999999");
-        assert_eq!(go_float_int(1_000_000), "1e+06");
-        assert_eq!(go_float_int(1_234_567), "1.234567e+06");
-        assert_eq!(go_float_int(u32::MAX), "4.294967295e+09");
+        for (n, go) in [
+            (15, "15"),
+            (999_999, "999999"),
+            (1_000_000, "1e+06"),
+            (1_234_567, "1.234567e+06"),
+            (u32::MAX, "4.294967295e+09"),
+        ] {
+            assert_eq!(go_float_int(n), go, "{n}");
+        }
     }
 }

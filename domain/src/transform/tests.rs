@@ -20,6 +20,13 @@ pub(super) fn t() -> DateTime<Utc> {
         .unwrap()
 }
 
+/// `hour`:00 UTC on the `day` of June 2024 (T is the 15th).
+pub(super) fn june_2024(day: u32, hour: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 6, day, hour, 0, 0)
+        .single()
+        .unwrap()
+}
+
 pub(super) fn now_iv() -> i32 {
     interval_of(t())
 }
@@ -39,8 +46,13 @@ pub(super) fn raw(key: &str, rsn: i32, rp: i32, tr: i64) -> RawKey {
 }
 
 /// `K(n)` with a distinct key derived from `seed`.
+/// A key of 16 `seed` bytes starting at interval `start`, a full day long, risk 0.
+pub(super) fn day_key(seed: u8, start: i32) -> RawKey {
+    raw(&encode_std(&[seed; 16]), start, 144, 0)
+}
+
 pub(super) fn k(n: i32, seed: u8) -> RawKey {
-    raw(&encode_std(&[seed; 16]), d() - 144 * n, 144, 0)
+    day_key(seed, d() - 144 * n)
 }
 
 pub(super) fn request(keys: Vec<RawKey>, claims: Option<Claims>) -> TransformRequest {

@@ -1,7 +1,5 @@
 //! `RawKey`: one element of `temporaryExposureKeys` exactly as the phone sent it.
 
-use std::fmt;
-
 /// A key as sent, before any validation. The HMAC of the verification certificate is computed
 /// over these values verbatim (including keys the server later drops), and the transform turns
 /// them into [`crate::Exposure`]s.
@@ -17,13 +15,10 @@ pub struct RawKey {
     pub transmission_risk: i64,
 }
 
-impl fmt::Debug for RawKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RawKey")
-            .field("key", &"<redacted>")
-            .field("rolling_start_number", &self.rolling_start_number)
-            .field("rolling_period", &self.rolling_period)
-            .field("transmission_risk", &self.transmission_risk)
-            .finish()
-    }
-}
+debug_redacting_key!(
+    RawKey,
+    key;
+    rolling_start_number,
+    rolling_period,
+    transmission_risk,
+);

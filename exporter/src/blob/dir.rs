@@ -125,6 +125,18 @@ impl BlobStore for DirectoryStore {
 mod tests {
     use super::*;
 
+    /// Puts `bytes` as the index `name`, reads it back and checks it holds them.
+    async fn put_and_read_back(store: &DirectoryStore, name: &str, bytes: &'static [u8]) -> Blob {
+        store
+            .put(name, Bytes::from_static(bytes), BlobKind::Index)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let blob = store.get(name).await.unwrap_or_else(|e| panic!("{e}"));
+        let blob = blob.unwrap_or_else(|| panic!("{name} missing"));
+        assert_eq!(&blob.bytes[..], bytes);
+        blob
+    }
+
     #[tokio::test]
     async fn put_get_replace_delete() {
         let root = std::env::temp_dir().join(format!("blobs-{}", uuid::Uuid::new_v4()));
@@ -135,20 +147,8 @@ mod tests {
             .await
             .unwrap_or_else(|e| panic!("{e}"))
             .is_none());
-        store
-            .put(name, Bytes::from_static(b"a"), BlobKind::Index)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        let first = store.get(name).await.unwrap_or_else(|e| panic!("{e}"));
-        let first = first.unwrap_or_else(|| panic!("missing"));
-        assert_eq!(&first.bytes[..], b"a");
-        store
-            .put(name, Bytes::from_static(b"b"), BlobKind::Index)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        let second = store.get(name).await.unwrap_or_else(|e| panic!("{e}"));
-        let second = second.unwrap_or_else(|| panic!("missing"));
-        assert_eq!(&second.bytes[..], b"b");
+        let first = put_and_read_back(&store, name, b"a").await;
+        let second = put_and_read_back(&store, name, b"b").await;
         assert_ne!(first.etag, second.etag, "a new version has a new ETag");
         store.delete(name).await.unwrap_or_else(|e| panic!("{e}"));
         store.delete(name).await.unwrap_or_else(|e| panic!("{e}"));

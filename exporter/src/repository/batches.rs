@@ -5,7 +5,7 @@ use schemas::config::ExportConfig;
 use tokio_postgres::Row;
 use uuid::Uuid;
 
-use super::{BatchStatus, RepoError};
+use super::{execute, query_map, query_value, BatchStatus, RepoError};
 use crate::batching::ranges::Window;
 
 /// A batch as stored: its window and the config settings copied when it was cut.
@@ -148,29 +148,27 @@ pub async fn latest_batch_end(
     pool: &deadpool_postgres::Pool,
     config_id: i64,
 ) -> Result<Option<DateTime<Utc>>, RepoError> {
-    let client = pool.get().await?;
-    Ok(client
-        .query_one(
-            "SELECT max(end_timestamp) FROM export_batch WHERE config_id = $1",
-            &[&config_id],
-        )
-        .await?
-        .get(0))
+    query_value(
+        pool,
+        "SELECT max(end_timestamp) FROM export_batch WHERE config_id = $1",
+        &[&config_id],
+    )
+    .await
 }
 
 /// The end of the newest completed batch of every config that has one.
 pub async fn newest_complete_ends(
     pool: &deadpool_postgres::Pool,
 ) -> Result<std::collections::BTreeMap<i64, DateTime<Utc>>, RepoError> {
-    let client = pool.get().await?;
-    let rows = client
-        .query(
-            "SELECT config_id, max(end_timestamp) FROM export_batch \
-             WHERE status = 'COMPLETE' GROUP BY config_id",
-            &[],
-        )
-        .await?;
-    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    let ends = query_map(
+        pool,
+        "SELECT config_id, max(end_timestamp) FROM export_batch \
+         WHERE status = 'COMPLETE' GROUP BY config_id",
+        &[],
+        |r| (r.get(0), r.get(1)),
+    )
+    .await?;
+    Ok(ends.into_iter().collect())
 }
 
 /// Leases the oldest batch that is ready (its window ended before `now`) and not leased by a
@@ -213,14 +211,13 @@ pub async fn postpone(
     lease: &Lease,
     retry_at: DateTime<Utc>,
 ) -> Result<(), RepoError> {
-    let client = pool.get().await?;
-    client
-        .execute(
-            "UPDATE export_batch SET lease_expires = $3
-             WHERE batch_id = $1 AND lease_token = $2 AND status = 'PENDING'",
-            &[&lease.batch.batch_id, &lease.token, &retry_at],
-        )
-        .await?;
+    execute(
+        pool,
+        "UPDATE export_batch SET lease_expires = $3
+         WHERE batch_id = $1 AND lease_token = $2 AND status = 'PENDING'",
+        &[&lease.batch.batch_id, &lease.token, &retry_at],
+    )
+    .await?;
     Ok(())
 }
 
@@ -229,14 +226,15 @@ pub async fn batch(
     pool: &deadpool_postgres::Pool,
     batch_id: i64,
 ) -> Result<Option<Batch>, RepoError> {
-    let client = pool.get().await?;
-    let row = client
-        .query_opt(
-            &format!("SELECT {COLUMNS} FROM export_batch WHERE batch_id = $1"),
-            &[&batch_id],
-        )
-        .await?;
-    Ok(row.as_ref().map(batch_of))
+    // The id is the key: one row at most.
+    let mut rows = query_map(
+        pool,
+        &format!("SELECT {COLUMNS} FROM export_batch WHERE batch_id = $1"),
+        &[&batch_id],
+        batch_of,
+    )
+    .await?;
+    Ok(rows.pop())
 }
 
 /// The batches of a config, oldest window first.
@@ -244,17 +242,16 @@ pub async fn batches_of(
     pool: &deadpool_postgres::Pool,
     config_id: i64,
 ) -> Result<Vec<Batch>, RepoError> {
-    let client = pool.get().await?;
-    let rows = client
-        .query(
-            &format!(
-                "SELECT {COLUMNS} FROM export_batch WHERE config_id = $1
-                 ORDER BY start_timestamp, batch_id"
-            ),
-            &[&config_id],
-        )
-        .await?;
-    Ok(rows.iter().map(batch_of).collect())
+    query_map(
+        pool,
+        &format!(
+            "SELECT {COLUMNS} FROM export_batch WHERE config_id = $1
+             ORDER BY start_timestamp, batch_id"
+        ),
+        &[&config_id],
+        batch_of,
+    )
+    .await
 }
 
 /// Every config that has batches, with the filename root of its latest batch (for cleaning up
@@ -262,15 +259,14 @@ pub async fn batches_of(
 pub async fn configs_with_batches(
     pool: &deadpool_postgres::Pool,
 ) -> Result<Vec<(i64, String)>, RepoError> {
-    let client = pool.get().await?;
-    let rows = client
-        .query(
-            "SELECT DISTINCT ON (config_id) config_id, filename_root FROM export_batch
-             ORDER BY config_id, end_timestamp DESC",
-            &[],
-        )
-        .await?;
-    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    query_map(
+        pool,
+        "SELECT DISTINCT ON (config_id) config_id, filename_root FROM export_batch
+         ORDER BY config_id, end_timestamp DESC",
+        &[],
+        |r| (r.get(0), r.get(1)),
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::batches::Lease;
-use super::RepoError;
+use super::{execute, query_map, RepoError};
 
 /// A file written for a batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,14 +75,13 @@ pub async fn add_file(
     config_id: i64,
     filename: &str,
 ) -> Result<bool, RepoError> {
-    let client = pool.get().await?;
-    let n = client
-        .execute(
-            "INSERT INTO export_file (filename, batch_id, config_id, batch_num, batch_size, status)
-             VALUES ($1, $2, $3, 1, 1, 'COMPLETE') ON CONFLICT (filename) DO NOTHING",
-            &[&filename, &batch_id, &config_id],
-        )
-        .await?;
+    let n = execute(
+        pool,
+        "INSERT INTO export_file (filename, batch_id, config_id, batch_num, batch_size, status)
+         VALUES ($1, $2, $3, 1, 1, 'COMPLETE') ON CONFLICT (filename) DO NOTHING",
+        &[&filename, &batch_id, &config_id],
+    )
+    .await?;
     Ok(n == 1)
 }
 
@@ -101,24 +100,20 @@ pub async fn files_of_batch(
     pool: &deadpool_postgres::Pool,
     batch_id: i64,
 ) -> Result<Vec<FileRow>, RepoError> {
-    let client = pool.get().await?;
-    let rows = client
-        .query(
-            "SELECT filename, batch_id, batch_num, batch_size, status FROM export_file
-             WHERE batch_id = $1 ORDER BY batch_num, filename",
-            &[&batch_id],
-        )
-        .await?;
-    Ok(rows
-        .iter()
-        .map(|r| FileRow {
+    query_map(
+        pool,
+        "SELECT filename, batch_id, batch_num, batch_size, status FROM export_file
+         WHERE batch_id = $1 ORDER BY batch_num, filename",
+        &[&batch_id],
+        |r| FileRow {
             filename: r.get(0),
             batch_id: r.get(1),
             batch_num: r.get(2),
             batch_size: r.get(3),
             status: r.get(4),
-        })
-        .collect())
+        },
+    )
+    .await
 }
 
 /// The files the index of `config_id` lists: complete files of complete (or deleted) batches
@@ -128,17 +123,16 @@ pub async fn index_files(
     config_id: i64,
     since: DateTime<Utc>,
 ) -> Result<Vec<String>, RepoError> {
-    let client = pool.get().await?;
-    let rows = client
-        .query(
-            "SELECT f.filename FROM export_file f JOIN export_batch b ON b.batch_id = f.batch_id
-             WHERE b.config_id = $1 AND b.start_timestamp > $2
-               AND b.status IN ('COMPLETE', 'DELETED') AND f.status = 'COMPLETE'
-             ORDER BY f.filename",
-            &[&config_id, &since],
-        )
-        .await?;
-    Ok(rows.iter().map(|r| r.get(0)).collect())
+    query_map(
+        pool,
+        "SELECT f.filename FROM export_file f JOIN export_batch b ON b.batch_id = f.batch_id
+         WHERE b.config_id = $1 AND b.start_timestamp > $2
+           AND b.status IN ('COMPLETE', 'DELETED') AND f.status = 'COMPLETE'
+         ORDER BY f.filename",
+        &[&config_id, &since],
+        |r| r.get(0),
+    )
+    .await
 }
 
 /// Marks `DEL_PEND` the complete files of complete batches that ended before `cutoff`, of one
@@ -148,15 +142,14 @@ pub async fn mark_expired_files(
     config_id: Option<i64>,
     cutoff: DateTime<Utc>,
 ) -> Result<u64, RepoError> {
-    let client = pool.get().await?;
-    Ok(client
-        .execute(
-            "UPDATE export_file f SET status = 'DEL_PEND' FROM export_batch b
-             WHERE f.batch_id = b.batch_id AND ($1::BIGINT IS NULL OR b.config_id = $1)
-               AND b.status = 'COMPLETE' AND f.status = 'COMPLETE' AND b.end_timestamp < $2",
-            &[&config_id, &cutoff],
-        )
-        .await?)
+    execute(
+        pool,
+        "UPDATE export_file f SET status = 'DEL_PEND' FROM export_batch b
+         WHERE f.batch_id = b.batch_id AND ($1::BIGINT IS NULL OR b.config_id = $1)
+           AND b.status = 'COMPLETE' AND f.status = 'COMPLETE' AND b.end_timestamp < $2",
+        &[&config_id, &cutoff],
+    )
+    .await
 }
 
 /// A file whose blob is due for deletion.
@@ -172,23 +165,19 @@ pub async fn files_to_delete(
     cutoff: DateTime<Utc>,
     limit: i64,
 ) -> Result<Vec<ExpiredFile>, RepoError> {
-    let client = pool.get().await?;
-    let rows = client
-        .query(
-            "SELECT f.filename, b.config_id FROM export_file f
-             JOIN export_batch b ON b.batch_id = f.batch_id
-             WHERE b.end_timestamp < $1 AND b.status <> 'DELETED' AND f.status = 'DEL_PEND'
-             ORDER BY f.filename LIMIT $2",
-            &[&cutoff, &limit],
-        )
-        .await?;
-    Ok(rows
-        .iter()
-        .map(|r| ExpiredFile {
+    query_map(
+        pool,
+        "SELECT f.filename, b.config_id FROM export_file f
+         JOIN export_batch b ON b.batch_id = f.batch_id
+         WHERE b.end_timestamp < $1 AND b.status <> 'DELETED' AND f.status = 'DEL_PEND'
+         ORDER BY f.filename LIMIT $2",
+        &[&cutoff, &limit],
+        |r| ExpiredFile {
             filename: r.get(0),
             config_id: r.get(1),
-        })
-        .collect())
+        },
+    )
+    .await
 }
 
 /// Records that a file's blob is gone.
@@ -196,13 +185,12 @@ pub async fn mark_file_deleted(
     pool: &deadpool_postgres::Pool,
     filename: &str,
 ) -> Result<(), RepoError> {
-    let client = pool.get().await?;
-    client
-        .execute(
-            "UPDATE export_file SET status = 'DELETED' WHERE filename = $1",
-            &[&filename],
-        )
-        .await?;
+    execute(
+        pool,
+        "UPDATE export_file SET status = 'DELETED' WHERE filename = $1",
+        &[&filename],
+    )
+    .await?;
     Ok(())
 }
 
@@ -211,14 +199,13 @@ pub async fn mark_batches_deleted(
     pool: &deadpool_postgres::Pool,
     cutoff: DateTime<Utc>,
 ) -> Result<u64, RepoError> {
-    let client = pool.get().await?;
-    Ok(client
-        .execute(
-            "UPDATE export_batch b SET status = 'DELETED'
-             WHERE b.status = 'COMPLETE' AND b.end_timestamp < $1
-               AND NOT EXISTS (SELECT 1 FROM export_file f
-                               WHERE f.batch_id = b.batch_id AND f.status <> 'DELETED')",
-            &[&cutoff],
-        )
-        .await?)
+    execute(
+        pool,
+        "UPDATE export_batch b SET status = 'DELETED'
+         WHERE b.status = 'COMPLETE' AND b.end_timestamp < $1
+           AND NOT EXISTS (SELECT 1 FROM export_file f
+                           WHERE f.batch_id = b.batch_id AND f.status <> 'DELETED')",
+        &[&cutoff],
+    )
+    .await
 }

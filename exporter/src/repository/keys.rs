@@ -13,7 +13,7 @@ use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use tokio_postgres::Row;
 
-use super::RepoError;
+use super::{execute, query_map, query_value, RepoError};
 use crate::format::{report_type_from_text, report_type_text, ExportKey};
 
 /// Which keys a batch selects.
@@ -156,14 +156,12 @@ pub async fn batch_has_padding(
     pool: &deadpool_postgres::Pool,
     batch_id: i64,
 ) -> Result<bool, RepoError> {
-    let client = pool.get().await?;
-    Ok(client
-        .query_one(
-            "SELECT EXISTS (SELECT 1 FROM export_padding_key WHERE batch_id = $1)",
-            &[&batch_id],
-        )
-        .await?
-        .get(0))
+    query_value(
+        pool,
+        "SELECT EXISTS (SELECT 1 FROM export_padding_key WHERE batch_id = $1)",
+        &[&batch_id],
+    )
+    .await
 }
 
 /// Persists a batch's fake keys (all of them, in one transaction), unless the batch already
@@ -242,18 +240,13 @@ pub async fn padding_of_batch(
     pool: &deadpool_postgres::Pool,
     batch_id: i64,
 ) -> Result<Vec<PrimaryKey>, RepoError> {
-    let client = pool.get().await?;
-    let rows = client
-        .query(
-            "SELECT exposure_key, transmission_risk, interval_number, interval_count, report_type,
-                    days_since_symptom_onset, regions, traveler, created_at
-             FROM export_padding_key WHERE batch_id = $1",
-            &[&batch_id],
-        )
-        .await?;
-    Ok(rows
-        .iter()
-        .filter_map(|row| {
+    let keys = query_map(
+        pool,
+        "SELECT exposure_key, transmission_risk, interval_number, interval_count, report_type,
+                days_since_symptom_onset, regions, traveler, created_at
+         FROM export_padding_key WHERE batch_id = $1",
+        &[&batch_id],
+        |row| {
             let text: String = row.get(0);
             Some(PrimaryKey {
                 key: export_key(row, key_bytes(&text)?),
@@ -262,8 +255,10 @@ pub async fn padding_of_batch(
                 created_at: row.get(8),
                 padding_of: Some(batch_id),
             })
-        })
-        .collect())
+        },
+    )
+    .await?;
+    Ok(keys.into_iter().flatten().collect())
 }
 
 /// Deletes padding keys created before `cutoff` (they follow the key retention).
@@ -271,11 +266,10 @@ pub async fn delete_padding_before(
     pool: &deadpool_postgres::Pool,
     cutoff: DateTime<Utc>,
 ) -> Result<u64, RepoError> {
-    let client = pool.get().await?;
-    Ok(client
-        .execute(
-            "DELETE FROM export_padding_key WHERE created_at < $1",
-            &[&cutoff],
-        )
-        .await?)
+    execute(
+        pool,
+        "DELETE FROM export_padding_key WHERE created_at < $1",
+        &[&cutoff],
+    )
+    .await
 }

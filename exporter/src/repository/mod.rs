@@ -19,6 +19,7 @@ pub mod locks;
 pub mod stats;
 
 use platform::pg::Migration;
+use tokio_postgres::Row;
 
 /// The exporter's migrations, recorded in [`MIGRATIONS_TABLE`].
 pub const MIGRATIONS: &[Migration] = &[Migration {
@@ -33,6 +34,44 @@ pub const MIGRATIONS_TABLE: &str = "exporter_schema_migrations";
 /// Applies the exporter's migrations.
 pub async fn migrate(pool: &deadpool_postgres::Pool) -> anyhow::Result<usize> {
     platform::pg::migrate_in(pool, MIGRATIONS_TABLE, MIGRATIONS).await
+}
+
+/// The parameters of one statement.
+type Params<'a> = &'a [&'a (dyn tokio_postgres::types::ToSql + Sync)];
+
+/// Runs one statement on a pooled connection; returns how many rows it changed.
+async fn execute(
+    pool: &deadpool_postgres::Pool,
+    sql: &str,
+    params: Params<'_>,
+) -> Result<u64, RepoError> {
+    let client = pool.get().await?;
+    Ok(client.execute(sql, params).await?)
+}
+
+/// Runs one query on a pooled connection; returns its rows, each made a `T` by `map`.
+async fn query_map<T>(
+    pool: &deadpool_postgres::Pool,
+    sql: &str,
+    params: Params<'_>,
+    map: impl Fn(&Row) -> T,
+) -> Result<Vec<T>, RepoError> {
+    let client = pool.get().await?;
+    let rows = client.query(sql, params).await?;
+    Ok(rows.iter().map(map).collect())
+}
+
+/// Runs a query of exactly one row on a pooled connection; returns its first column.
+async fn query_value<T>(
+    pool: &deadpool_postgres::Pool,
+    sql: &str,
+    params: Params<'_>,
+) -> Result<T, RepoError>
+where
+    T: for<'r> tokio_postgres::types::FromSql<'r>,
+{
+    let client = pool.get().await?;
+    Ok(client.query_one(sql, params).await?.get(0))
 }
 
 /// A database failure; always worth retrying later.

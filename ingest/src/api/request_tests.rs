@@ -121,39 +121,26 @@ fn integers_must_fit_their_go_type() {
 
 #[test]
 fn other_type_mismatches() {
-    assert_eq!(
-        type_error(v1(r#"{"traveler": "true"}"#)),
-        ("traveler".into(), 19)
-    );
-    assert_eq!(
-        type_error(v1(r#"{"traveler": 1}"#)),
-        ("traveler".into(), 14)
-    );
-    assert_eq!(
-        type_error(v1(r#"{"healthAuthorityID": 1}"#)),
-        ("healthAuthorityID".into(), 23)
-    );
-    assert_eq!(
-        type_error(v1(r#"{"healthAuthorityID": true}"#)),
-        ("healthAuthorityID".into(), 26)
-    );
-    // Objects and arrays are reported just past their opening bracket.
-    assert_eq!(
-        type_error(v1(r#"{"healthAuthorityID": {"a":1}}"#)),
-        ("healthAuthorityID".into(), 23)
-    );
-    assert_eq!(
-        type_error(v1(r#"{"hmacKey": [1]}"#)),
-        ("hmacKey".into(), 13)
-    );
-    assert_eq!(
-        type_error(v1(r#"{"temporaryExposureKeys": {}}"#)),
-        ("temporaryExposureKeys".into(), 27)
-    );
-    // Top-level values other than an object (or null).
-    assert_eq!(type_error(v1("[]")), (String::new(), 1));
-    assert_eq!(type_error(v1(r#""x""#)), (String::new(), 3));
-    assert_eq!(type_error(v1("12")), (String::new(), 2));
+    for (body, field, offset) in [
+        (r#"{"traveler": "true"}"#, "traveler", 19),
+        (r#"{"traveler": 1}"#, "traveler", 14),
+        (r#"{"healthAuthorityID": 1}"#, "healthAuthorityID", 23),
+        (r#"{"healthAuthorityID": true}"#, "healthAuthorityID", 26),
+        // Objects and arrays are reported just past their opening bracket.
+        (r#"{"healthAuthorityID": {"a":1}}"#, "healthAuthorityID", 23),
+        (r#"{"hmacKey": [1]}"#, "hmacKey", 13),
+        (
+            r#"{"temporaryExposureKeys": {}}"#,
+            "temporaryExposureKeys",
+            27,
+        ),
+        // Top-level values other than an object (or null).
+        ("[]", "", 1),
+        (r#""x""#, "", 3),
+        ("12", "", 2),
+    ] {
+        assert_eq!(type_error(v1(body)), (field.into(), offset), "body {body}");
+    }
 }
 
 #[test]

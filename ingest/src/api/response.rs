@@ -125,17 +125,15 @@ impl GoResponse for PublishResponse {
             field(&mut out, "insertedExposures");
             out.push_str(&self.inserted_exposures.to_string());
         }
-        if !self.error.is_empty() {
-            field(&mut out, "error");
-            push_go_string(&mut out, &self.error);
-        }
-        if !self.code.is_empty() {
-            field(&mut out, "code");
-            push_go_string(&mut out, &self.code);
-        }
-        if !self.padding.is_empty() {
-            field(&mut out, "padding");
-            push_go_string(&mut out, &self.padding);
+        for (name, value) in [
+            ("error", &self.error),
+            ("code", &self.code),
+            ("padding", &self.padding),
+        ] {
+            if !value.is_empty() {
+                field(&mut out, name);
+                push_go_string(&mut out, value);
+            }
         }
         if !self.warnings.is_empty() {
             field(&mut out, "warnings");

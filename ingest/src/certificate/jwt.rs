@@ -230,26 +230,16 @@ mod tests {
 
     #[test]
     fn segments() {
-        assert_eq!(
-            parse("totally not a JWT").unwrap_err(),
-            "token contains an invalid number of segments"
-        );
-        assert_eq!(
-            parse("").unwrap_err(),
-            "token contains an invalid number of segments"
-        );
-        assert_eq!(
-            parse("a.b.c.d").unwrap_err(),
-            "token contains an invalid number of segments"
-        );
-        assert_eq!(
-            parse("a=.b.c").unwrap_err(),
-            "illegal base64 data at input byte 1"
-        );
-        assert_eq!(
-            parse("Bearer a.b.c").unwrap_err(),
-            "tokenstring should not contain 'bearer '"
-        );
+        const SEGMENTS: &str = "token contains an invalid number of segments";
+        for (token, want) in [
+            ("totally not a JWT", SEGMENTS),
+            ("", SEGMENTS),
+            ("a.b.c.d", SEGMENTS),
+            ("a=.b.c", "illegal base64 data at input byte 1"),
+            ("Bearer a.b.c", "tokenstring should not contain 'bearer '"),
+        ] {
+            assert_eq!(parse(token).unwrap_err(), want, "token {token:?}");
+        }
         let padded = format!("{}=.{}.s", seg(r#"{"alg":"ES256","kid":"v"}"#), seg("{}"));
         assert!(parse(&padded).is_err(), "padded segments fail");
     }

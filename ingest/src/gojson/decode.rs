@@ -195,10 +195,7 @@ impl<'a> Cursor<'a> {
             return Ok(true);
         }
         loop {
-            let key = self.read_str();
-            if self.peek() == b':' {
-                self.bump();
-            }
+            let key = self.member_key();
             match lookup(shape.fields, &key) {
                 Some(index) => {
                     let outer = std::mem::replace(&mut ctx.struct_name, shape.name);
@@ -213,15 +210,8 @@ impl<'a> Cursor<'a> {
                 }
                 None => self.skip_value(),
             }
-            match self.peek() {
-                b',' => {
-                    self.bump();
-                    self.skip_ws();
-                }
-                _ => {
-                    self.bump();
-                    return Ok(true);
-                }
+            if !self.next_member() {
+                return Ok(true);
             }
         }
     }
@@ -302,20 +292,10 @@ impl<'a> Cursor<'a> {
             return;
         }
         loop {
-            let key = self.read_str();
-            if self.peek() == b':' {
-                self.bump();
-            }
+            let key = self.member_key();
             entry(&key, self);
-            match self.peek() {
-                b',' => {
-                    self.bump();
-                    self.skip_ws();
-                }
-                _ => {
-                    self.bump();
-                    return;
-                }
+            if !self.next_member() {
+                return;
             }
         }
     }

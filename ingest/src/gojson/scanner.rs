@@ -185,9 +185,7 @@ impl Scanner {
                 if is_space(c) {
                     Op::SkipSpace
                 } else if c == b'}' {
-                    if let Some(last) = self.stack.last_mut() {
-                        *last = Parse::ObjectValue;
-                    }
+                    self.set_parse(Parse::ObjectValue);
                     self.end_value(c)
                 } else {
                     self.begin_string(c)
@@ -197,26 +195,16 @@ impl Scanner {
             State::EndValue => self.end_value(c),
             State::EndTop => self.end_top(c),
             State::InString => match c {
-                b'"' => {
-                    self.state = State::EndValue;
-                    Op::Continue
-                }
-                b'\\' => {
-                    self.state = State::InStringEsc;
-                    Op::Continue
-                }
+                b'"' => self.goto(State::EndValue, Op::Continue),
+                b'\\' => self.goto(State::InStringEsc, Op::Continue),
                 c if c < 0x20 => self.error(c, "in string literal"),
                 _ => Op::Continue,
             },
             State::InStringEsc => match c {
                 b'b' | b'f' | b'n' | b'r' | b't' | b'\\' | b'/' | b'"' => {
-                    self.state = State::InString;
-                    Op::Continue
+                    self.goto(State::InString, Op::Continue)
                 }
-                b'u' => {
-                    self.state = State::InStringEscU;
-                    Op::Continue
-                }
+                b'u' => self.goto(State::InStringEscU, Op::Continue),
                 _ => self.error(c, "in string escape code"),
             },
             State::InStringEscU => self.hex(c, State::InStringEscU1),
@@ -224,14 +212,8 @@ impl Scanner {
             State::InStringEscU12 => self.hex(c, State::InStringEscU123),
             State::InStringEscU123 => self.hex(c, State::InString),
             State::Neg => match c {
-                b'0' => {
-                    self.state = State::Zero;
-                    Op::Continue
-                }
-                b'1'..=b'9' => {
-                    self.state = State::One;
-                    Op::Continue
-                }
+                b'0' => self.goto(State::Zero, Op::Continue),
+                b'1'..=b'9' => self.goto(State::One, Op::Continue),
                 _ => self.error(c, "in numeric literal"),
             },
             State::One => {
@@ -244,8 +226,7 @@ impl Scanner {
             State::Zero => self.zero(c),
             State::Dot => {
                 if c.is_ascii_digit() {
-                    self.state = State::Dot0;
-                    Op::Continue
+                    self.goto(State::Dot0, Op::Continue)
                 } else {
                     self.error(c, "after decimal point in numeric literal")
                 }
@@ -254,16 +235,14 @@ impl Scanner {
                 if c.is_ascii_digit() {
                     Op::Continue
                 } else if c == b'e' || c == b'E' {
-                    self.state = State::E;
-                    Op::Continue
+                    self.goto(State::E, Op::Continue)
                 } else {
                     self.end_value(c)
                 }
             }
             State::E => {
                 if c == b'+' || c == b'-' {
-                    self.state = State::ESign;
-                    Op::Continue
+                    self.goto(State::ESign, Op::Continue)
                 } else {
                     self.e_sign(c)
                 }
@@ -328,30 +307,44 @@ pub fn read_value(buf: &[u8], truncated: bool) -> Result<usize, ReadError> {
         scanner.bytes += 1;
         let at = i;
         i += 1;
-        match scanner.step(c) {
-            Op::End => return Ok(at),
-            Op::EndObject | Op::EndArray if scanner.stack.is_empty() => return Ok(at + 1),
-            Op::Error => {
-                return Err(ReadError::Syntax(scanner.err.clone().unwrap_or(
-                    SyntaxError {
-                        msg: String::new(),
-                        offset: scanner.bytes,
-                    },
-                )))
-            }
-            _ => {}
+        let op = scanner.step(c);
+        if let Some(read) = scanner.value_read(op, at) {
+            return read;
         }
     }
-    if truncated {
-        return Err(ReadError::TooLarge);
+    scanner.read_to_end(buf, truncated)
+}
+
+impl Scanner {
+    /// What the step over byte `at` means to [`read_value`]: `Some` once the first value has
+    /// ended (or cannot be a value), `None` while it goes on.
+    fn value_read(&self, op: Op, at: usize) -> Option<Result<usize, ReadError>> {
+        match op {
+            Op::End => Some(Ok(at)),
+            Op::EndObject | Op::EndArray if self.stack.is_empty() => Some(Ok(at + 1)),
+            Op::Error => Some(Err(ReadError::Syntax(self.err.clone().unwrap_or(
+                SyntaxError {
+                    msg: String::new(),
+                    offset: self.bytes,
+                },
+            )))),
+            _ => None,
+        }
     }
-    if scanner.step(b' ') == Op::End {
-        return Ok(buf.len());
-    }
-    if buf.iter().any(|c| !is_space(*c)) {
-        Err(ReadError::UnexpectedEof)
-    } else {
-        Err(ReadError::Empty)
+
+    /// How [`read_value`] ends when `buf` ran out before the value did.
+    fn read_to_end(&mut self, buf: &[u8], truncated: bool) -> Result<usize, ReadError> {
+        if truncated {
+            return Err(ReadError::TooLarge);
+        }
+        if self.step(b' ') == Op::End {
+            return Ok(buf.len());
+        }
+        if buf.iter().any(|c| !is_space(*c)) {
+            Err(ReadError::UnexpectedEof)
+        } else {
+            Err(ReadError::Empty)
+        }
     }
 }
 

@@ -99,24 +99,12 @@ fn read_value_slow(buf: &[u8], truncated: bool) -> Result<usize, ReadError> {
     let mut scanner = Scanner::default();
     for (i, &c) in buf.iter().enumerate() {
         scanner.bytes += 1;
-        match scanner.step(c) {
-            Op::End => return Ok(i),
-            Op::EndObject | Op::EndArray if scanner.stack.is_empty() => return Ok(i + 1),
-            Op::Error => return Err(ReadError::Syntax(scanner.err.clone().unwrap())),
-            _ => {}
+        let op = scanner.step(c);
+        if let Some(read) = scanner.value_read(op, i) {
+            return read;
         }
     }
-    if truncated {
-        return Err(ReadError::TooLarge);
-    }
-    if scanner.step(b' ') == Op::End {
-        return Ok(buf.len());
-    }
-    if buf.iter().any(|c| !is_space(*c)) {
-        Err(ReadError::UnexpectedEof)
-    } else {
-        Err(ReadError::Empty)
-    }
+    scanner.read_to_end(buf, truncated)
 }
 
 proptest::proptest! {

@@ -115,10 +115,7 @@ fn http_settings() -> HttpSettings {
 fn harness(mode: SinkMode, edit: impl FnOnce(&mut HttpSettings)) -> Harness {
     let mut settings = http_settings();
     edit(&mut settings);
-    let signer = Signer::generate("v1");
-    let other = Signer::generate("v1");
-    let now = chrono::Utc::now();
-    let config = testkit::fixture(&signer, &other, now);
+    let (signer, _, now, config) = testkit::generated_fixture();
     let ops = platform::ops::Ops::new("ingest-test");
     let metrics = Metrics::register(&ops.registry).unwrap();
     let outcomes = Arc::new(OutcomeRouter::new(metrics.clone()));

@@ -21,8 +21,9 @@ use std::time::Duration;
 
 use admin::Admin;
 use harness::certs::{CertClaims, SigningAuthority};
+use harness::edge::start_ingest;
 use harness::keys::{hmac_secret, k};
-use harness::stack::{publish, revision_token_keys};
+use harness::stack::publish;
 use harness::{spawn, wait_for, wait_ready, Running, TestEnv};
 use schemas::api::{ExposureKey, PublishRequest};
 use schemas::config::ConfigEvent;
@@ -90,16 +91,7 @@ fn publish_request(authority: &SigningAuthority, keys: &[ExposureKey]) -> Publis
 async fn operator_configures_publishing_in_a_real_browser_and_revokes_the_key() {
     let env = TestEnv::new().await;
     let (admin, _operators) = start_admin(&env).await;
-    let token_keys = revision_token_keys();
-    let ingest = spawn::<ingest::Ingest>(
-        &env,
-        &[
-            ("REVISION_TOKEN_KEYS", &token_keys),
-            ("PUBLISH_OUTCOME_WAIT", "0"),
-        ],
-    )
-    .await;
-    wait_ready(&ingest.ops_url()).await;
+    let ingest = start_ingest(&env, &[("PUBLISH_OUTCOME_WAIT", "0")]).await;
     let authority = SigningAuthority::generate("v1");
     let console = admin.url();
     let b = Browser::start().await;
@@ -111,22 +103,23 @@ async fn operator_configures_publishing_in_a_real_browser_and_revokes_the_key() 
     b.fill("operator", OPERATOR).await;
     b.fill("secret", PASSWORD).await;
     b.screenshot("login").await;
-    b.click_text("Sign in").await;
-    b.wait_heading("Authorized Health Authorities").await;
-    b.click_text("Home").await;
-    b.wait_heading("Admin console").await;
+    b.follow("Sign in", "Authorized Health Authorities").await;
+    b.follow("Home", "Admin console").await;
 
     // Health Authority Key Configuration: issuer, audience and name first.
-    b.click_text("Create New Health Authority Key Configuration")
-        .await;
-    b.wait_heading("Create New Health Authority Key Configuration")
-        .await;
+    b.follow(
+        "Create New Health Authority Key Configuration",
+        "Create New Health Authority Key Configuration",
+    )
+    .await;
     b.fill("name", "Example Health Authority").await;
     b.fill("issuer", ISSUER).await;
     b.fill("audience", AUDIENCE).await;
-    b.click_text("Save").await;
-    b.wait_heading("Health Authority Key Configuration: Example Health Authority")
-        .await;
+    b.follow(
+        "Save",
+        "Health Authority Key Configuration: Example Health Authority",
+    )
+    .await;
     assert_eq!(b.path().await, "/console/health-authorities/1");
 
     // Then the key: a wrong paste is refused next to the field and keeps what was typed.
@@ -145,11 +138,12 @@ async fn operator_configures_publishing_in_a_real_browser_and_revokes_the_key() 
     b.screenshot("health-authority").await;
 
     // Authorized Health Authority accepting that configuration's certificates.
-    b.click_text("Home").await;
-    b.wait_heading("Admin console").await;
-    b.click_text("Create new Authorized Health Authority").await;
-    b.wait_heading("Create new Authorized Health Authority")
-        .await;
+    b.follow("Home", "Admin console").await;
+    b.follow(
+        "Create new Authorized Health Authority",
+        "Create new Authorized Health Authority",
+    )
+    .await;
     b.fill("healthAuthorityID", APP).await;
     b.fill("regions", "US\nCA").await;
     b.click("input[name=\"allowedHealthAuthorityIDs\"][value=\"1\"]")
@@ -172,10 +166,16 @@ async fn operator_configures_publishing_in_a_real_browser_and_revokes_the_key() 
     .await;
 
     // Revoke the key in the console: the same publish is refused.
-    b.click_text("Health Authority Key Configurations").await;
-    b.wait_heading("Health Authority Key Configurations").await;
-    b.click_text("Example Health Authority").await;
-    b.wait_heading("Health Authority Key Configuration:").await;
+    b.follow(
+        "Health Authority Key Configurations",
+        "Health Authority Key Configurations",
+    )
+    .await;
+    b.follow(
+        "Example Health Authority",
+        "Health Authority Key Configuration:",
+    )
+    .await;
     b.click_text("Revoke").await;
     b.wait_text(".flash.ok", "Key v1 revoked.").await;
     assert_eq!(b.text("table.keys .badge").await, "Not active");
@@ -193,8 +193,7 @@ async fn operator_configures_publishing_in_a_real_browser_and_revokes_the_key() 
     );
 
     // The audit trail names the operator; the home page shows counts and recent changes.
-    b.click_text("Audit trail").await;
-    b.wait_heading("Audit trail").await;
+    b.follow("Audit trail", "Audit trail").await;
     let trail = b.text("table.audit").await;
     assert!(trail.contains(OPERATOR), "{trail}");
     assert!(
@@ -203,8 +202,7 @@ async fn operator_configures_publishing_in_a_real_browser_and_revokes_the_key() 
     );
     assert_eq!(trail.matches(OPERATOR).count(), 4, "{trail}");
     b.screenshot("audit").await;
-    b.click_text("Home").await;
-    b.wait_heading("Admin console").await;
+    b.follow("Home", "Admin console").await;
     b.screenshot("home").await;
 
     // Signing out ends the session.

@@ -2,14 +2,15 @@
 //! replay and the columnar history (read back with DuckDB, searched for key material).
 
 use std::collections::HashSet;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use analyst::overrides::Override;
 use analyst::whatif::{self, WhatIf};
-use harness::events::{claims, produce_received, received};
+use harness::events::{claims, received};
 use harness::keys::{k, today_midnight};
-use harness::{repo_root, spawn, wait_for, TestEnv};
+use harness::pipeline::Pipeline;
+use harness::process::{bin, python, stdout_of};
+use harness::{wait_for, TestEnv};
 use projector::rebuild::{rebuild_with, RebuildOptions};
 use schemas::api::ExposureKey;
 use schemas::publish::{Platform, PublishOutcome, RevisionTokenState};
@@ -31,29 +32,22 @@ async fn wait_outcomes(env: &TestEnv, ids: &[Uuid]) {
 }
 
 /// Produces one confirmed upload of `keys` with symptom onset `onset_days` ago (certificate).
-async fn upload(
-    env: &TestEnv,
-    producer: &rdkafka::producer::FutureProducer,
-    keys: &[ExposureKey],
-    onset_days: u32,
-) -> Uuid {
+async fn upload(pipeline: &Pipeline, keys: &[ExposureKey], onset_days: u32) -> Uuid {
     let mut c = claims("confirmed").unwrap();
     c.symptom_onset_interval = u32::try_from(today_midnight()).unwrap() - 144 * onset_days;
     let event = received(keys, Some(c), RevisionTokenState::Absent);
-    produce_received(env, producer, event).await
+    pipeline.produce(event).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_point_in_time_rebuild_equals_the_live_checksum_taken_at_that_instant() {
-    let env = TestEnv::with_database().await;
-    let _processor = spawn::<processor::Processor>(&env, &[]).await;
-    let _projector = spawn::<projector::Projector>(&env, &[]).await;
-    let producer = env.kafka.producer().unwrap();
+    let pipeline = Pipeline::start().await;
+    let env = &pipeline.env;
     let mut first = Vec::new();
     for i in 0..10 {
-        first.push(upload(&env, &producer, &[k(1), k(2 + i % 5)], 3).await);
+        first.push(upload(&pipeline, &[k(1), k(2 + i % 5)], 3).await);
     }
-    wait_outcomes(&env, &first).await;
+    wait_outcomes(env, &first).await;
     let (rows_then, live_then) = projector::rebuild::checksum(env.database_url())
         .await
         .unwrap();
@@ -61,9 +55,9 @@ async fn a_point_in_time_rebuild_equals_the_live_checksum_taken_at_that_instant(
     tokio::time::sleep(Duration::from_millis(50)).await;
     let mut later = Vec::new();
     for _ in 0..10 {
-        later.push(upload(&env, &producer, &[k(1)], 2).await);
+        later.push(upload(&pipeline, &[k(1)], 2).await);
     }
-    wait_outcomes(&env, &later).await;
+    wait_outcomes(env, &later).await;
     let (rows_now, live_now) = projector::rebuild::checksum(env.database_url())
         .await
         .unwrap();
@@ -105,30 +99,28 @@ async fn what_if(env: &TestEnv, set: &[&str]) -> analyst::report::Report {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_what_if_changes_exactly_the_uploads_its_setting_decides_differently() {
-    let env = TestEnv::with_database().await;
-    let _processor = spawn::<processor::Processor>(&env, &[]).await;
-    let _projector = spawn::<projector::Projector>(&env, &[]).await;
-    let producer = env.kafka.producer().unwrap();
+    let pipeline = Pipeline::start().await;
+    let env = &pipeline.env;
     // Onset 0..=21 days ago, each with today's key (days since onset = onset) and yesterday's.
     let mut ids = Vec::new();
     for onset in 0..=21 {
-        ids.push((onset, upload(&env, &producer, &[k(0), k(1)], onset).await));
+        ids.push((onset, upload(&pipeline, &[k(0), k(1)], onset).await));
     }
     let all: Vec<Uuid> = ids.iter().map(|(_, id)| *id).collect();
-    wait_outcomes(&env, &all).await;
+    wait_outcomes(env, &all).await;
 
-    let same = what_if(&env, &[]).await;
+    let same = what_if(env, &[]).await;
     assert_eq!(same.total.uploads, 22);
     assert_eq!(same.total.recorded_accepted, 22);
     assert_eq!(same.total.recorded_unknown, 0);
     assert_eq!(same.total.uploads_changed, 0, "{}", same.table());
-    assert_eq!(same.total.keys_recorded, same.total.keys_whatif);
+    assert_eq!(same.total.keys.keys_recorded, same.total.keys.keys_whatif);
     assert!(same.changed_uploads.is_empty());
     // The settings the events carry, given explicitly, change nothing either.
-    let explicit = what_if(&env, &["MAX_SYMPTOM_ONSET_DAYS=21"]).await;
+    let explicit = what_if(env, &["MAX_SYMPTOM_ONSET_DAYS=21"]).await;
     assert_eq!(explicit.total.uploads_changed, 0);
 
-    let strict = what_if(&env, &["MAX_SYMPTOM_ONSET_DAYS=14"]).await;
+    let strict = what_if(env, &["MAX_SYMPTOM_ONSET_DAYS=14"]).await;
     let changed: HashSet<Uuid> = strict
         .changed_uploads
         .iter()
@@ -142,27 +134,24 @@ async fn a_what_if_changes_exactly_the_uploads_its_setting_decides_differently()
     assert_eq!(changed, expected, "{}", strict.table());
     assert_eq!(strict.total.uploads_changed, 7);
     // Onset 15 loses today's key (15 days) and keeps yesterday's (14); 16..=21 lose both.
-    assert_eq!(strict.total.keys_dropped, 1 + 2 * 6);
-    assert_eq!(strict.total.keys_recorded - strict.total.keys_whatif, 13);
+    assert_eq!(strict.total.keys.keys_dropped, 1 + 2 * 6);
+    assert_eq!(
+        strict.total.keys.keys_recorded - strict.total.keys.keys_whatif,
+        13
+    );
     assert_eq!(strict.rows.len(), 1);
     assert_eq!(strict.rows[0].health_authority_id, Some(1));
     assert_eq!(strict.rows[0].day, Some(chrono::Utc::now().date_naive()));
     // The command line gives the same, as JSON and as a table.
     let scratch = harness::create_database(&env.infra).await;
     let run = |extra: &[&str]| {
-        let output = std::process::Command::new(bin("analyst"))
+        let mut command = std::process::Command::new(bin("analyst"));
+        command
             .args(["whatif", "--quiet", "--into", &scratch])
             .args(["--set", "MAX_SYMPTOM_ONSET_DAYS=14"])
             .args(extra)
-            .envs(env.env_vars())
-            .output()
-            .expect("analyst runs (cargo build --bins)");
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).unwrap()
+            .envs(env.env_vars());
+        String::from_utf8(stdout_of(&mut command, "analyst (cargo build --bins)")).unwrap()
     };
     let json: serde_json::Value = serde_json::from_str(&run(&["--json"])).unwrap();
     assert_eq!(json["total"]["uploads_changed"], 7);
@@ -207,17 +196,6 @@ async fn a_what_if_changes_exactly_the_uploads_its_setting_decides_differently()
     assert_eq!(harness::store::count(&env.db().await).await, 44);
 }
 
-fn python() -> PathBuf {
-    std::env::var_os("EXPORT_VERIFY_PYTHON")
-        .map_or_else(|| repo_root().join(".dev/pyenv/bin/python"), PathBuf::from)
-}
-
-fn bin(name: &str) -> PathBuf {
-    std::env::var_os("TEST_BIN_DIR")
-        .map_or_else(|| repo_root().join("target/debug"), PathBuf::from)
-        .join(name)
-}
-
 /// DuckDB's answer to `sql` over `file` (bound as the view `h`), as JSON.
 fn duckdb(file: &std::path::Path, reader: &str, sql: &str) -> serde_json::Value {
     let script = format!(
@@ -227,26 +205,16 @@ fn duckdb(file: &std::path::Path, reader: &str, sql: &str) -> serde_json::Value 
          con.execute(f\"CREATE VIEW h AS SELECT * FROM {reader}('{{path}}')\")\n\
          print(json.dumps(con.execute(sys.argv[2]).fetchall()[0]))\n"
     );
-    let output = std::process::Command::new(python())
-        .args(["-c", &script])
-        .arg(file)
-        .arg(sql)
-        .output()
-        .expect("python runs (dev/test installs duckdb into .dev/pyenv)");
-    assert!(
-        output.status.success(),
-        "duckdb: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
+    let mut command = std::process::Command::new(python());
+    command.args(["-c", &script]).arg(file).arg(sql);
+    // dev/test installs duckdb into .dev/pyenv.
+    serde_json::from_slice(&stdout_of(&mut command, "duckdb")).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_history_export_matches_the_events_in_duckdb_and_holds_no_key_material() {
-    let env = TestEnv::with_database().await;
-    let _processor = spawn::<processor::Processor>(&env, &[]).await;
-    let _projector = spawn::<projector::Projector>(&env, &[]).await;
-    let producer = env.kafka.producer().unwrap();
+    let pipeline = Pipeline::start().await;
+    let env = &pipeline.env;
     let from = chrono::Utc::now() - chrono::Duration::seconds(1);
     let mut ids = Vec::new();
     let mut keys = Vec::new();
@@ -265,21 +233,15 @@ async fn the_history_export_matches_the_events_in_duckdb_and_holds_no_key_materi
         } else {
             Platform::Ios
         };
-        ids.push(produce_received(&env, &producer, event).await);
+        ids.push(pipeline.produce(event).await);
     }
     // A rejected upload: a key with a bad rolling period.
     let mut bad = k(2);
     bad.rolling_period = 0;
     keys.push(bad.key.clone());
-    ids.push(
-        produce_received(
-            &env,
-            &producer,
-            received(&[bad], claims("confirmed"), RevisionTokenState::Absent),
-        )
-        .await,
-    );
-    wait_outcomes(&env, &ids).await;
+    let rejected = received(&[bad], claims("confirmed"), RevisionTokenState::Absent);
+    ids.push(pipeline.produce(rejected).await);
+    wait_outcomes(env, &ids).await;
     let to = chrono::Utc::now() + chrono::Duration::seconds(1);
 
     let dir = std::env::temp_dir().join(format!("history-{}", Uuid::new_v4().simple()));

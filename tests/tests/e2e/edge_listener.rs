@@ -20,13 +20,7 @@ async fn check_timeouts(addr: SocketAddr, what: &str) {
     // Silent: connected, nothing sent: the idle timeout.
     let since = Instant::now();
     let mut silent = connect(addr).await;
-    let closed = closed_within(&mut silent, since, Duration::from_secs(8), None)
-        .await
-        .unwrap_or_else(|| panic!("{what}: a silent connection stayed open"));
-    assert!(
-        closed < IDLE_TIMEOUT + Duration::from_secs(1),
-        "{what}: silent {closed:?}"
-    );
+    assert_idle_closed(&mut silent, since, &format!("{what}: silent")).await;
     // Dripping a head byte by byte (always active, never finished): the header read timeout.
     let since = Instant::now();
     let mut drip = connect(addr).await;
@@ -56,14 +50,19 @@ async fn check_timeouts(addr: SocketAddr, what: &str) {
         .unwrap();
     assert_eq!(status, 200, "{what}");
     let since = Instant::now();
-    let closed = closed_within(&mut keep, since, Duration::from_secs(8), None)
+    assert_idle_closed(&mut keep, since, &format!("{what}: keep-alive")).await;
+    println!("{what}: silent, dripping-head and idle keep-alive connections closed in time");
+}
+
+/// `stream`, left alone since `since`, is closed by the idle timeout (`case` names it).
+async fn assert_idle_closed(stream: &mut tokio::net::TcpStream, since: Instant, case: &str) {
+    let closed = closed_within(stream, since, Duration::from_secs(8), None)
         .await
-        .unwrap_or_else(|| panic!("{what}: an idle keep-alive stayed open"));
+        .unwrap_or_else(|| panic!("{case}: the connection stayed open"));
     assert!(
         closed < IDLE_TIMEOUT + Duration::from_secs(1),
-        "{what}: keep-alive {closed:?}"
+        "{case}: {closed:?}"
     );
-    println!("{what}: silent, dripping-head and idle keep-alive connections closed in time");
 }
 
 fn limits() -> Vec<(&'static str, String)> {
@@ -225,10 +224,7 @@ async fn the_exporter_log_stays_small_under_a_flood_of_impossible_names() {
     let log_path = dir.with_extension("log");
     let port = harness::process::free_port();
     let ops_port = harness::process::free_port();
-    let bin = std::env::var_os("TEST_BIN_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| harness::repo_root().join("target/debug"))
-        .join("exporter");
+    let bin = harness::process::bin("exporter");
     let log = std::fs::File::create(&log_path).unwrap();
     let mut child = tokio::process::Command::new(bin)
         .envs(env.env_vars())

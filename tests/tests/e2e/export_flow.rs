@@ -13,43 +13,29 @@ use std::time::Duration;
 use base64::Engine as _;
 use exporter::format::{proto::ReportType, read_file};
 use harness::keys::{k, today_midnight};
+use harness::process::{python, stdout_of};
 use harness::stack::Stack;
 use harness::{repo_root, spawn, wait_for, wait_ready};
 use serde_json::Value;
 
 const ADMIN_TOKEN: &str = "e2e-export-admin-token-0123456789";
 
-/// The Python interpreter with `protobuf` and `cryptography` (the venv `dev/test` creates).
-fn python() -> PathBuf {
-    let path = std::env::var_os("EXPORT_VERIFY_PYTHON")
-        .map_or_else(|| repo_root().join(".dev/pyenv/bin/python"), PathBuf::from);
-    assert!(
-        path.exists(),
-        "{} is missing: create it with `python3 -m venv .dev/pyenv && .dev/pyenv/bin/pip install protobuf cryptography` (dev/test does) or set EXPORT_VERIFY_PYTHON",
-        path.display()
-    );
-    path
-}
-
 /// Runs the independent reader over `files`; returns its JSON line per file.
 fn python_verify(public_pem: &Path, files: &[PathBuf]) -> Vec<Value> {
-    let output = std::process::Command::new(python())
+    let mut command = std::process::Command::new(python());
+    command
         .arg(repo_root().join("tests/python/verify_export.py"))
         .arg("--public-key")
         .arg(public_pem)
-        .args(files)
-        .output()
-        .expect("the Python reader runs");
-    assert!(
-        output.status.success(),
-        "verify_export.py rejected the files: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+        .args(files);
+    String::from_utf8(stdout_of(
+        &mut command,
+        "verify_export.py rejected the files",
+    ))
+    .unwrap()
+    .lines()
+    .map(|l| serde_json::from_str(l).unwrap())
+    .collect()
 }
 
 /// Downloads `index.txt` and every file it names; `None` until the index names a file.

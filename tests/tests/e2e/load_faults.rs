@@ -9,10 +9,11 @@ use std::time::{Duration, Instant};
 
 use futures::stream::{self, StreamExt};
 use harness::certs::CertClaims;
+use harness::edge::start_ingest;
 use harness::keys::{hmac_secret, k};
 use harness::process::spawn_bin;
-use harness::stack::{publish, revision_token_keys};
-use harness::{spawn, wait_ready, TestEnv};
+use harness::stack::publish;
+use harness::TestEnv;
 use schemas::api::PublishRequest;
 
 const PUBLISHES: usize = 10_000;
@@ -22,16 +23,7 @@ const CONCURRENCY: usize = 16;
 async fn kill_9_of_processor_and_projector_during_http_load_loses_nothing() {
     let env = TestEnv::with_database().await;
     let authority = harness::config::seed_fixture(&env).await;
-    let token_keys = revision_token_keys();
-    let ingest = spawn::<ingest::Ingest>(
-        &env,
-        &[
-            ("REVISION_TOKEN_KEYS", &token_keys),
-            ("PUBLISH_OUTCOME_WAIT", "300ms"),
-        ],
-    )
-    .await;
-    wait_ready(&ingest.ops_url()).await;
+    let ingest = start_ingest(&env, &[]).await;
     let mut processor = spawn_bin(&env, "processor", &[]).await;
     let mut projector = spawn_bin(&env, "projector", &[]).await;
 

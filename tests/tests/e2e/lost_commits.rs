@@ -7,19 +7,26 @@ use harness::keys::k;
 use harness::stack::Stack;
 use harness::store::count;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn records_whose_commits_the_store_lost_are_read_again_from_the_log() {
-    let mut stack = Stack::start(&[]).await;
-    let db = stack.env.db().await;
+/// Publishes `n` new keys of `days_ago` days ago, one upload each, every one stored; returns
+/// their texts.
+async fn publish_one_by_one(stack: &Stack, n: usize, days_ago: i32) -> Vec<String> {
     let mut keys = Vec::new();
-    for _ in 0..6 {
-        let key = k(1);
+    for _ in 0..n {
+        let key = k(days_ago);
         let (status, body) = stack
             .publish(&stack.request(std::slice::from_ref(&key), "confirmed"))
             .await;
         assert_eq!((status, body.inserted_exposures), (200, 1), "{body:?}");
         keys.push(key.key);
     }
+    keys
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_whose_commits_the_store_lost_are_read_again_from_the_log() {
+    let mut stack = Stack::start(&[]).await;
+    let db = stack.env.db().await;
+    let keys = publish_one_by_one(&stack, 6, 1).await;
     // What the store holds after six uploads: its positions.
     let positions = db
         .query(
@@ -28,15 +35,7 @@ async fn records_whose_commits_the_store_lost_are_read_again_from_the_log() {
         )
         .await
         .unwrap();
-    let mut lost = Vec::new();
-    for _ in 0..4 {
-        let key = k(2);
-        let (status, body) = stack
-            .publish(&stack.request(std::slice::from_ref(&key), "confirmed"))
-            .await;
-        assert_eq!((status, body.inserted_exposures), (200, 1), "{body:?}");
-        lost.push(key.key);
-    }
+    let lost = publish_one_by_one(&stack, 4, 2).await;
     assert_eq!(count(&db).await, 10);
 
     // PostgreSQL loses the last four commits: their rows and positions are gone, while the

@@ -4,47 +4,28 @@
 
 use std::time::Duration;
 
-use harness::events::{claims, produce_received, received};
+use harness::events::{claims, received};
 use harness::kafka::outcome;
 use harness::keys::k;
+use harness::pipeline::Pipeline;
 use harness::store::{count, exposures_in_store};
-use harness::{spawn, Running, TestEnv};
-use schemas::publish::RevisionTokenState;
+use harness::TestEnv;
+use schemas::api::ExposureKey;
+use schemas::publish::{PublishReceived, RevisionTokenState};
 use schemas::topics::Topic;
 use schemas::Envelope;
 use uuid::Uuid;
 
-struct Pipeline {
-    env: TestEnv,
-    producer: rdkafka::producer::FutureProducer,
-    _processor: Running,
-    _projector: Running,
-}
-
-async fn pipeline() -> Pipeline {
-    let env = TestEnv::with_database().await;
-    let processor = spawn::<processor::Processor>(&env, &[]).await;
-    let projector = spawn::<projector::Projector>(&env, &[]).await;
-    let producer = env.kafka.producer().unwrap();
-    Pipeline {
-        env,
-        producer,
-        _processor: processor,
-        _projector: projector,
-    }
+/// An upload of `keys` certified as `report_type`, without a revision token.
+fn without_token(keys: &[ExposureKey], report_type: &str) -> PublishReceived {
+    received(keys, claims(report_type), RevisionTokenState::Absent)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn accepted_keys_reach_the_store_with_claims_applied() {
-    let p = pipeline().await;
+    let p = Pipeline::start().await;
     let keys = vec![k(1), k(2)];
-    let id = produce_received(
-        &p.env,
-        &p.producer,
-        received(&keys, claims("confirmed"), RevisionTokenState::Absent),
-    )
-    .await;
-    let out = outcome(&p.env, id).await;
+    let out = p.outcome_of(without_token(&keys, "confirmed")).await;
     assert_eq!(out.status, 200);
     assert_eq!(out.code, None);
     assert_eq!(out.inserted, 2);
@@ -64,15 +45,9 @@ async fn accepted_keys_reach_the_store_with_claims_applied() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn negative_reports_are_not_stored_but_get_a_token() {
-    let p = pipeline().await;
+    let p = Pipeline::start().await;
     let keys = vec![k(1), k(2)];
-    let id = produce_received(
-        &p.env,
-        &p.producer,
-        received(&keys, claims("negative"), RevisionTokenState::Absent),
-    )
-    .await;
-    let out = outcome(&p.env, id).await;
+    let out = p.outcome_of(without_token(&keys, "negative")).await;
     assert_eq!((out.status, out.inserted), (200, 0));
     assert_eq!(
         out.token_entries.len(),
@@ -84,25 +59,13 @@ async fn negative_reports_are_not_stored_but_get_a_token() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn revision_with_token_revises_and_without_token_is_refused() {
-    let p = pipeline().await;
+    let p = Pipeline::start().await;
     let keys = vec![k(1), k(2)];
-    let first = produce_received(
-        &p.env,
-        &p.producer,
-        received(&keys, claims("likely"), RevisionTokenState::Absent),
-    )
-    .await;
-    let first = outcome(&p.env, first).await;
+    let first = p.outcome_of(without_token(&keys, "likely")).await;
     assert_eq!(first.inserted, 2);
 
     // H5-like: the same keys again without a token.
-    let again = produce_received(
-        &p.env,
-        &p.producer,
-        received(&keys, claims("confirmed"), RevisionTokenState::Absent),
-    )
-    .await;
-    let again = outcome(&p.env, again).await;
+    let again = p.outcome_of(without_token(&keys, "confirmed")).await;
     assert_eq!(again.status, 400);
     assert_eq!(again.code.as_deref(), Some("missing_revision_token"));
     assert_eq!(
@@ -111,32 +74,22 @@ async fn revision_with_token_revises_and_without_token_is_refused() {
     );
 
     // An undecryptable token turns every stage error into invalid_revision_token.
-    let bad = produce_received(
-        &p.env,
-        &p.producer,
-        received(
+    let bad = p
+        .outcome_of(received(
             &keys,
             claims("confirmed"),
             RevisionTokenState::DecryptFailed,
-        ),
-    )
-    .await;
-    assert_eq!(
-        outcome(&p.env, bad).await.code.as_deref(),
-        Some("invalid_revision_token")
-    );
+        ))
+        .await;
+    assert_eq!(bad.code.as_deref(), Some("invalid_revision_token"));
 
     // H1: with the token the keys are revised to confirmed.
     let token = RevisionTokenState::Valid {
         entries: first.token_entries.clone(),
     };
-    let revise = produce_received(
-        &p.env,
-        &p.producer,
-        received(&keys, claims("confirmed"), token.clone()),
-    )
-    .await;
-    let revised = outcome(&p.env, revise).await;
+    let revised = p
+        .outcome_of(received(&keys, claims("confirmed"), token.clone()))
+        .await;
     assert_eq!(revised.status, 200, "{revised:?}");
     assert_eq!((revised.inserted, revised.revised), (0, 2));
     assert!(!revised.token_entries.is_empty());
@@ -150,32 +103,18 @@ async fn revision_with_token_revises_and_without_token_is_refused() {
     }
 
     // H9-like: revised once, a second different revision is refused.
-    let twice = produce_received(
-        &p.env,
-        &p.producer,
-        received(&keys, claims("negative"), token),
-    )
-    .await;
-    let twice = outcome(&p.env, twice).await;
+    let twice = p
+        .outcome_of(received(&keys, claims("negative"), token))
+        .await;
     assert_eq!(twice.code.as_deref(), Some("key_already_revised"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_the_processor_rejects_get_bad_request_outcomes() {
-    let p = pipeline().await;
+    let p = Pipeline::start().await;
     let mut bad = k(1);
     bad.rolling_period = 0;
-    let id = produce_received(
-        &p.env,
-        &p.producer,
-        received(
-            &[bad, k(2)],
-            claims("confirmed"),
-            RevisionTokenState::Absent,
-        ),
-    )
-    .await;
-    let out = outcome(&p.env, id).await;
+    let out = p.outcome_of(without_token(&[bad, k(2)], "confirmed")).await;
     assert_eq!(out.status, 400);
     assert_eq!(out.code.as_deref(), Some("bad_request"));
     assert!(out
@@ -187,7 +126,7 @@ async fn requests_the_processor_rejects_get_bad_request_outcomes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn undecodable_events_go_to_the_dead_letter_topic_and_processing_continues() {
-    let p = pipeline().await;
+    let p = Pipeline::start().await;
     let topic = p.env.kafka.topic(Topic::PublishReceived);
     p.producer
         .send(
@@ -199,12 +138,7 @@ async fn undecodable_events_go_to_the_dead_letter_topic_and_processing_continues
         .await
         .unwrap();
     let keys = vec![k(3)];
-    let id = produce_received(
-        &p.env,
-        &p.producer,
-        received(&keys, claims("confirmed"), RevisionTokenState::Absent),
-    )
-    .await;
+    let id = p.produce(without_token(&keys, "confirmed")).await;
     assert_eq!(outcome(&p.env, id).await.inserted, 1);
     let dead = harness::kafka::read_all_raw(&p.env, Topic::DeadLetter);
     assert_eq!(dead, vec![b"not an event".to_vec()]);
@@ -214,11 +148,7 @@ async fn undecodable_events_go_to_the_dead_letter_topic_and_processing_continues
 async fn redelivered_records_change_nothing() {
     let env = TestEnv::with_database().await;
     let pool = env.store_pool().await;
-    let event = processor::process(&received(
-        &[k(1), k(2)],
-        claims("likely"),
-        RevisionTokenState::Absent,
-    ));
+    let event = processor::process(&without_token(&[k(1), k(2)], "likely"));
     let payload = Envelope::new(event, Some(Uuid::new_v4()))
         .to_bytes()
         .unwrap();
@@ -310,7 +240,7 @@ async fn retention_deletes_keys_released_before_the_window() {
     let env = TestEnv::with_database().await;
     let pool = env.store_pool().await;
     // A publish 20 days ago (keys valid then) and one now.
-    let mut old = received(&[], claims("confirmed"), RevisionTokenState::Absent);
+    let mut old = without_token(&[], "confirmed");
     old.batch_time = chrono::Utc::now() - chrono::Duration::days(20);
     let old_midnight = harness::keys::interval_of(old.batch_time) / 144 * 144;
     old.keys = vec![schemas::publish::SentKey {
@@ -319,7 +249,7 @@ async fn retention_deletes_keys_released_before_the_window() {
         rolling_period: 144,
         transmission_risk: 0,
     }];
-    let fresh = received(&[k(1)], claims("confirmed"), RevisionTokenState::Absent);
+    let fresh = without_token(&[k(1)], "confirmed");
     let records: Vec<_> = [old, fresh]
         .into_iter()
         .enumerate()

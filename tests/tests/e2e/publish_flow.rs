@@ -48,12 +48,9 @@ async fn revision_rules_are_answered_synchronously() {
     // H5: a token that is not even base64, existing keys → missing_revision_token.
     let mut garbage = stack.request(&keys, "confirmed");
     garbage.revision_token = "!!!".into();
-    let (status, body) = stack.publish(&garbage).await;
-    assert_eq!(
-        (status, body.code.as_str()),
-        (400, "missing_revision_token"),
-        "{body:?}"
-    );
+    stack
+        .publish_refused(&garbage, "missing_revision_token")
+        .await;
 
     // H7: same type again with the token → 200, no change, a token.
     let mut again = stack.request_with(&keys, "likely", |c| {
@@ -85,12 +82,9 @@ async fn revision_rules_are_answered_synchronously() {
     // H9: already revised to confirmed; now negative → key_already_revised.
     let mut negative = stack.request(&keys, "negative");
     negative.revision_token = revised.revision_token.clone();
-    let (status, body) = stack.publish(&negative).await;
-    assert_eq!(
-        (status, body.code.as_str()),
-        (400, "key_already_revised"),
-        "{body:?}"
-    );
+    let body = stack
+        .publish_refused(&negative, "key_already_revised")
+        .await;
     assert_eq!(body.error, "key was already revised");
 }
 
@@ -107,12 +101,7 @@ async fn a_token_that_does_not_list_an_existing_key_is_invalid() {
     assert!(!t1.revision_token.is_empty() && !t2.revision_token.is_empty());
     let mut both = stack.request(&[a, b], "confirmed");
     both.revision_token = t1.revision_token;
-    let (status, body) = stack.publish(&both).await;
-    assert_eq!(
-        (status, body.code.as_str()),
-        (400, "invalid_revision_token"),
-        "{body:?}"
-    );
+    let body = stack.publish_refused(&both, "invalid_revision_token").await;
     assert_eq!(body.error, "revision token is invalid");
 }
 

@@ -69,10 +69,7 @@ fn strip_ansi(text: &str) -> String {
 async fn logs_contain_no_ip_and_no_key_material() {
     let env = TestEnv::new().await;
     let authority = seed_fixture(&env).await;
-    let bin = std::env::var_os("TEST_BIN_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| harness::repo_root().join("target/debug"))
-        .join("ingest");
+    let bin = harness::process::bin("ingest");
     assert!(
         bin.exists(),
         "{} is missing: run `cargo build --bins` (dev/test does)",

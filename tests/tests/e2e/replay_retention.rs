@@ -52,24 +52,19 @@ async fn a_range_reaching_before_what_retention_left_is_reported() {
 
     let kafka = env.kafka.clone();
     let (old, recent) = tokio::task::spawn_blocking(move || {
-        let old = projector::log_range::LogRange::open(
-            &kafka,
-            &kafka.topic(Topic::PublishReceived),
-            Some(before),
-            None,
-        )
-        .unwrap();
-        let recent = projector::log_range::LogRange::open(
-            &kafka,
-            &kafka.topic(Topic::PublishReceived),
-            Some(later),
-            None,
-        )
-        .unwrap();
-        (
-            old.retention_gaps().to_vec(),
-            recent.retention_gaps().to_vec(),
-        )
+        // The retention gaps of a read of the received topic from `from` on.
+        let gaps_from = |from| {
+            projector::log_range::LogRange::open(
+                &kafka,
+                &kafka.topic(Topic::PublishReceived),
+                Some(from),
+                None,
+            )
+            .unwrap()
+            .retention_gaps()
+            .to_vec()
+        };
+        (gaps_from(before), gaps_from(later))
     })
     .await
     .unwrap();

@@ -264,10 +264,7 @@ async fn service_binaries_exit_cleanly_on_sigterm() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_settings_are_all_reported_and_exit_2() {
-    let path = std::env::var_os("TEST_BIN_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| harness::repo_root().join("target/debug"))
-        .join("projector");
+    let path = harness::process::bin("projector");
     let output = std::process::Command::new(path)
         .env_clear()
         .env("PROJECTOR_BATCH_SIZE", "0")

@@ -5,10 +5,10 @@
 
 use std::time::Duration;
 
-use harness::events::{claims, produce_received, received};
-use harness::kafka::outcome;
+use harness::events::{claims, received};
 use harness::keys::{k, today_midnight};
-use harness::{spawn, wait_for, TestEnv};
+use harness::pipeline::Pipeline;
+use harness::wait_for;
 use schemas::api::ExposureKey;
 use schemas::publish::{Platform, PublishOutcome, RevisionTokenState, VerifiedClaims};
 use schemas::topics::Topic;
@@ -66,10 +66,8 @@ fn with_onset(ha: i64, days_ago: Option<u32>) -> Option<VerifiedClaims> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn statistics_count_verified_uploads_per_platform_and_revisions_and_rebuild_identically() {
-    let env = TestEnv::with_database().await;
-    let processor = spawn::<processor::Processor>(&env, &[]).await;
-    let projector = spawn::<projector::Projector>(&env, &[]).await;
-    let producer = env.kafka.producer().unwrap();
+    let pipeline = Pipeline::start().await;
+    let env = &pipeline.env;
 
     let uploads: Vec<(Platform, Vec<ExposureKey>, Option<VerifiedClaims>)> = vec![
         (Platform::Android, vec![k(3)], with_onset(1, Some(2))),
@@ -87,10 +85,10 @@ async fn statistics_count_verified_uploads_per_platform_and_revisions_and_rebuil
     for (platform, keys, claims) in uploads {
         let mut event = received(&keys, claims, RevisionTokenState::Absent);
         event.platform = platform;
-        ids.push(produce_received(&env, &producer, event).await);
+        ids.push(pipeline.produce(event).await);
     }
     let outcomes = wait_for(Duration::from_secs(30), "every outcome", || async {
-        let all = harness::kafka::read_all::<PublishOutcome>(&env, Topic::PublishOutcome);
+        let all = harness::kafka::read_all::<PublishOutcome>(env, Topic::PublishOutcome);
         ids.iter()
             .map(|id| {
                 all.iter()
@@ -139,20 +137,17 @@ async fn statistics_count_verified_uploads_per_platform_and_revisions_and_rebuil
     }
     let mut first = received(&keys, likely, RevisionTokenState::Absent);
     first.platform = Platform::Ios;
-    let first = produce_received(&env, &producer, first).await;
-    let first = outcome(&env, first).await;
+    let first = pipeline.outcome_of(first).await;
     assert_eq!((first.status, first.inserted), (200, 2), "{first:?}");
     let mut refused = received(&keys, with_onset(1, Some(2)), RevisionTokenState::Absent);
     refused.platform = Platform::Android;
-    let refused = produce_received(&env, &producer, refused).await;
-    assert_eq!(outcome(&env, refused).await.status, 400);
+    assert_eq!(pipeline.outcome_of(refused).await.status, 400);
     let token = RevisionTokenState::Valid {
         entries: first.token_entries.clone(),
     };
     let mut revision = received(&keys, with_onset(1, Some(2)), token);
     revision.platform = Platform::Android;
-    let revision = produce_received(&env, &producer, revision).await;
-    let revision = outcome(&env, revision).await;
+    let revision = pipeline.outcome_of(revision).await;
     assert_eq!(
         (revision.status, revision.revised),
         (200, 2),
@@ -168,7 +163,7 @@ async fn statistics_count_verified_uploads_per_platform_and_revisions_and_rebuil
     assert_eq!(totals(&db, 1).await, expected);
 
     // A rebuild from the log reproduces the statistics exactly (they are in the checksum).
-    let (report, live, target) = harness::store::rebuild_from_the_log(&env).await;
+    let (report, live, target) = harness::store::rebuild_from_the_log(env).await;
     assert_eq!(report.checksum, live);
     assert_eq!(
         totals(&harness::connect(&target).await, 1).await,
@@ -191,5 +186,5 @@ async fn statistics_count_verified_uploads_per_platform_and_revisions_and_rebuil
             >= 2
     );
     assert_eq!(totals(&db, 1).await.publish, vec![0, 0, 0]);
-    drop((processor, projector));
+    drop(pipeline);
 }

@@ -29,19 +29,12 @@ mod verdict;
 
 use std::time::Duration;
 
-use harness::{spawn, wait_ready, TestEnv};
+use harness::{setting, spawn, wait_ready, TestEnv};
 
 use crate::cluster::Cluster;
 use crate::schedule::{Fault, Plan};
 
 const ADMIN_TOKEN: &str = "fault-suite-admin-token-0123456789";
-
-fn setting<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn seconds(name: &str, default: u64) -> Duration {
     Duration::from_secs(setting(name, default))

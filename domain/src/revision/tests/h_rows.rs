@@ -65,25 +65,14 @@ fn an_existing_key_missing_from_the_token_is_refused() {
 /// Reference case H5.
 #[test]
 fn a_missing_or_undecryptable_token_is_refused() {
-    let (existing, _) = first_publish();
-    let err = plan_revisions(
-        resend(ReportType::Confirmed),
-        existing.clone(),
-        &TokenState::Absent,
-        REQUIRED,
-    )
-    .unwrap_err();
+    let err =
+        resend_first_publish(ReportType::Confirmed, &TokenState::Absent, REQUIRED).unwrap_err();
     assert_eq!(err, RevisionError::MissingRevisionToken);
     assert_eq!(err.code().as_str(), "missing_revision_token");
     assert_eq!(err.to_string(), "no revision token, but sent existing keys");
 
-    let err = plan_revisions(
-        resend(ReportType::Confirmed),
-        existing,
-        &TokenState::DecryptFailed,
-        REQUIRED,
-    )
-    .unwrap_err();
+    let err = resend_first_publish(ReportType::Confirmed, &TokenState::DecryptFailed, REQUIRED)
+        .unwrap_err();
     assert_eq!(
         err,
         RevisionError::InvalidRevisionToken {
@@ -159,14 +148,8 @@ fn a_token_with_other_metadata_is_refused() {
 /// Reference case H15.
 #[test]
 fn an_app_that_does_not_require_tokens_revises_without_one() {
-    let (existing, _) = first_publish();
-    let plan = plan_revisions(
-        resend(ReportType::Confirmed),
-        existing,
-        &TokenState::Absent,
-        BYPASS_TOKEN,
-    )
-    .unwrap();
+    let plan =
+        resend_first_publish(ReportType::Confirmed, &TokenState::Absent, BYPASS_TOKEN).unwrap();
     assert_eq!(plan.revisions.len(), 2);
     let next = next_token_entries(&[], &plan.processed, t(), hours(360));
     assert_eq!(next.len(), 2);
@@ -192,14 +175,7 @@ fn federated_key_cannot_be_revised() {
 /// Reference case H19.
 #[test]
 fn identical_upload_without_token_writes_nothing() {
-    let (existing, _) = first_publish();
-    let plan = plan_revisions(
-        resend(ReportType::Likely),
-        existing,
-        &TokenState::Absent,
-        BYPASS_TOKEN,
-    )
-    .unwrap();
+    let plan = resend_first_publish(ReportType::Likely, &TokenState::Absent, BYPASS_TOKEN).unwrap();
     assert_eq!(plan, RevisionPlan::default());
     assert!(next_token_entries(&[], &plan.processed, t(), hours(360)).is_empty());
 }

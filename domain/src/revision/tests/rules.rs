@@ -58,10 +58,8 @@ fn changed_interval_metadata() {
 
 #[test]
 fn decrypt_failure_masks_every_error() {
-    let (existing, _) = first_publish();
-    let err = plan_revisions(
-        resend(ReportType::Unspecified),
-        existing,
+    let err = resend_first_publish(
+        ReportType::Unspecified,
         &TokenState::DecryptFailed,
         BYPASS_TOKEN,
     )

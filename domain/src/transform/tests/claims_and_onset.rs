@@ -214,11 +214,7 @@ fn every_combination_has_its_outcome() {
     }
     // Onset warnings are reported on batch-check rejections too.
     let s = d() - 10 * 144;
-    let keys = vec![
-        raw(&encode_std(&[1; 16]), s, 144, 0),
-        raw(&encode_std(&[2; 16]), s + 1, 144, 0),
-        k(1, 3),
-    ];
+    let keys = vec![day_key(1, s), day_key(2, s + 1), k(1, 3)];
     let r = rejected(transform(
         &request(keys, claims(ReportType::Likely, onset)),
         &policy14(false),
@@ -230,11 +226,7 @@ fn every_combination_has_its_outcome() {
 #[test]
 fn key_errors_take_precedence_over_batch_checks_in_whole_batch_mode() {
     let s = d() - 3 * 144;
-    let keys = vec![
-        raw(&encode_std(&[1; 16]), s, 144, 0),
-        raw(&encode_std(&[2; 16]), s + 1, 144, 0),
-        raw("QUJD2", s, 144, 0),
-    ];
+    let keys = vec![day_key(1, s), day_key(2, s + 1), raw("QUJD2", s, 144, 0)];
     let r = rejected(transform(
         &request(keys.clone(), None),
         &PublishPolicy::default(),

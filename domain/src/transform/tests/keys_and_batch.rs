@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use chrono::{TimeDelta, TimeZone, Utc};
+use chrono::TimeDelta;
 
 use super::*;
 use crate::base64::encode_std;
@@ -135,49 +135,31 @@ fn embargo_of_still_valid_keys() {
         out.exposures[0].created_at,
         time_of(now_iv() + 1) + TimeDelta::minutes(20)
     );
-    assert_eq!(
-        out.exposures[0].created_at,
-        Utc.with_ymd_and_hms(2024, 6, 15, 16, 0, 0)
-            .single()
-            .unwrap()
-    );
+    assert_eq!(out.exposures[0].created_at, june_2024(15, 16));
 
     let debug = PublishPolicy {
         debug_release_same_day_keys: true,
         ..PublishPolicy::default()
     };
     let out = ok(transform(&req, &debug));
-    assert_eq!(
-        out.exposures[0].created_at,
-        Utc.with_ymd_and_hms(2024, 6, 15, 15, 0, 0)
-            .single()
-            .unwrap()
-    );
+    assert_eq!(out.exposures[0].created_at, june_2024(15, 15));
 }
 
 #[test]
 fn embargo_example_of_the_spec() {
     // Today's key (start = today 00:00, period 144) published at 15:37 → tomorrow 01:00.
-    let key = raw(&encode_std(&[1; 16]), d(), 144, 0);
+    let key = day_key(1, d());
     let out = ok(transform(
         &request(vec![key], None),
         &PublishPolicy::default(),
     ));
-    assert_eq!(
-        out.exposures[0].created_at,
-        Utc.with_ymd_and_hms(2024, 6, 16, 1, 0, 0).single().unwrap()
-    );
+    assert_eq!(out.exposures[0].created_at, june_2024(16, 1));
     // An expired key gets the truncated batch time.
     let out = ok(transform(
         &request(vec![k(1, 2)], None),
         &PublishPolicy::default(),
     ));
-    assert_eq!(
-        out.exposures[0].created_at,
-        Utc.with_ymd_and_hms(2024, 6, 15, 15, 0, 0)
-            .single()
-            .unwrap()
-    );
+    assert_eq!(out.exposures[0].created_at, june_2024(15, 15));
 }
 
 /// Reference case E11.
@@ -191,10 +173,10 @@ fn seed_rule_key_must_start_inside_the_window() {
         ..PublishPolicy::default()
     };
     let min_start = interval_of(t() - TimeDelta::hours(120));
-    let at_edge = raw(&encode_std(&[1; 16]), min_start, 144, 0);
+    let at_edge = day_key(1, min_start);
     let out = ok(transform(&request(vec![at_edge], None), &policy));
     assert_eq!(out.exposures.len(), 1);
-    let straddling = raw(&encode_std(&[2; 16]), min_start - 1, 144, 0);
+    let straddling = day_key(2, min_start - 1);
     let r = rejected(transform(&request(vec![straddling], None), &policy));
     assert!(
         r.error.contains(&format!(
@@ -205,7 +187,7 @@ fn seed_rule_key_must_start_inside_the_window() {
         r.error
     );
     // A key that ended before the window keeps the reference text.
-    let old = raw(&encode_std(&[3; 16]), min_start - 145, 144, 0);
+    let old = day_key(3, min_start - 145);
     let r = rejected(transform(&request(vec![old], None), &policy));
     assert!(r.error.contains(&format!(
         "key expires before minimum window; {} + 144 = {} which is too old, must be >= {min_start}",
@@ -258,10 +240,7 @@ fn no_keys_and_too_many_keys_are_refused() {
 #[test]
 fn non_aligned_overlaps_are_refused() {
     let s = d() - 3 * 144;
-    let keys = vec![
-        raw(&encode_std(&[1; 16]), s, 144, 0),
-        raw(&encode_std(&[2; 16]), s + 142, 144, 0),
-    ];
+    let keys = vec![day_key(1, s), day_key(2, s + 142)];
     let r = rejected(transform(&request(keys, None), &PublishPolicy::default()));
     assert_eq!(
         r.reason.to_string(),

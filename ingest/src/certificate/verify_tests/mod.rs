@@ -18,10 +18,7 @@ struct Fixture {
 
 impl Fixture {
     fn new() -> Self {
-        let signer = Signer::generate("v1");
-        let other = Signer::generate("v1");
-        let now = Utc::now();
-        let config = testkit::fixture(&signer, &other, now);
+        let (signer, other, now, config) = testkit::generated_fixture();
         let keys = vec![testkit::key_days_ago(1, now), testkit::key_days_ago(2, now)];
         Self {
             signer,

@@ -133,17 +133,7 @@ fn the_hmac_covers_short_forms_and_literal_key_strings() {
         .is_ok());
 
     // D19: over-padded key strings are hashed verbatim.
-    let d19 = [
-        ("IRgYIhYiy4WMl9z68bMk6w==", 2_650_032),
-        ("dPCphLzfG4uzXneNimkPRQ====", 2_650_176),
-        ("5AUyPfJKcg5cr3OgKdR8Sw==", 2_650_320),
-    ]
-    .map(|(k, s)| RawKey {
-        key: k.into(),
-        rolling_start_number: s,
-        rolling_period: 144,
-        transmission_risk: 4,
-    });
+    let d19 = testkit::conformance_d19();
     let claims = format!(
         r#"{{"iss":"iss1","aud":"aud1","iat":{},"reportType":"confirmed","tekmac":"{}"}}"#,
         f.now.timestamp(),
@@ -191,8 +181,7 @@ proptest::proptest! {
 
 #[test]
 fn go_durations() {
-    assert_eq!(go_duration(60), "1m0s");
-    assert_eq!(go_duration(59), "59s");
-    assert_eq!(go_duration(3605), "1h0m5s");
-    assert_eq!(go_duration(0), "0s");
+    for (seconds, go) in [(60, "1m0s"), (59, "59s"), (3605, "1h0m5s"), (0, "0s")] {
+        assert_eq!(go_duration(seconds), go, "{seconds}s");
+    }
 }

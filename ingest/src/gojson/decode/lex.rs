@@ -66,6 +66,26 @@ impl<'a> Cursor<'a> {
     }
 
     /// Reads a string token into an owned string.
+    /// Reads an object member's key and steps over the `:` after it.
+    pub(super) fn member_key(&mut self) -> Cow<'a, str> {
+        let key = self.read_str();
+        if self.peek() == b':' {
+            self.bump();
+        }
+        key
+    }
+
+    /// After a member's value: steps over the `,` (`true`: another member follows) or over the
+    /// object's end (`false`).
+    pub(super) fn next_member(&mut self) -> bool {
+        let more = self.peek() == b',';
+        self.bump();
+        if more {
+            self.skip_ws();
+        }
+        more
+    }
+
     pub(super) fn read_string(&mut self) -> String {
         self.read_str().into_owned()
     }

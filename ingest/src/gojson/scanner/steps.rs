@@ -5,11 +5,25 @@
 use super::{is_space, Op, Parse, Scanner, State, SyntaxError};
 
 impl Scanner {
+    /// Moves to `next` and reports `op`: the one transition every step ends with.
+    #[inline]
+    pub(super) fn goto(&mut self, next: State, op: Op) -> Op {
+        self.state = next;
+        op
+    }
+
+    /// Marks the innermost open container as expecting `parse` next.
+    #[inline]
+    pub(super) fn set_parse(&mut self, parse: Parse) {
+        if let Some(last) = self.stack.last_mut() {
+            *last = parse;
+        }
+    }
+
     #[inline]
     pub(super) fn expect(&mut self, c: u8, want: u8, next: State, context: &str) -> Op {
         if c == want {
-            self.state = next;
-            Op::Continue
+            self.goto(next, Op::Continue)
         } else {
             self.error(c, context)
         }
@@ -17,8 +31,7 @@ impl Scanner {
 
     pub(super) fn hex(&mut self, c: u8, next: State) -> Op {
         if c.is_ascii_hexdigit() {
-            self.state = next;
-            Op::Continue
+            self.goto(next, Op::Continue)
         } else {
             self.error(c, "in \\u hexadecimal character escape")
         }
@@ -27,22 +40,15 @@ impl Scanner {
     #[inline]
     pub(super) fn zero(&mut self, c: u8) -> Op {
         match c {
-            b'.' => {
-                self.state = State::Dot;
-                Op::Continue
-            }
-            b'e' | b'E' => {
-                self.state = State::E;
-                Op::Continue
-            }
+            b'.' => self.goto(State::Dot, Op::Continue),
+            b'e' | b'E' => self.goto(State::E, Op::Continue),
             _ => self.end_value(c),
         }
     }
 
     pub(super) fn e_sign(&mut self, c: u8) -> Op {
         if c.is_ascii_digit() {
-            self.state = State::E0;
-            Op::Continue
+            self.goto(State::E0, Op::Continue)
         } else {
             self.error(c, "in exponent of numeric literal")
         }
@@ -66,34 +72,13 @@ impl Scanner {
                 State::BeginValueOrEmpty,
                 Op::BeginArray,
             ),
-            b'"' => {
-                self.state = State::InString;
-                Op::BeginLiteral
-            }
-            b'-' => {
-                self.state = State::Neg;
-                Op::BeginLiteral
-            }
-            b'0' => {
-                self.state = State::Zero;
-                Op::BeginLiteral
-            }
-            b't' => {
-                self.state = State::T;
-                Op::BeginLiteral
-            }
-            b'f' => {
-                self.state = State::F;
-                Op::BeginLiteral
-            }
-            b'n' => {
-                self.state = State::N;
-                Op::BeginLiteral
-            }
-            b'1'..=b'9' => {
-                self.state = State::One;
-                Op::BeginLiteral
-            }
+            b'"' => self.goto(State::InString, Op::BeginLiteral),
+            b'-' => self.goto(State::Neg, Op::BeginLiteral),
+            b'0' => self.goto(State::Zero, Op::BeginLiteral),
+            b't' => self.goto(State::T, Op::BeginLiteral),
+            b'f' => self.goto(State::F, Op::BeginLiteral),
+            b'n' => self.goto(State::N, Op::BeginLiteral),
+            b'1'..=b'9' => self.goto(State::One, Op::BeginLiteral),
             _ => self.error(c, "looking for beginning of value"),
         }
     }
@@ -104,8 +89,7 @@ impl Scanner {
             return Op::SkipSpace;
         }
         if c == b'"' {
-            self.state = State::InString;
-            return Op::BeginLiteral;
+            return self.goto(State::InString, Op::BeginLiteral);
         }
         self.error(c, "looking for beginning of object key string")
     }
@@ -126,27 +110,20 @@ impl Scanner {
             return self.end_top(c);
         };
         if is_space(c) {
-            self.state = State::EndValue;
-            return Op::SkipSpace;
+            return self.goto(State::EndValue, Op::SkipSpace);
         }
         match parse {
             Parse::ObjectKey => {
                 if c == b':' {
-                    if let Some(last) = self.stack.last_mut() {
-                        *last = Parse::ObjectValue;
-                    }
-                    self.state = State::BeginValue;
-                    return Op::ObjectKey;
+                    self.set_parse(Parse::ObjectValue);
+                    return self.goto(State::BeginValue, Op::ObjectKey);
                 }
                 self.error(c, "after object key")
             }
             Parse::ObjectValue => {
                 if c == b',' {
-                    if let Some(last) = self.stack.last_mut() {
-                        *last = Parse::ObjectKey;
-                    }
-                    self.state = State::BeginString;
-                    return Op::ObjectValue;
+                    self.set_parse(Parse::ObjectKey);
+                    return self.goto(State::BeginString, Op::ObjectValue);
                 }
                 if c == b'}' {
                     self.pop();
@@ -156,8 +133,7 @@ impl Scanner {
             }
             Parse::ArrayValue => {
                 if c == b',' {
-                    self.state = State::BeginValue;
-                    return Op::ArrayValue;
+                    return self.goto(State::BeginValue, Op::ArrayValue);
                 }
                 if c == b']' {
                     self.pop();

@@ -43,13 +43,10 @@ fn unknown_apps_are_refused_and_the_lookup_ignores_case() {
     let f = Fixture::new();
     let mut req = f.request(f.keys(&[1]), "confirmed");
     req.health_authority_id = "com.example.appWRONG".into();
-    let r = f.refusal(req.clone());
-    assert_eq!(
-        (r.status, r.code),
-        (
-            StatusCode::UNAUTHORIZED,
-            Some(ErrorCode::UnknownHealthAuthorityId)
-        )
+    let r = f.refused_as(
+        req.clone(),
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::UnknownHealthAuthorityId,
     );
     assert_eq!(
         r.error,
@@ -69,13 +66,10 @@ fn unknown_apps_are_refused_and_the_lookup_ignores_case() {
 fn an_app_without_regions_takes_the_default_region_or_is_refused() {
     let mut f = Fixture::new();
     f.set_app(|a| a.regions.clear());
-    let r = f.refusal(f.request(f.keys(&[1]), "confirmed"));
-    assert_eq!(
-        (r.status, r.code),
-        (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            Some(ErrorCode::HealthAuthorityMissingRegionConfig)
-        )
+    let r = f.refused_as(
+        f.request(f.keys(&[1]), "confirmed"),
+        StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorCode::HealthAuthorityMissingRegionConfig,
     );
     assert_eq!(
         r.error,

@@ -7,13 +7,10 @@ fn certificate_failure_and_bypass() {
     let mut f = Fixture::new();
     let mut req = f.request(f.keys(&[1]), "confirmed");
     req.verification_payload = "totally not a JWT".into();
-    let r = f.refusal(req.clone());
-    assert_eq!(
-        (r.status, r.code),
-        (
-            StatusCode::UNAUTHORIZED,
-            Some(ErrorCode::VerificationCertificateInvalid)
-        )
+    let r = f.refused_as(
+        req.clone(),
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::VerificationCertificateInvalid,
     );
     assert_eq!(
         r.error,
@@ -38,50 +35,36 @@ fn certificate_failure_and_bypass() {
 #[test]
 fn old_keys_are_listed_in_key_string_order() {
     let f = Fixture::new();
-    let keys = [
-        ("IRgYIhYiy4WMl9z68bMk6w==", 2_650_032),
-        ("dPCphLzfG4uzXneNimkPRQ====", 2_650_176),
-        ("5AUyPfJKcg5cr3OgKdR8Sw==", 2_650_320),
-    ]
-    .map(|(k, s)| RawKey {
-        key: k.into(),
-        rolling_start_number: s,
-        rolling_period: 144,
-        transmission_risk: 4,
-    })
-    .to_vec();
-    let r = f.refusal(f.request(keys, "confirmed"));
-    assert_eq!(
-        (r.status, r.code),
-        (StatusCode::BAD_REQUEST, Some(ErrorCode::BadRequest))
+    let r = f.refused_as(
+        f.request(testkit::conformance_d19(), "confirmed"),
+        StatusCode::BAD_REQUEST,
+        ErrorCode::BadRequest,
     );
     assert!(r.error.starts_with("unable to read request data: 3 errors occurred:\n\t* key 0 cannot be imported: key expires before minimum window; 2650320 + 144"), "{}", r.error);
     assert_eq!(r.result, ResultLabel::TransformFailed);
 }
 
-fn e1_keys(f: &Fixture) -> Vec<RawKey> {
+/// Reference case E1: five keys of which four are bad, sent by an app that bypasses the
+/// certificate check.
+fn e1_request(f: &mut Fixture) -> PublishRequestData {
+    f.set_app(|a| a.bypass_health_authority_verification = true);
     let mut keys = f.keys(&[1, 2, 3, 4, 5]);
     keys[1].key = base64::engine::general_purpose::STANDARD.encode([0u8; 18]);
     keys[2].rolling_start_number = 100;
     keys[3].rolling_period = 200;
     keys[4].rolling_start_number += 100_000;
-    keys
+    PublishRequestData {
+        keys,
+        health_authority_id: APP.into(),
+        ..Default::default()
+    }
 }
 
 #[test]
 fn a_bad_key_rejects_the_whole_batch_by_default() {
     let mut f = Fixture::new();
-    f.set_app(|a| a.bypass_health_authority_verification = true);
-    let req = PublishRequestData {
-        keys: e1_keys(&f),
-        health_authority_id: APP.into(),
-        ..Default::default()
-    };
-    let r = f.refusal(req);
-    assert_eq!(
-        (r.status, r.code),
-        (StatusCode::BAD_REQUEST, Some(ErrorCode::BadRequest))
-    );
+    let req = e1_request(&mut f);
+    let r = f.refused_as(req, StatusCode::BAD_REQUEST, ErrorCode::BadRequest);
     assert!(r.error.starts_with("unable to read request data: 4 errors occurred:\n\t* key 1 cannot be imported: invalid key length, 18, must be 16"), "{}", r.error);
     assert!(r
         .error
@@ -95,12 +78,7 @@ fn partial_failure_keeps_the_valid_keys_when_allowed() {
         allow_partial_failure: true,
         ..PublishPolicy::default()
     });
-    f.set_app(|a| a.bypass_health_authority_verification = true);
-    let req = PublishRequestData {
-        keys: e1_keys(&f),
-        health_authority_id: APP.into(),
-        ..Default::default()
-    };
+    let req = e1_request(&mut f);
     let a = f.accepted(req);
     let answer = a.degraded_answer(&f.rules);
     assert_eq!(answer.status, StatusCode::OK);

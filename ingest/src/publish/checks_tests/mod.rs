@@ -37,10 +37,7 @@ fn rules(policy: PublishPolicy) -> EdgeRules {
 
 impl Fixture {
     fn new() -> Self {
-        let signer = Signer::generate("v1");
-        let other = Signer::generate("v1");
-        let now = Utc::now();
-        let config = testkit::fixture(&signer, &other, now);
+        let (signer, _, now, config) = testkit::generated_fixture();
         Self {
             signer,
             now,
@@ -73,6 +70,18 @@ impl Fixture {
 
     fn refusal(&self, request: PublishRequestData) -> Refusal {
         self.check(request).decision.unwrap_err()
+    }
+
+    /// Checks `request`, which must be refused with `status` and `code`; returns the refusal.
+    fn refused_as(
+        &self,
+        request: PublishRequestData,
+        status: StatusCode,
+        code: ErrorCode,
+    ) -> Refusal {
+        let r = self.refusal(request);
+        assert_eq!((r.status, r.code), (status, Some(code)), "{}", r.error);
+        r
     }
 
     fn accepted(&self, request: PublishRequestData) -> Box<Accepted> {

@@ -192,22 +192,28 @@ impl Browser {
 
     /// Clicks the element matching `css`.
     pub async fn click(&self, css: &str) {
-        self.client
-            .find(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("no {css}: {e}"))
-            .click()
-            .await
-            .unwrap();
+        self.click_on(Locator::Css(css), css).await;
     }
 
     /// Clicks the button or link whose text is `label`.
     pub async fn click_text(&self, label: &str) {
         let xpath = format!("//*[(self::button or self::a) and normalize-space()='{label}']");
+        let what = format!("button or link {label:?}");
+        self.click_on(Locator::XPath(&xpath), &what).await;
+    }
+
+    /// Clicks the button or link `label` and waits for the page whose heading starts with
+    /// `heading`.
+    pub async fn follow(&self, label: &str, heading: &str) {
+        self.click_text(label).await;
+        self.wait_heading(heading).await;
+    }
+
+    async fn click_on(&self, locator: Locator<'_>, what: &str) {
         self.client
-            .find(Locator::XPath(&xpath))
+            .find(locator)
             .await
-            .unwrap_or_else(|e| panic!("no button or link {label:?}: {e}"))
+            .unwrap_or_else(|e| panic!("no {what}: {e}"))
             .click()
             .await
             .unwrap();

@@ -85,8 +85,7 @@ async fn the_health_page_charts_a_publish_run_from_prometheus() {
     b.goto(&format!("{url}/console/health")).await;
     b.wait_heading("Sign in").await;
     b.fill("secret", ADMIN_TOKEN).await;
-    b.click_text("Sign in").await;
-    b.wait_heading("Health").await;
+    b.follow("Sign in", "Health").await;
     b.wait_text("main", "Consumer lag per partition").await;
     b.screenshot("health").await;
     b.close().await;

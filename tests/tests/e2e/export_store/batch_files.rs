@@ -17,10 +17,7 @@ pub(super) async fn export_once(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn split_batches_carry_end_offsets_and_revised_keys_fill_the_last_file() {
     let f = Fixture::new(settings(1, 0, 3)).await;
-    f.write_key(
-        "k.pem",
-        &p256::ecdsa::SigningKey::from(p256::SecretKey::random(&mut rand::rngs::OsRng)),
-    );
+    f.write_new_key("k.pem");
     let db = f.env.db().await;
     let (s, e) = (t0(), t0() + hours(1));
     let rows: Vec<_> = (0..10u8)
@@ -60,10 +57,7 @@ async fn split_batches_carry_end_offsets_and_revised_keys_fill_the_last_file() {
 
     // C43: 3 primaries + 2 revised with M = 4, no padding although MIN_RECORDS is 1000.
     let f = Fixture::new(settings(1000, 0, 4)).await;
-    f.write_key(
-        "k.pem",
-        &p256::ecdsa::SigningKey::from(p256::SecretKey::random(&mut rand::rngs::OsRng)),
-    );
+    f.write_new_key("k.pem");
     let db = f.env.db().await;
     let mut rows: Vec<_> = (0..3u8).map(|i| row(i, &["US"], s)).collect();
     for i in 3..5u8 {
@@ -98,8 +92,7 @@ async fn split_batches_carry_end_offsets_and_revised_keys_fill_the_last_file() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn padding_is_persisted_and_a_rerun_writes_the_same_bytes() {
     let f = Fixture::new(settings(20, 0, 100)).await;
-    let key = p256::ecdsa::SigningKey::from(p256::SecretKey::random(&mut rand::rngs::OsRng));
-    f.write_key("k.pem", &key);
+    let key = f.write_new_key("k.pem");
     let db = f.env.db().await;
     let (s, e) = (t0(), t0() + hours(1));
     insert(

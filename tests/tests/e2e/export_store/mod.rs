@@ -64,12 +64,13 @@ impl Fixture {
     }
 
     /// Writes `signer` as `keys/<name>` (PKCS#8 PEM).
-    pub fn write_key(&self, name: &str, signer: &p256::ecdsa::SigningKey) {
+    /// Generates a signing key and writes it (PKCS#8 PEM) as `keys/<name>`; returns it.
+    pub fn write_new_key(&self, name: &str) -> p256::ecdsa::SigningKey {
         use p256::pkcs8::EncodePrivateKey as _;
-        let pem = p256::SecretKey::from(signer)
-            .to_pkcs8_pem(p256::pkcs8::LineEnding::LF)
-            .unwrap();
+        let secret = p256::SecretKey::random(&mut rand::rngs::OsRng);
+        let pem = secret.to_pkcs8_pem(p256::pkcs8::LineEnding::LF).unwrap();
         std::fs::write(self.dir.join("keys").join(name), pem.as_bytes()).unwrap();
+        p256::ecdsa::SigningKey::from(secret)
     }
 
     pub async fn blob(&self, name: &str) -> Option<Vec<u8>> {

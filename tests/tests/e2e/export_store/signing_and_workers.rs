@@ -34,11 +34,7 @@ async fn unsigned_files_are_refused_and_signers_come_newest_first() {
 
     // C25: infos expiring -1h, +24h and never → [never (3), +24h (2)].
     let keys: Vec<_> = (1..=3)
-        .map(|i| {
-            let k = p256::ecdsa::SigningKey::from(p256::SecretKey::random(&mut rand::rngs::OsRng));
-            f.write_key(&format!("k{i}.pem"), &k);
-            k
-        })
+        .map(|i| f.write_new_key(&format!("k{i}.pem")))
         .collect();
     let c3 = config(3, "us3", "US", 3600, &[1, 2, 3]);
     let infos = [
@@ -67,10 +63,7 @@ async fn unsigned_files_are_refused_and_signers_come_newest_first() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_workers_export_every_batch_exactly_once() {
     let f = Fixture::new(settings(1, 0, 100)).await;
-    f.write_key(
-        "k.pem",
-        &p256::ecdsa::SigningKey::from(p256::SecretKey::random(&mut rand::rngs::OsRng)),
-    );
+    f.write_new_key("k.pem");
     let db = f.env.db().await;
     let t = t0();
     let mut rows = Vec::new();
@@ -142,10 +135,7 @@ async fn cleanup_deletes_expired_files_of_ended_configs_too() {
         exporter::cleanup::CleanupReport::default(),
         "C40: empty stores"
     );
-    f.write_key(
-        "k.pem",
-        &p256::ecdsa::SigningKey::from(p256::SecretKey::random(&mut rand::rngs::OsRng)),
-    );
+    f.write_new_key("k.pem");
     let db = f.env.db().await;
     let now = Utc::now();
     let old = (now - hours(24 * 12), now - hours(24 * 12) + hours(1));
