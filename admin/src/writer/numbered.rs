@@ -34,99 +34,73 @@ pub trait NumberedEntity: Saved + Send + Sync + 'static {
     ) -> Result<Self, ValidationError>;
 }
 
-impl NumberedEntity for HealthAuthority {
-    type Form = HealthAuthorityForm;
-    const NOUN: &'static str = "health authority";
-    const WRITES: (WriteKind, WriteKind) = (
-        WriteKind::HealthAuthorityCreate,
-        WriteKind::HealthAuthorityUpdate,
-    );
+/// Implements [`NumberedEntity`] from what differs between the entities: the form, the noun, the
+/// write kinds, the snapshot's list and lookup, and the rules of a create and of an edit.
+macro_rules! numbered_entity {
+    ($entity:ty {
+        form: $form:ty,
+        noun: $noun:literal,
+        writes: ($create_kind:ident, $update_kind:ident),
+        snapshot: ($all:ident, $find:ident),
+        create: $create:expr,
+        update: $update:expr $(,)?
+    }) => {
+        impl NumberedEntity for $entity {
+            type Form = $form;
+            const NOUN: &'static str = $noun;
+            const WRITES: (WriteKind, WriteKind) =
+                (WriteKind::$create_kind, WriteKind::$update_kind);
 
-    fn id(&self) -> i64 {
-        self.id
-    }
+            fn id(&self) -> i64 {
+                self.id
+            }
 
-    fn all(snapshot: &ConfigSnapshot) -> impl Iterator<Item = &Self> {
-        snapshot.health_authorities()
-    }
+            fn all(snapshot: &ConfigSnapshot) -> impl Iterator<Item = &Self> {
+                snapshot.$all()
+            }
 
-    fn find(snapshot: &ConfigSnapshot, id: i64) -> Option<&Self> {
-        snapshot.health_authority(id)
-    }
+            fn find(snapshot: &ConfigSnapshot, id: i64) -> Option<&Self> {
+                snapshot.$find(id)
+            }
 
-    fn rule(
-        id: Option<i64>,
-        form: &HealthAuthorityForm,
-        snapshot: &ConfigSnapshot,
-        _now: DateTime<Utc>,
-    ) -> Result<Self, ValidationError> {
-        match id {
-            None => validation::create_health_authority(form, snapshot),
-            Some(id) => validation::update_health_authority(id, form, snapshot),
+            fn rule(
+                id: Option<i64>,
+                form: &$form,
+                snapshot: &ConfigSnapshot,
+                now: DateTime<Utc>,
+            ) -> Result<Self, ValidationError> {
+                match id {
+                    None => ($create)(form, snapshot, now),
+                    Some(id) => ($update)(id, form, snapshot, now),
+                }
+            }
         }
-    }
+    };
 }
 
-impl NumberedEntity for ExportConfig {
-    type Form = ExportConfigForm;
-    const NOUN: &'static str = "export config";
-    const WRITES: (WriteKind, WriteKind) =
-        (WriteKind::ExportConfigCreate, WriteKind::ExportConfigUpdate);
+numbered_entity!(HealthAuthority {
+    form: HealthAuthorityForm,
+    noun: "health authority",
+    writes: (HealthAuthorityCreate, HealthAuthorityUpdate),
+    snapshot: (health_authorities, health_authority),
+    create: |form, snapshot, _| validation::create_health_authority(form, snapshot),
+    update: |id, form, snapshot, _| validation::update_health_authority(id, form, snapshot),
+});
 
-    fn id(&self) -> i64 {
-        self.id
-    }
+numbered_entity!(ExportConfig {
+    form: ExportConfigForm,
+    noun: "export config",
+    writes: (ExportConfigCreate, ExportConfigUpdate),
+    snapshot: (export_configs, export_config),
+    create: validation::create_export_config,
+    update: validation::update_export_config,
+});
 
-    fn all(snapshot: &ConfigSnapshot) -> impl Iterator<Item = &Self> {
-        snapshot.export_configs()
-    }
-
-    fn find(snapshot: &ConfigSnapshot, id: i64) -> Option<&Self> {
-        snapshot.export_config(id)
-    }
-
-    fn rule(
-        id: Option<i64>,
-        form: &ExportConfigForm,
-        snapshot: &ConfigSnapshot,
-        now: DateTime<Utc>,
-    ) -> Result<Self, ValidationError> {
-        match id {
-            None => validation::create_export_config(form, snapshot, now),
-            Some(id) => validation::update_export_config(id, form, snapshot, now),
-        }
-    }
-}
-
-impl NumberedEntity for SignatureInfo {
-    type Form = SignatureInfoForm;
-    const NOUN: &'static str = "signature info";
-    const WRITES: (WriteKind, WriteKind) = (
-        WriteKind::SignatureInfoCreate,
-        WriteKind::SignatureInfoUpdate,
-    );
-
-    fn id(&self) -> i64 {
-        self.id
-    }
-
-    fn all(snapshot: &ConfigSnapshot) -> impl Iterator<Item = &Self> {
-        snapshot.signature_infos()
-    }
-
-    fn find(snapshot: &ConfigSnapshot, id: i64) -> Option<&Self> {
-        snapshot.signature_info(id)
-    }
-
-    fn rule(
-        id: Option<i64>,
-        form: &SignatureInfoForm,
-        snapshot: &ConfigSnapshot,
-        _now: DateTime<Utc>,
-    ) -> Result<Self, ValidationError> {
-        match id {
-            None => validation::create_signature_info(form, snapshot),
-            Some(id) => validation::update_signature_info(id, form, snapshot),
-        }
-    }
-}
+numbered_entity!(SignatureInfo {
+    form: SignatureInfoForm,
+    noun: "signature info",
+    writes: (SignatureInfoCreate, SignatureInfoUpdate),
+    snapshot: (signature_infos, signature_info),
+    create: |form, snapshot, _| validation::create_signature_info(form, snapshot),
+    update: |id, form, snapshot, _| validation::update_signature_info(id, form, snapshot),
+});
