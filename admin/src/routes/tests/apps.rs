@@ -12,14 +12,10 @@ async fn authorized_app_lifecycle_and_errors() {
     let ha = api.create_authority("iss").await;
     let apps = "/admin/v1/authorized-apps";
     let body = api
-        .expect(
-            Method::POST,
+        .create(
             apps,
-            Some(
-                json!({"healthAuthorityID": "Com.Example.App", "regions": ["US", " CA "],
-                                               "allowedHealthAuthorityIDs": [ha]}),
-            ),
-            StatusCode::CREATED,
+            json!({"healthAuthorityID": "Com.Example.App", "regions": ["US", " CA "],
+                   "allowedHealthAuthorityIDs": [ha]}),
         )
         .await;
     assert_eq!(
@@ -54,20 +50,16 @@ async fn authorized_app_lifecycle_and_errors() {
     let body = api.get("/admin/v1/authorized-apps/COM.EXAMPLE.APP").await;
     assert_eq!(body["regions"].clone(), json!(["US", "CA"]));
     let body = api
-        .expect(
-            Method::PUT,
+        .replace(
             "/admin/v1/authorized-apps/com.example.app",
-            Some(json!({"regions": ["DE"], "bypassRevisionToken": true})),
-            StatusCode::OK,
+            json!({"regions": ["DE"], "bypassRevisionToken": true}),
         )
         .await;
     assert_eq!(body["bypassRevisionToken"].as_bool(), Some(true), "{body}");
     let body = api
-        .expect(
-            Method::PUT,
+        .replace(
             "/admin/v1/authorized-apps/com.example.app",
-            Some(json!({"healthAuthorityID": "com.example.new", "regions": ["DE"]})),
-            StatusCode::OK,
+            json!({"healthAuthorityID": "com.example.new", "regions": ["DE"]}),
         )
         .await;
     assert_eq!(body["healthAuthorityID"].as_str(), Some("com.example.new"));

@@ -10,12 +10,10 @@ use crate::validation::test_support::{P256_PEM, RSA_PEM};
 async fn health_authority_lifecycle_and_errors() {
     let api = api();
     let body = api
-        .expect(
-            Method::POST,
+        .create(
             "/admin/v1/health-authorities",
-            Some(json!({"issuer": " gov.example.iss ", "audience": "gov.example.aud", "name": "Example",
-                        "jwksUri": "https://verify.example.org/jwks"})),
-            StatusCode::CREATED,
+            json!({"issuer": " gov.example.iss ", "audience": "gov.example.aud", "name": "Example",
+                   "jwksUri": "https://verify.example.org/jwks"}),
         )
         .await;
     assert_eq!(
@@ -46,11 +44,9 @@ async fn health_authority_lifecycle_and_errors() {
     assert_eq!(body["problems"].as_array().map(Vec::len), Some(2), "{body}");
 
     let body = api
-        .expect(
-            Method::PUT,
+        .replace(
             "/admin/v1/health-authorities/1",
-            Some(json!({"id": 1, "issuer": "gov.example.iss", "audience": "aud2", "name": "Renamed", "enableStats": false})),
-            StatusCode::OK,
+            json!({"id": 1, "issuer": "gov.example.iss", "audience": "aud2", "name": "Renamed", "enableStats": false}),
         )
         .await;
     assert_eq!(
@@ -107,11 +103,9 @@ async fn key_lifecycle_and_errors() {
     let id = api.create_authority("iss").await;
     let keys = format!("/admin/v1/health-authorities/{id}/keys");
     let body = api
-        .expect(
-            Method::POST,
+        .create(
             &keys,
-            Some(json!({"version": "v1", "publicKeyPem": P256_PEM.replace('\n', "\r\n")})),
-            StatusCode::CREATED,
+            json!({"version": "v1", "publicKeyPem": P256_PEM.replace('\n', "\r\n")}),
         )
         .await;
     assert_eq!(
@@ -154,7 +148,12 @@ async fn key_lifecycle_and_errors() {
     )
     .await;
     api.refuses(Method::POST, &keys, json!({"version": "future", "publicKeyPem": P256_PEM, "from": "2999-01-01T00:00:00Z", "thru": "2998-01-01T00:00:00Z"}), StatusCode::BAD_REQUEST, "thru").await;
-    let body = api.expect(Method::POST, &keys, Some(json!({"version": "future", "publicKeyPem": P256_PEM, "from": "2999-01-01T00:00:00Z"})), StatusCode::CREATED).await;
+    let body = api
+        .create(
+            &keys,
+            json!({"version": "future", "publicKeyPem": P256_PEM, "from": "2999-01-01T00:00:00Z"}),
+        )
+        .await;
     assert_eq!(body["status"].as_str(), Some("future"));
 
     // Each action answers the key as it now stands: (action, status, whether it has an end).

@@ -9,14 +9,10 @@ use super::api;
 async fn signature_info_and_export_config_lifecycle() {
     let api = api();
     let info = api
-        .expect(
-            Method::POST,
+        .create(
             "/admin/v1/signature-infos",
-            Some(
-                json!({"signingKey": "export-signing-key.pem", "signingKeyId": "310",
-                        "signingKeyVersion": "v1", "bundleId": "com.example.ios"}),
-            ),
-            StatusCode::CREATED,
+            json!({"signingKey": "export-signing-key.pem", "signingKeyId": "310",
+                    "signingKeyVersion": "v1", "bundleId": "com.example.ios"}),
         )
         .await;
     assert_eq!(info["id"], 1);
@@ -31,15 +27,11 @@ async fn signature_info_and_export_config_lifecycle() {
 
     let configs = "/admin/v1/export-configs";
     let config = api
-        .expect(
-            Method::POST,
+        .create(
             configs,
-            Some(
-                json!({"filenameRoot": "us", "periodSeconds": 3600, "outputRegion": "US",
-                        "inputRegions": ["US", " CA "], "signatureInfoIds": [1],
-                        "from": "2024-01-01T00:00:00Z"}),
-            ),
-            StatusCode::CREATED,
+            json!({"filenameRoot": "us", "periodSeconds": 3600, "outputRegion": "US",
+                    "inputRegions": ["US", " CA "], "signatureInfoIds": [1],
+                    "from": "2024-01-01T00:00:00Z"}),
         )
         .await;
     assert_eq!(config["id"], 1);
@@ -72,15 +64,11 @@ async fn signature_info_and_export_config_lifecycle() {
     .await;
 
     let body = api
-        .expect(
-            Method::PUT,
+        .replace(
             "/admin/v1/export-configs/1",
-            Some(
-                json!({"filenameRoot": "us", "outputRegion": "US", "periodSeconds": 7200,
-                        "from": "2024-01-01T00:00:00Z", "thru": "2030-01-01T00:00:00Z",
-                        "signatureInfoIds": [1]}),
-            ),
-            StatusCode::OK,
+            json!({"filenameRoot": "us", "outputRegion": "US", "periodSeconds": 7200,
+                    "from": "2024-01-01T00:00:00Z", "thru": "2030-01-01T00:00:00Z",
+                    "signatureInfoIds": [1]}),
         )
         .await;
     assert_eq!(body["periodSeconds"], 7200);
@@ -101,14 +89,10 @@ async fn signature_info_and_export_config_lifecycle() {
     }
 
     let body = api
-        .expect(
-            Method::PUT,
+        .replace(
             "/admin/v1/signature-infos/1",
-            Some(
-                json!({"signingKey": "export-signing-key.pem", "signingKeyId": "310",
-                        "signingKeyVersion": "v1", "thru": "2030-01-01T00:00:00Z"}),
-            ),
-            StatusCode::OK,
+            json!({"signingKey": "export-signing-key.pem", "signingKeyId": "310",
+                    "signingKeyVersion": "v1", "thru": "2030-01-01T00:00:00Z"}),
         )
         .await;
     assert_eq!(

@@ -151,6 +151,18 @@ impl Api {
         self.expect(Method::GET, path, None, StatusCode::OK).await
     }
 
+    /// `POST` of `body` with the admin token, expecting 201; returns the body.
+    pub(super) async fn create(&self, path: &str, body: Value) -> Value {
+        self.expect(Method::POST, path, Some(body), StatusCode::CREATED)
+            .await
+    }
+
+    /// `PUT` of `body` with the admin token, expecting 200; returns the body.
+    pub(super) async fn replace(&self, path: &str, body: Value) -> Value {
+        self.expect(Method::PUT, path, Some(body), StatusCode::OK)
+            .await
+    }
+
     /// A path that names nothing: `method` (with `body`) answers 404.
     pub(super) async fn not_found(&self, method: Method, path: &str, body: Option<Value>) {
         self.expect(method, path, body, StatusCode::NOT_FOUND).await;
@@ -171,14 +183,12 @@ impl Api {
     }
 
     pub(super) async fn create_authority(&self, issuer: &str) -> i64 {
-        let (status, body) = self
-            .call(
-                Method::POST,
+        let body = self
+            .create(
                 "/admin/v1/health-authorities",
-                Some(json!({"issuer": issuer, "audience": "aud", "name": "Authority"})),
+                json!({"issuer": issuer, "audience": "aud", "name": "Authority"}),
             )
             .await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
         body["id"].as_i64().unwrap_or_default()
     }
 

@@ -74,11 +74,9 @@ async fn jwks_sync_adds_revokes_and_reports_failures() {
         json!([jwk_json("k1", &public_key(1))]),
     )));
     let uri = jwks_server(document.clone()).await;
-    api.expect(
-        Method::POST,
+    api.create(
         "/admin/v1/health-authorities",
-        Some(json!({"issuer": "jwks", "audience": "a", "name": "n", "jwksUri": uri})),
-        StatusCode::CREATED,
+        json!({"issuer": "jwks", "audience": "a", "name": "n", "jwksUri": uri}),
     )
     .await;
     let keys = "/admin/v1/health-authorities/1/keys";
