@@ -3,10 +3,10 @@
 //! out field by field.
 
 use std::fmt;
-use std::ops::{Deref, DerefMut};
+use std::ops::Deref;
 
 /// `T`, shown as `..` by `Debug`; everything else goes through to `T` (`Deref`).
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Opaque<T>(pub T);
 
 impl<T> fmt::Debug for Opaque<T> {
@@ -20,18 +20,6 @@ impl<T> Deref for Opaque<T> {
 
     fn deref(&self) -> &T {
         &self.0
-    }
-}
-
-impl<T> DerefMut for Opaque<T> {
-    fn deref_mut(&mut self) -> &mut T {
-        &mut self.0
-    }
-}
-
-impl<T> From<T> for Opaque<T> {
-    fn from(inner: T) -> Self {
-        Self(inner)
     }
 }
 
